@@ -1,0 +1,5 @@
+"""`python -m assessor` runs the CLI."""
+
+from assessor.cli import main
+
+main()

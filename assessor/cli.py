@@ -1,0 +1,198 @@
+"""The command line: parses options, calls the library, and is the only place that exits."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from assessor import __version__
+from assessor.errors import AssessorError
+
+app = typer.Typer(
+    name="assessor",
+    help="Evidence-gap reports: map framework requirements onto Microsoft Managed Desktop's "
+    "certifications and Service Trust Portal evidence.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+)
+catalog_app = typer.Typer(
+    help="Show the knowledge catalog, or check a catalog folder.", invoke_without_command=True
+)
+app.add_typer(catalog_app, name="catalog")
+
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a library call; turn AssessorError into a message on stderr and its exit code."""
+    try:
+        return action()
+    except AssessorError as err:
+        for line in err.lines():
+            typer.echo(f"error: {line}" if line is err.lines()[0] else line, err=True)
+        raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted: no partial output was kept", err=True)
+        raise typer.Exit(130) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"assessor {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """assessor: evidence-gap reports for auditors."""
+
+
+@catalog_app.callback()
+def catalog_show(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    catalog: Annotated[
+        Path | None, typer.Option("--catalog", help="Catalog folder (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Print the certifications and frameworks the catalog knows."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from assessor import catalog as cat
+
+    loaded = _run(lambda: cat.load_catalog(catalog))
+    if fmt == "json":
+        typer.echo(cat.catalog_json(loaded))
+    elif fmt == "table":
+        typer.echo(cat.catalog_table(loaded))
+    else:
+        typer.echo(f"error: unknown --format {fmt!r}: use table or json", err=True)
+        raise typer.Exit(2)
+
+
+@catalog_app.command("check")
+def catalog_check(
+    directory: Annotated[
+        Path | None, typer.Argument(help="Catalog folder (default: the shipped one).")
+    ] = None,
+) -> None:
+    """Validate a catalog folder: schema, cross-references, duplicate ids and aliases."""
+    from assessor import catalog as cat
+
+    issues = _run(lambda: cat.check_catalog(directory))
+    for issue in issues:
+        typer.echo(str(issue), err=True)
+    if any(i.severity == "error" for i in issues):
+        typer.echo(f"catalog check: {len(issues)} problem(s)", err=True)
+        raise typer.Exit(1)
+    typer.echo("catalog check: ok")
+
+
+@app.command()
+def match(
+    texts: Annotated[list[str], typer.Argument(help="Framework names as people type them.")],
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+) -> None:
+    """Show how each text resolves to a framework and version, or the closest suggestions."""
+    from assessor import catalog as cat
+    from assessor import recognize
+
+    loaded = _run(lambda: cat.load_catalog(None))
+    results = [recognize.match_text(text, loaded) for text in texts]
+    if fmt == "json":
+        typer.echo(recognize.matches_json(results))
+    else:
+        typer.echo(recognize.matches_table(results, loaded))
+
+
+@app.command()
+def template(
+    out: Annotated[Path, typer.Argument(help="Where to write the blank intake workbook (.xlsx).")],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+) -> None:
+    """Write a blank requirements workbook to fill in."""
+    from assessor import catalog as cat
+    from assessor import template as tpl
+
+    loaded = _run(lambda: cat.load_catalog(None))
+    _run(lambda: tpl.write_template(out, loaded, overwrite=overwrite))
+    typer.echo(f"template written: {out}")
+
+
+@app.command()
+def assess(
+    inputs: Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx/.xlsm) or folders.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: pdf,html,json,xlsx.")
+    ] = "pdf,json",
+    org: Annotated[str, typer.Option("--org", help="Organization name for the cover.")] = "",
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Assessment date YYYY-MM-DD (default: today).")
+    ] = None,
+    pdf_variant: Annotated[
+        str | None, typer.Option("--pdf-variant", help="ua (tagged PDF/UA-1) or a (PDF/A-3b).")
+    ] = None,
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", help="Exit 3 when any finding is gap (or partial).")
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Processes (default: CPU count).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace reports already in --out.")] = False,
+    merge_units: Annotated[
+        bool,
+        typer.Option("--merge-units", help="Merge a business unit found in several inputs."),
+    ] = False,
+) -> None:
+    """Assess workbooks and write one report set per business unit (plus a portfolio)."""
+    from assessor import batch
+
+    options = _run(
+        lambda: batch.BatchOptions.from_cli(
+            out=out,
+            formats=formats,
+            organization=org,
+            as_of=as_of,
+            pdf_variant=pdf_variant,
+            fail_on=fail_on,
+            workers=workers,
+            overwrite=overwrite,
+            merge_units=merge_units,
+        )
+    )
+    code = _run(lambda: batch.run_cli(inputs, options))
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind (localhost by default).")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    max_upload_mb: Annotated[int, typer.Option(help="Largest request body accepted.")] = 20,
+    workers: Annotated[int, typer.Option(help="Concurrent renders.")] = 2,
+) -> None:
+    """Serve the upload page: drop a workbook in the browser and get the auditor PDF."""
+    from assessor import web
+
+    _run(lambda: web.serve(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="assessor")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
