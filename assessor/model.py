@@ -353,6 +353,7 @@ class RejectedRow(AssessorModel):
     sheet: str
     row: int
     reason: str
+    business_unit: str | None = None  # when the row names one; else it belongs to every unit
 
 
 class IntakeResult(AssessorModel):

@@ -1,0 +1,48 @@
+"""Text normalization shared by intake and recognition: what people paste into Excel cells."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and BOM characters vanish; every kind of unicode space becomes a plain space.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+    }
+)
+# XML 1.0 cannot carry these; openpyxl raises on them at write time.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(value: str) -> tuple[str, bool]:
+    """Remove control characters XML cannot hold; report whether any were removed."""
+    cleaned = CONTROL_CHARS.sub("", value)
+    return cleaned, cleaned != value
+
+
+def normalize_text(value: str) -> str:
+    """NFC, no invisible characters, plain quotes and dashes, single spaces, trimmed.
+
+    Line breaks inside a cell are kept as "\\n" (they separate frameworks in one cell).
+    """
+    value = unicodedata.normalize("NFC", value).translate(_INVISIBLE).translate(_QUOTES)
+    value = CONTROL_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    lines = (_SPACES.sub(" ", line).strip() for line in value.split("\n"))
+    return "\n".join(line for line in lines if line)
