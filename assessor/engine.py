@@ -1,0 +1,655 @@
+"""The assessment engine: each requirement becomes findings with a status and the reasons why.
+
+Pure: no files, no clock (the as-of date is passed in), deterministic ordering everywhere.
+The rule that matters most: a finding is `covered` only when every condition for it is proven
+(relation held, certification listed for the service, scope confirmed, edition held and
+confirmed, period inside the service's life). Anything short of that is at most `partial`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from assessor.model import (
+    Assessment,
+    BusinessUnit,
+    Candidate,
+    Catalog,
+    Certification,
+    Edition,
+    EvidenceRef,
+    Finding,
+    Framework,
+    FrameworkRef,
+    IntakeResult,
+    Match,
+    Period,
+    RejectedRow,
+    Requirement,
+    Responsibility,
+    ServiceProfile,
+    Status,
+)
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+NDA_CAVEAT = (
+    "SOC 1 and SOC 2 reports are shared under a non-disclosure agreement and their "
+    "redistribution is restricted: cite them by title and period; never quote or attach them."
+)
+SELF_ATTESTED_CAVEAT = (
+    "Bridge letters are Microsoft's own self-attested statements, not an auditor's opinion: "
+    "they do not extend the audited period."
+)
+CONTRACTUAL_CAVEAT = (
+    "{name} has no certification: Microsoft's commitment is contractual (for HIPAA, the Business "
+    "Associate Agreement in the Microsoft Product Terms), and it does not by itself make the "
+    "customer compliant."
+)
+
+
+def format_date(value: date) -> str:
+    """A date as people write it in a report: `31 July 2024` (locale-independent)."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def _join(items: Sequence[str], conj: str = "and") -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {conj} {items[-1]}"
+
+
+def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
+    """Drop empty and repeated strings, keeping the first occurrence's position."""
+    seen: dict[str, None] = {}
+    for item in items:
+        text = item.strip()
+        if text and text not in seen:
+            seen[text] = None
+    return tuple(seen)
+
+
+def _cap(text: str) -> str:
+    """First letter upper case, the rest untouched (str.capitalize lowers the rest)."""
+    return text[:1].upper() + text[1:]
+
+
+def _period_text(period: Period) -> str:
+    """`the audit period 1 January 2024 to 31 December 2024` or `the as-of date 1 May 2025`."""
+    if period.basis == "as-of" and period.start is None:
+        return f"the as-of date {format_date(period.end)}"
+    if period.start is None:
+        return f"the audit period ending {format_date(period.end)}"
+    label = "audit period" if period.basis == "audit-period" else "period"
+    return f"the {label} {format_date(period.start)} to {format_date(period.end)}"
+
+
+# ---------------------------------------------------------------------------
+# Period and lifecycle
+
+
+def period_for(unit: BusinessUnit, as_of: date) -> Period:
+    """The period a unit is judged against: its audit period when given, else the as-of date."""
+    if unit.period_end is not None:
+        return Period(start=unit.period_start, end=unit.period_end, basis="audit-period")
+    if unit.period_start is not None and unit.period_start <= as_of:
+        # An open-ended audit period: it runs at least up to the as-of date.
+        return Period(start=unit.period_start, end=as_of, basis="as-of")
+    return Period(start=None, end=as_of, basis="as-of")
+
+
+def _successors_text(service: ServiceProfile) -> str:
+    if not service.successors:
+        return ""
+    return f"; assess {_join(list(service.successors), 'or')} instead"
+
+
+def eol_caveat(service: ServiceProfile, period: Period) -> str | None:
+    """Why the period cannot rest on the service's certifications, or None when it can."""
+    life = service.lifecycle
+    if life.status != "end-of-life":
+        return None
+    if life.end_of_life is None:
+        return (
+            f"{service.name} is documented as end-of-life but without a date; no finding can be "
+            f"covered until the date is known{_successors_text(service)}."
+        )
+    eol = life.end_of_life
+    if period.end <= eol:
+        return None
+    head = f"{service.name} reached end of life on {format_date(eol)}; no audit after that date "
+    head += f"covers {service.name}"
+    if period.start is not None and period.start <= eol:
+        head = (
+            f"{_cap(_period_text(period))} runs past {service.name}'s end of life on "
+            f"{format_date(eol)}: no audit after that date covers {service.name}, so its "
+            "certifications cannot evidence the rest of the period"
+        )
+    return f"{head}{_successors_text(service)}."
+
+
+def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
+    """One plain sentence for the cover: the service's lifecycle relative to the period."""
+    life = service.lifecycle
+    what = _period_text(period)
+    if life.status != "end-of-life":
+        return (
+            f"{service.name} is available; its certifications are those its documentation lists "
+            f"as of {format_date(service.list_as_of)}, judged for {what}."
+        )
+    if life.end_of_life is None:
+        return (
+            f"{service.name} is documented as end-of-life without a date, so no finding for "
+            f"{what} is marked covered."
+        )
+    eol = life.end_of_life
+    verb = "reached" if as_of >= eol else "is due to reach"
+    if period.end <= eol:
+        return (
+            f"{service.name} {verb} end of life on {format_date(eol)}, after the end of {what}, "
+            "so its certifications can evidence that period."
+        )
+    if period.start is not None and period.start <= eol:
+        return (
+            f"{service.name} {verb} end of life on {format_date(eol)}, during {what}, so its "
+            "certifications cannot evidence the part after that date and no finding is covered"
+            f"{_successors_text(service)}."
+        )
+    return (
+        f"{service.name} {verb} end of life on {format_date(eol)}, before {what}, so no "
+        f"finding is covered: no audit after that date covers {service.name}"
+        f"{_successors_text(service)}."
+    )
+
+
+# ---------------------------------------------------------------------------
+# Editions
+
+
+def _norm_version(value: str) -> str:
+    """Compare versions loosely: lower case, no spaces/punctuation, no leading `v`/`version`."""
+    text = value.lower().strip()
+    text = re.sub(r"^(version|ver\.?|rev\.?|revision|v)\s*", "", text)
+    return re.sub(r"[^0-9a-z]", "", text)
+
+
+def _edition(fw: Framework, edition_id: str) -> Edition | None:
+    for ed in fw.editions:
+        if ed.id == edition_id:
+            return ed
+    return None
+
+
+def resolve_version(fw: Framework, version: str) -> Edition | None:
+    """The framework edition a typed version names (by id, label, alias or label suffix)."""
+    wanted = _norm_version(version)
+    if not wanted:
+        return None
+    for ed in fw.editions:
+        names = [ed.id, ed.label, *ed.aliases]
+        if ":" in ed.label:
+            names.append(ed.label.rsplit(":", 1)[1])
+        if any(_norm_version(name) == wanted for name in names):
+            return ed
+    return None
+
+
+def _edition_label(fw: Framework, edition_id: str) -> str:
+    ed = _edition(fw, edition_id)
+    return ed.label if ed is not None else edition_id
+
+
+def _held_satisfies(fw: Framework, held_id: str, asked_id: str) -> bool:
+    """True when holding `held_id` answers a request for `asked_id` (same, or also_satisfies)."""
+    if held_id == asked_id:
+        return True
+    held = _edition(fw, held_id)
+    return held is not None and asked_id in held.also_satisfies
+
+
+# ---------------------------------------------------------------------------
+# Findings
+
+
+@dataclass
+class _Work:
+    """Accumulates one finding's reasons while the rules run."""
+
+    blockers: list[str] = field(default_factory=list)  # why not covered (caveats)
+    notes: list[str] = field(default_factory=list)  # informative caveats
+
+
+def _evidence(certs: Sequence[Certification]) -> tuple[EvidenceRef, ...]:
+    """The certifications' STP documents, each once, sorted by section then title."""
+    refs: dict[tuple[str, str, str], EvidenceRef] = {}
+    for cert in certs:
+        for doc in cert.evidence:
+            key = (doc.stp_section, doc.title_pattern, doc.kind)
+            if key in refs:
+                continue
+            refs[key] = EvidenceRef(
+                title=doc.title_pattern,
+                kind=doc.kind,
+                stp_section=doc.stp_section,
+                mmd_location=doc.mmd_location,
+                restricted=doc.restricted,
+                self_attested=doc.self_attested,
+                certification=cert.id,
+            )
+    return tuple(refs[key] for key in sorted(refs))
+
+
+def _customer_actions(fw: Framework, certs: Sequence[Certification]) -> tuple[str, ...]:
+    """Duties left to the customer (owner customer or shared): framework's first, then certs'."""
+    duties = [*fw.customer_duties, *(duty for cert in certs for duty in cert.duties)]
+    return _dedupe(duty.text for duty in duties if duty.owner != "microsoft")
+
+
+def _informative(certs: Sequence[Certification], evidence: Sequence[EvidenceRef]) -> list[str]:
+    notes: list[str] = []
+    for cert in certs:
+        if cert.assurance == "contractual-commitment":
+            notes.append(CONTRACTUAL_CAVEAT.format(name=cert.framework or cert.name))
+        notes.extend(cert.caveats)
+    if any(ref.self_attested for ref in evidence):
+        notes.append(SELF_ATTESTED_CAVEAT)
+    if any(ref.restricted for ref in evidence):
+        notes.append(NDA_CAVEAT)
+    return notes
+
+
+def _check_scope(cert: Certification, service: ServiceProfile, work: _Work) -> None:
+    if cert.scope == "confirmed":
+        return
+    note = cert.scope_note.strip().rstrip(".")
+    work.blockers.append(
+        f"{service.name}'s scope for {cert.name} is {cert.scope}, not confirmed: {note}."
+    )
+
+
+def _check_editions(
+    fw: Framework,
+    cert: Certification,
+    asked: Edition | None,
+    period: Period,
+    work: _Work,
+) -> None:
+    """Edition rules for one held certification: asked edition held and confirmed, not retired."""
+    confirmed = [h for h in cert.editions if h.confidence == "confirmed"]
+    confirmed_text = _join([_edition_label(fw, h.edition) for h in confirmed]) or "no edition"
+    documented = _join([_edition_label(fw, h.edition) for h in cert.editions]) or "no edition"
+    if asked is None:
+        if cert.editions and not confirmed:
+            work.blockers.append(
+                f"The edition of {cert.name} is not confirmed: the sources name "
+                f"{documented} without confirming it."
+            )
+            return
+        live = [
+            h
+            for h in confirmed
+            if not (
+                (ed := _edition(fw, h.edition)) is not None
+                and ed.retired_on is not None
+                and ed.retired_on < period.end
+            )
+        ]
+        if confirmed and not live:
+            retired = _join([_edition_label(fw, h.edition) for h in confirmed])
+            work.blockers.append(
+                f"{cert.name} is documented only to {retired}, retired before "
+                f"{_period_text(period)} ends; a certificate to the current edition is not "
+                "confirmed."
+            )
+        for held in confirmed:
+            ed = _edition(fw, held.edition)
+            if ed is not None and ed.status == "superseded" and ed.superseded_by:
+                work.notes.append(
+                    f"{cert.name} is documented to {ed.label}; a newer edition, "
+                    f"{_edition_label(fw, ed.superseded_by)}, exists."
+                )
+        return
+    holding = [h for h in cert.editions if _held_satisfies(fw, h.edition, asked.id)]
+    if not holding:
+        work.blockers.append(
+            f"{asked.label} was asked for, but the sources document {cert.name} to "
+            f"{documented} only."
+        )
+    elif not any(h.confidence == "confirmed" for h in holding):
+        work.blockers.append(
+            f"{asked.label} was asked for, but the sources do not confirm that {cert.name} is "
+            f"held to it; they confirm {confirmed_text} only."
+        )
+
+
+def _check_asked_edition(fw: Framework, asked: Edition, period: Period, work: _Work) -> None:
+    """Lifecycle of the edition asked for, relative to the period."""
+    if asked.status == "retired" or asked.retired_on is not None:
+        successor = (
+            f"; use {_edition_label(fw, asked.superseded_by)}" if asked.superseded_by else ""
+        )
+        if asked.retired_on is None:
+            work.blockers.append(f"{asked.label} is retired{successor}.")
+        elif asked.retired_on < period.end:
+            work.blockers.append(
+                f"{asked.label} was retired on {format_date(asked.retired_on)}, before "
+                f"{_period_text(period)} ends{successor}."
+            )
+        else:
+            work.notes.append(
+                f"{asked.label} is retired from {format_date(asked.retired_on)}{successor}."
+            )
+    elif asked.status == "superseded" and asked.superseded_by:
+        work.notes.append(
+            f"{asked.label} has been superseded: {_edition_label(fw, asked.superseded_by)} exists."
+        )
+
+
+def _ref(fw: Framework, asked: Edition | None, version_text: str | None) -> FrameworkRef:
+    version = asked.label if asked is not None else version_text
+    return FrameworkRef(id=fw.id, name=fw.name, version=version)
+
+
+def _unrecognized(
+    req: Requirement, match: Match, catalog: Catalog, caveats: Sequence[str]
+) -> Finding:
+    known = {fw.id: fw.name for fw in catalog.frameworks}
+    ids = [*match.suggestions, *(c.framework for c in match.frameworks)]
+    suggestions = _dedupe(known[i] for i in ids if i in known)
+    if match.status == "ambiguous":
+        choices = _join(list(suggestions), "or") or "a specific framework"
+        rationale = (
+            f"'{req.text}' names a family of frameworks, not one; the row must say which "
+            f"({choices})."
+        )
+        lead = f"'{req.text}' is ambiguous: state which framework is meant ({choices})."
+    else:
+        rationale = f"'{req.text}' names no framework the catalog knows."
+        lead = (
+            f"Closest known frameworks: {_join(list(suggestions), 'or')}."
+            if suggestions
+            else "No close match in the catalog; check the spelling or add the framework."
+        )
+    return Finding(
+        source=req.source,
+        requirement=req.text,
+        framework=None,
+        status="unrecognized",
+        responsibility="customer",
+        certifications=(),
+        evidence=(),
+        customer_actions=(),
+        caveats=_dedupe([lead, *([match.note] if match.note else []), *caveats]),
+        suggestions=suggestions,
+        rationale=rationale,
+    )
+
+
+def _responsibility(status: Status, actions: Sequence[str]) -> Responsibility:
+    if status in ("gap", "unrecognized"):
+        return "customer"
+    return "shared" if actions else "microsoft"
+
+
+def finding_for(
+    req: Requirement,
+    candidate: Candidate,
+    catalog: Catalog,
+    *,
+    period: Period,
+    service: ServiceProfile,
+    extra_caveats: Sequence[str] = (),
+) -> Finding:
+    """The finding for one recognized framework: apply every status rule and say why."""
+    fw = catalog.framework(candidate.framework)
+    work = _Work(blockers=[], notes=list(extra_caveats))
+
+    # Which edition was asked for: by the recognizer, by the Version column, or both.
+    asked: Edition | None = None
+    asked_ids: list[str] = []
+    if candidate.edition is not None:
+        ed = _edition(fw, candidate.edition) or resolve_version(fw, candidate.edition)
+        if ed is None:
+            work.blockers.append(
+                f"The edition '{candidate.edition}' is not one the catalog knows for {fw.name}."
+            )
+        else:
+            asked_ids.append(ed.id)
+    if req.version:
+        ed = resolve_version(fw, req.version)
+        if ed is None:
+            work.blockers.append(
+                f"The version asked for, '{req.version}', is not an edition of {fw.name} the "
+                "catalog knows; it cannot be confirmed as covered."
+            )
+        elif ed.id not in asked_ids:
+            asked_ids.append(ed.id)
+    if len(asked_ids) > 1:
+        labels = _join([_edition_label(fw, i) for i in asked_ids])
+        work.blockers.append(f"The row names conflicting editions ({labels}); state one.")
+    if asked_ids:
+        asked = _edition(fw, asked_ids[0])
+
+    if candidate.via == "fuzzy":
+        work.blockers.append(
+            f"'{req.text}' was read as {fw.name} by approximate match; confirm that this is "
+            "the framework meant."
+        )
+
+    cert_ids = [c for c in fw.certifications if c in service.certifications]
+    missing = [c for c in fw.certifications if c not in service.certifications]
+    certs = [catalog.certification(c) for c in cert_ids]
+    actions = _customer_actions(fw, certs)
+    version_text = req.version if asked is None else None
+
+    if fw.relation == "none" or not certs:
+        why = (
+            f"{service.name} holds no certification that supports {fw.name}."
+            if fw.relation == "none"
+            else f"{service.name}'s documented certifications do not include those {fw.name} "
+            f"rests on ({_join(list(fw.certifications))})."
+        )
+        gap_reasons = _dedupe([fw.rationale, why]) if fw.rationale else (why,)
+        return Finding(
+            source=req.source,
+            requirement=req.text,
+            framework=_ref(fw, asked, version_text),
+            status="gap",
+            responsibility="customer",
+            certifications=(),
+            evidence=(),
+            customer_actions=_customer_actions(fw, ()),
+            caveats=_dedupe([*work.blockers, *work.notes]),
+            suggestions=(),
+            rationale=" ".join(gap_reasons),
+        )
+
+    evidence = _evidence(certs)
+    cert_names = _join([c.name for c in certs])
+    if fw.relation == "supports":
+        for cert in certs:
+            work.blockers.append(
+                f"{cert.name} supports {fw.name} but is not a {fw.short_name} certification: "
+                f"it proves {cert.proves.strip().rstrip('.')}; it does not prove "
+                f"{cert.does_not_prove.strip().rstrip('.')}."
+            )
+    else:  # held
+        if missing:
+            work.blockers.append(
+                f"{fw.name} also rests on {_join(missing)}, which {service.name}'s documentation "
+                "does not list."
+            )
+        for cert in certs:
+            _check_scope(cert, service, work)
+            _check_editions(fw, cert, asked, period, work)
+    if asked is not None:
+        _check_asked_edition(fw, asked, period, work)
+    eol = eol_caveat(service, period)
+    if eol is not None:
+        work.blockers.append(eol)
+    if period.end < service.list_as_of and period.basis == "audit-period":
+        work.notes.append(
+            f"{service.name}'s list of certifications is documented as of "
+            f"{format_date(service.list_as_of)}; for an earlier period, confirm in that "
+            f"period's report that {service.name} was in scope."
+        )
+    work.notes.extend(_informative(certs, evidence))
+
+    status: Status = "covered" if not work.blockers and fw.relation == "held" else "partial"
+    if status == "covered":
+        rationale = (
+            f"{service.name} holds {cert_names}, in confirmed scope"
+            + (f" and to {asked.label}" if asked is not None else "")
+            + f", for {_period_text(period)}."
+        )
+        if actions:
+            rationale += " The customer must still evidence its own part."
+    elif fw.relation == "supports":
+        rationale = (
+            f"{service.name} holds no {fw.short_name} certification; {cert_names} only supports "
+            f"{fw.short_name}, and the customer must evidence its own controls."
+        )
+    else:
+        first = work.blockers[0]
+        rationale = (
+            f"{service.name} holds {cert_names}, but not everything asked is proven. {first}"
+        )
+        if not rationale.endswith("."):
+            rationale += "."
+    return Finding(
+        source=req.source,
+        requirement=req.text,
+        framework=_ref(fw, asked, version_text),
+        status=status,
+        responsibility=_responsibility(status, actions),
+        certifications=tuple(cert_ids),
+        evidence=evidence,
+        customer_actions=actions,
+        caveats=_dedupe([*work.blockers, *work.notes]),
+        suggestions=(),
+        rationale=rationale,
+    )
+
+
+def findings_for_match(
+    req: Requirement,
+    match: Match,
+    catalog: Catalog,
+    *,
+    period: Period,
+    service: ServiceProfile,
+    extra_caveats: Sequence[str] = (),
+) -> list[Finding]:
+    """Findings for an already-recognized requirement: one per framework the match names."""
+    known = {fw.id for fw in catalog.frameworks}
+    candidates = [c for c in match.frameworks if c.framework in known]
+    if match.status != "matched" or not candidates:
+        return [_unrecognized(req, match, catalog, extra_caveats)]
+    extra = [*extra_caveats, *([match.note] if match.note else [])]
+    seen: dict[str, None] = {}
+    out: list[Finding] = []
+    for cand in candidates:
+        if cand.framework in seen:
+            continue
+        seen[cand.framework] = None
+        out.append(
+            finding_for(req, cand, catalog, period=period, service=service, extra_caveats=extra)
+        )
+    return out
+
+
+def _match_text(text: str, catalog: Catalog) -> Match:
+    """recognize.match_text, looked up at call time (recognize lands separately)."""
+    module = importlib.import_module("assessor.recognize")
+    match: Match = module.match_text(text, catalog)
+    return match
+
+
+def assess_requirement(
+    req: Requirement, catalog: Catalog, *, period: Period, service: ServiceProfile
+) -> list[Finding]:
+    """One requirement -> findings (several when the name denotes several frameworks)."""
+    match = _match_text(req.text, catalog)
+    if req.version:
+        with_version = _match_text(f"{req.text} {req.version}", catalog)
+        if with_version.status == "matched":
+            match = with_version
+    return findings_for_match(req, match, catalog, period=period, service=service)
+
+
+# ---------------------------------------------------------------------------
+# Whole workbook
+
+
+def _finding_key(f: Finding) -> tuple[str, int, str]:
+    return (f.source.sheet, f.source.row, f.framework.id if f.framework else "")
+
+
+def _rejected_key(r: RejectedRow) -> tuple[str, str, int, str]:
+    return (r.file, r.sheet, r.row, r.reason)
+
+
+def assess(
+    intake: IntakeResult,
+    catalog: Catalog,
+    *,
+    as_of: date,
+    organization: str,
+    service: str | None = None,
+) -> list[Assessment]:
+    """One Assessment per business unit, sorted by name; every requirement and row placed."""
+    profile = catalog.service(service)
+    units: dict[str, BusinessUnit] = {}
+    for unit in intake.units:
+        units.setdefault(unit.name, unit)
+    for req in intake.requirements:
+        units.setdefault(req.business_unit, BusinessUnit(name=req.business_unit))
+    for rej in intake.rejected:
+        if rej.business_unit is not None:
+            units.setdefault(rej.business_unit, BusinessUnit(name=rej.business_unit))
+
+    out: list[Assessment] = []
+    for name in sorted(units):
+        unit = units[name]
+        period = period_for(unit, as_of)
+        findings: list[Finding] = []
+        for req in intake.requirements:
+            if req.business_unit == name:
+                findings.extend(assess_requirement(req, catalog, period=period, service=profile))
+        findings.sort(key=_finding_key)
+        rejected = sorted(
+            (r for r in intake.rejected if r.business_unit in (None, name)), key=_rejected_key
+        )
+        out.append(
+            Assessment(
+                organization=organization,
+                business_unit=unit,
+                as_of=as_of,
+                period=period,
+                service=profile.name,
+                findings=tuple(findings),
+                rejected=tuple(rejected),
+                lifecycle_note=lifecycle_note(profile, period, as_of),
+            )
+        )
+    return out
