@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from assessor.errors import UsageError
 from assessor.model import (
     Assessment,
     BusinessUnit,
@@ -59,10 +60,10 @@ SELF_ATTESTED_CAVEAT = (
     "they do not extend the audited period."
 )
 CONTRACTUAL_CAVEAT = (
-    "{name} has no certification: Microsoft's commitment is contractual (for HIPAA, the Business "
-    "Associate Agreement in the Microsoft Product Terms), and it does not by itself make the "
-    "customer compliant."
+    "{name} has no certification: Microsoft's commitment is contractual{how}, and it does not by "
+    "itself make the customer compliant."
 )
+BAA_TEXT = " (the Business Associate Agreement, part of the Microsoft Product Terms)"
 
 
 def format_date(value: date) -> str:
@@ -87,6 +88,12 @@ def _dedupe(items: Iterable[str]) -> tuple[str, ...]:
         if text and text not in seen:
             seen[text] = None
     return tuple(seen)
+
+
+def _sentence(text: str) -> str:
+    """Trimmed, with a capital first letter and a final full stop."""
+    text = _cap(text.strip())
+    return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
 def _cap(text: str) -> str:
@@ -269,7 +276,14 @@ def _informative(certs: Sequence[Certification], evidence: Sequence[EvidenceRef]
     notes: list[str] = []
     for cert in certs:
         if cert.assurance == "contractual-commitment":
-            notes.append(CONTRACTUAL_CAVEAT.format(name=cert.framework or cert.name))
+            baa = any(doc.kind == "baa-product-terms" for doc in cert.evidence) or (
+                "hipaa" in f"{cert.id} {cert.framework}".lower()
+            )
+            notes.append(
+                CONTRACTUAL_CAVEAT.format(
+                    name=cert.framework or cert.name, how=BAA_TEXT if baa else ""
+                )
+            )
         notes.extend(cert.caveats)
     if any(ref.self_attested for ref in evidence):
         notes.append(SELF_ATTESTED_CAVEAT)
@@ -330,7 +344,12 @@ def _check_editions(
                 )
         return
     holding = [h for h in cert.editions if _held_satisfies(fw, h.edition, asked.id)]
-    if not holding:
+    if not cert.editions:
+        work.blockers.append(
+            f"{asked.label} was asked for, but the sources do not say which edition "
+            f"{cert.name} is held to."
+        )
+    elif not holding:
         work.blockers.append(
             f"{asked.label} was asked for, but the sources document {cert.name} to "
             f"{documented} only."
@@ -489,9 +508,9 @@ def finding_for(
     if fw.relation == "supports":
         for cert in certs:
             work.blockers.append(
-                f"{cert.name} supports {fw.name} but is not a {fw.short_name} certification: "
-                f"it proves {cert.proves.strip().rstrip('.')}; it does not prove "
-                f"{cert.does_not_prove.strip().rstrip('.')}."
+                f"{cert.name} supports {fw.name} but is not a {fw.short_name} certification. "
+                f"What it proves: {_sentence(cert.proves)} "
+                f"What it does not prove: {_sentence(cert.does_not_prove)}"
             )
     else:  # held
         if missing:
@@ -618,7 +637,13 @@ def assess(
     service: str | None = None,
 ) -> list[Assessment]:
     """One Assessment per business unit, sorted by name; every requirement and row placed."""
-    profile = catalog.service(service)
+    try:
+        profile = catalog.service(service)
+    except KeyError:
+        known = ", ".join(sorted(svc.id for svc in catalog.services))
+        raise UsageError(
+            f"unknown service {service!r}", hint=f"the catalog knows: {known}"
+        ) from None
     units: dict[str, BusinessUnit] = {}
     for unit in intake.units:
         units.setdefault(unit.name, unit)

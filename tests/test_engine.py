@@ -612,7 +612,8 @@ def test_sox_is_partial_via_soc_1_naming_what_it_proves_and_does_not() -> None:
     assert f.certifications == ("soc-1",)
     assert f.responsibility == "shared"
     text = caveats_text(f)
-    assert "what SOC 1 Type 2 proves" in text and "what SOC 1 Type 2 does not prove" in text
+    assert "What it proves: What SOC 1 Type 2 proves." in text
+    assert "What it does not prove: What SOC 1 Type 2 does not prove." in text
     assert "Evidence your own ICFR controls." in f.customer_actions
     assert "Operate complementary user entity controls." in f.customer_actions
 
@@ -890,3 +891,11 @@ def test_assess_is_deterministic() -> None:
     first = engine.assess(result, CATALOG, as_of=date(2024, 1, 1), organization="C")
     second = engine.assess(result, CATALOG, as_of=date(2024, 1, 1), organization="C")
     assert [a.model_dump_json() for a in first] == [a.model_dump_json() for a in second]
+
+
+def test_unknown_service_is_a_usage_error_naming_the_known_ones() -> None:
+    from assessor.errors import UsageError
+
+    with pytest.raises(UsageError) as info:
+        engine.assess(intake(()), CATALOG, as_of=date(2024, 1, 1), organization="C", service="x")
+    assert info.value.hint is not None and "mmd" in info.value.hint
