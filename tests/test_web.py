@@ -1,0 +1,393 @@
+"""HTTP-level tests of the upload page: every bad input and limit, headers, and the happy path."""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+import zipfile
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from assessor import web
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIXED_TODAY = date(2024, 3, 31)
+
+
+def make_app(tmp_path: Path, **kwargs: object) -> tuple[TestClient, Path]:
+    """An app whose private upload folders live under tmp_path/uploads (so tests can look)."""
+    root = tmp_path / "uploads"
+    root.mkdir(exist_ok=True)
+    options: dict[str, object] = {"tmp_root": root, "today": lambda: FIXED_TODAY}
+    options.update(kwargs)
+    app = web.create_app(**options)  # type: ignore[arg-type]
+    return TestClient(app, follow_redirects=True), root
+
+
+def leftovers(root: Path) -> list[Path]:
+    """Everything left in the upload root after a request (must be nothing)."""
+    return sorted(root.rglob("*"))
+
+
+def page_text(body: str) -> str:
+    """Visible text of a page, tags stripped and entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
+    test_client, root = make_app(tmp_path)
+    with test_client:
+        yield test_client, root
+
+
+# ---------------------------------------------------------------------------
+# The form and the headers
+
+
+def test_upload_form_has_labelled_fields_and_defaults_to_the_injected_today(
+    client: tuple[TestClient, Path],
+) -> None:
+    test_client, _ = client
+    response = test_client.get("/")
+    assert response.status_code == 200
+    body = response.text
+    for field_id in ("workbooks", "organization", "as_of"):
+        assert f'<label for="{field_id}"' in body
+        assert f'id="{field_id}"' in body
+    assert 'enctype="multipart/form-data"' in body
+    assert 'value="2024-03-31"' in body
+    assert 'href="/template.xlsx"' in body
+    assert "<script" not in body  # usable without JavaScript
+
+
+def test_every_response_carries_nosniff_csp_and_referrer_policy(
+    client: tuple[TestClient, Path],
+) -> None:
+    test_client, _ = client
+    for path in ("/", "/static/web.css", "/no-such-page", "/results/nope"):
+        response = test_client.get(path)
+        assert response.headers["x-content-type-options"] == "nosniff", path
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "http" not in csp, path
+        assert response.headers["referrer-policy"] == "no-referrer", path
+
+
+def test_stylesheet_is_served_as_css(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.get("/static/web.css")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert "url(" not in response.text  # no external resource under the CSP
+
+
+def test_unknown_page_is_a_readable_404(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.get("/etc/passwd")
+    assert response.status_code == 404
+    assert "Not found" in response.text
+
+
+# ---------------------------------------------------------------------------
+# Size and count limits
+
+
+def test_oversize_declared_body_gets_413_and_nothing_is_stored(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path, max_upload_bytes=1024)
+    with test_client:
+        response = test_client.post(
+            "/assess",
+            files={"workbooks": ("big.xlsx", b"PK\x03\x04" + b"x" * 4096, XLSX)},
+        )
+    assert response.status_code == 413
+    assert "larger than the limit" in page_text(response.text)
+    assert leftovers(root) == []
+
+
+def test_oversize_streamed_body_without_length_gets_413(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path, max_upload_bytes=1024)
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(10):
+            yield b"y" * 512
+
+    with test_client:
+        response = test_client.post(
+            "/assess",
+            content=chunks(),
+            headers={"content-type": "multipart/form-data; boundary=xyz"},
+        )
+    assert response.status_code == 413
+    assert leftovers(root) == []
+
+
+def test_body_within_the_limit_is_parsed(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path, max_upload_bytes=64 * 1024)
+    with test_client:
+        response = test_client.post("/assess", files={"workbooks": ("notes.xlsx", b"hello", XLSX)})
+    assert response.status_code == 415  # reached the sniffing, so the body was accepted
+    assert leftovers(root) == []
+
+
+def test_too_many_files_is_refused_with_the_limit_named(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path, max_files=2)
+    files = [("workbooks", (f"w{i}.xlsx", b"PK\x03\x04", XLSX)) for i in range(3)]
+    with test_client:
+        response = test_client.post("/assess", files=files)
+    assert response.status_code == 400
+    assert "at most 2 workbooks" in page_text(response.text)
+    assert leftovers(root) == []
+
+
+def test_too_many_fields_is_refused(client: tuple[TestClient, Path]) -> None:
+    test_client, root = client
+    data = {f"field{i}": "x" for i in range(20)}
+    response = test_client.post(
+        "/assess", data=data, files={"workbooks": ("a.xlsx", b"PK\x03\x04", XLSX)}
+    )
+    assert response.status_code == 400
+    assert "Too many fields" in response.text
+    assert leftovers(root) == []
+
+
+def test_no_workbook_chosen_says_so(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.post(
+        "/assess",
+        data={"organization": "Contoso"},
+        files={"workbooks": ("", b"", "application/octet-stream")},
+    )
+    assert response.status_code == 400
+    assert "Choose at least one Excel workbook" in response.text
+
+
+def test_bad_as_of_date_is_named(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.post(
+        "/assess",
+        data={"as_of": "31/03/2024"},
+        files={"workbooks": ("a.xlsx", b"PK\x03\x04", XLSX)},
+    )
+    assert response.status_code == 400
+    assert "expected a date as YYYY-MM-DD" in page_text(response.text)
+
+
+# ---------------------------------------------------------------------------
+# Content identified from its bytes
+
+
+def test_non_workbook_bytes_named_xlsx_get_415(client: tuple[TestClient, Path]) -> None:
+    test_client, root = client
+    response = test_client.post(
+        "/assess",
+        files={"workbooks": ("report.xlsx", b"<html><body>not a workbook</body></html>", XLSX)},
+    )
+    assert response.status_code == 415
+    text = page_text(response.text)
+    assert "report.xlsx: not an .xlsx workbook: the file is an HTML or XML document" in text
+    assert leftovers(root) == []
+
+
+def test_empty_upload_gets_415(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.post("/assess", files={"workbooks": ("empty.xlsx", b"", XLSX)})
+    assert response.status_code == 415
+    assert "empty.xlsx: the file is empty (0 bytes)" in page_text(response.text)
+
+
+OLE2 = bytes.fromhex("D0CF11E0A1B11AE1")
+
+
+def test_encrypted_ole2_workbook_gets_415_saying_remove_the_password(
+    client: tuple[TestClient, Path],
+) -> None:
+    test_client, root = client
+    encrypted = OLE2 + b"\x00" * 504 + "EncryptionInfo".encode("utf-16-le") + b"\x00" * 64
+    response = test_client.post("/assess", files={"workbooks": ("locked.xlsx", encrypted, XLSX)})
+    assert response.status_code == 415
+    text = page_text(response.text)
+    assert "locked.xlsx: the workbook is password-protected (encrypted)" in text
+    assert "remove the password" in text
+    assert leftovers(root) == []
+
+
+def test_legacy_xls_renamed_xlsx_gets_415_saying_save_as_xlsx(
+    client: tuple[TestClient, Path],
+) -> None:
+    test_client, _ = client
+    response = test_client.post(
+        "/assess", files={"workbooks": ("old.xlsx", OLE2 + b"\x00" * 504, XLSX)}
+    )
+    assert response.status_code == 415
+    assert "legacy Excel 97-2003 .xls" in page_text(response.text)
+
+
+def test_zip_that_is_not_a_workbook_gets_415(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<document/>")
+    response = test_client.post(
+        "/assess", files={"workbooks": ("letter.xlsx", buffer.getvalue(), XLSX)}
+    )
+    assert response.status_code == 415
+    assert "not an Excel workbook: a Word document" in page_text(response.text)
+
+
+def test_truncated_zip_gets_400(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.post(
+        "/assess", files={"workbooks": ("cut.xlsx", _tiny_zip()[:40], XLSX)}
+    )
+    assert response.status_code == 400
+    assert "cut.xlsx: not a valid .xlsx" in page_text(response.text)
+
+
+def test_client_mime_type_is_not_trusted(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.post(
+        "/assess", files={"workbooks": ("page.html", b"<script>alert(1)</script>", XLSX)}
+    )
+    assert response.status_code == 415
+    assert "<script>alert(1)" not in response.text
+
+
+def test_path_traversal_filename_is_stored_under_a_server_name_and_shown_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stored: list[Path] = []
+    original = web._save_upload
+
+    def spy(upload: object, dest: Path) -> bytes:
+        stored.append(dest)
+        return original(upload, dest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(web, "_save_upload", spy)
+    test_client, root = make_app(tmp_path)
+    evil = "../../../etc/cron.d/<img src=x onerror=alert(1)>evil.xlsx"
+    with test_client:
+        response = test_client.post(
+            "/assess", files={"workbooks": (evil, b"not a zip at all", XLSX)}
+        )
+    assert response.status_code == 415
+    assert len(stored) == 1
+    assert stored[0].parent.parent == root
+    assert stored[0].name == "upload-01.xlsx"
+    assert not (tmp_path / "etc").exists()
+    assert "<img" not in response.text
+    assert "&lt;img src=x onerror=alert(1)&gt;evil.xlsx" in response.text
+    assert "../" not in page_text(response.text)
+    assert str(root) not in response.text
+    assert leftovers(root) == []
+
+
+@pytest.mark.parametrize(
+    ("client_name", "shown"),
+    [
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\x\\Desktop\\req.xlsx", "req.xlsx"),
+        ("a\x00b\x1b.xlsx", "ab.xlsx"),
+        ("", "workbook 3"),
+        ("/", "workbook 3"),
+    ],
+)
+def test_display_name_keeps_only_the_last_part(client_name: str, shown: str) -> None:
+    assert web.display_name(client_name, 3) == shown
+
+
+def test_cross_site_post_is_refused(client: tuple[TestClient, Path]) -> None:
+    test_client, root = client
+    response = test_client.post(
+        "/assess",
+        headers={"origin": "https://evil.example"},
+        files={"workbooks": ("a.xlsx", b"PK\x03\x04", XLSX)},
+    )
+    assert response.status_code == 403
+    assert leftovers(root) == []
+
+
+# ---------------------------------------------------------------------------
+# Busy server
+
+
+def test_more_requests_than_workers_get_a_clear_503(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path, workers=1, queue_wait=0.05)
+    state: web.WebState = test_client.app.state.web  # type: ignore[attr-defined]
+    state._catalog = _stub_catalog()
+    assert state.slots.acquire(timeout=1)  # another upload holds the only worker
+    try:
+        with test_client:
+            response = test_client.post(
+                "/assess", files={"workbooks": ("a.xlsx", _tiny_zip(), XLSX)}
+            )
+    finally:
+        state.slots.release()
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "30"
+    assert "busy" in page_text(response.text)
+    assert leftovers(root) == []
+
+
+def _tiny_zip() -> bytes:
+    """A zip that passes the magic-byte sniff (the busy check comes before any worker)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    return buffer.getvalue()
+
+
+def _stub_catalog() -> object:
+    """Any object: the busy path never hands the catalog to a worker."""
+    return object()
+
+
+# ---------------------------------------------------------------------------
+# Downloads and the store
+
+
+def test_download_is_an_attachment_with_nosniff(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    state: web.WebState = test_client.app.state.web  # type: ignore[attr-defined]
+    token = state.store.new_token()
+    state.store.put(
+        token,
+        "<p>page</p>",
+        {"unit.json": web.Download("unit.json", b'{"a": 1}', web.MEDIA_TYPES["json"])},
+    )
+    response = test_client.get(f"/download/{token}/unit.json")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"] == 'attachment; filename="unit.json"'
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"
+    assert json.loads(response.content) == {"a": 1}
+    assert test_client.get(f"/download/{token}/other.json").status_code == 404
+    assert test_client.get(f"/download/{token}/..%2F..%2Fetc%2Fpasswd").status_code == 404
+    assert test_client.get("/download/not-a-token/unit.json").status_code == 404
+
+
+def test_store_expires_results_and_keeps_within_its_size_cap() -> None:
+    now = [0.0]
+    store = web.ResultStore(ttl=10, max_bytes=100, max_entries=5, clock=lambda: now[0])
+    blob = web.Download("a.pdf", b"x" * 60, "application/pdf")
+    store.put("one", "", {"a.pdf": blob})
+    store.put("two", "", {"a.pdf": blob})
+    assert store.get("one") is None  # evicted: two results exceed 100 bytes
+    assert store.get("two") is not None
+    now[0] = 11.0
+    assert store.get("two") is None  # expired
+    assert len(store) == 0
+
+
+def test_serve_refuses_bad_limits() -> None:
+    with pytest.raises(web.UsageError):
+        web.serve(host="127.0.0.1", port=8000, max_upload_mb=0, workers=1)
+    with pytest.raises(web.UsageError):
+        web.serve(host="127.0.0.1", port=8000, max_upload_mb=5, workers=0)
