@@ -1,0 +1,65 @@
+"""HTML renderer: golden output, escaping, and the shared template environment."""
+
+from __future__ import annotations
+
+import pytest
+from report_fixtures import check_gold, make_case
+
+from assessor import __version__
+from assessor.errors import RenderError
+from assessor.render import render
+from assessor.render.html import environment, inline_css, render_template
+from assessor.report import build_view
+
+
+def _html(**kw: object) -> str:
+    assessment, catalog, intake = make_case(**kw)  # type: ignore[arg-type]
+    view = build_view(assessment, catalog, intake=intake, tool_version=__version__)
+    return render(view, "html").decode()
+
+
+def test_html_matches_gold(update_gold: bool) -> None:
+    check_gold(_html(), "report/unit15.html", update_gold, version=__version__)
+
+
+def test_html_inlines_css_unescaped_so_page_numbers_survive() -> None:
+    html = _html(n=1)
+    assert 'content: "Page " counter(page) " of " counter(pages);' in html
+    assert "&#34;Page" not in html and "&quot;Page" not in html
+
+
+def test_html_escapes_user_text_and_never_places_it_in_attributes() -> None:
+    html = _html(unit='<script>alert(1)</script>" onload="x', n=2)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert '" onload="x' not in html
+
+
+def test_environment_autoescapes_and_is_strict() -> None:
+    env = environment()
+    assert env.autoescape is True
+    with pytest.raises(RenderError):
+        render_template("report.html.j2")  # no `view`: StrictUndefined refuses
+
+
+def test_render_template_serves_other_packaged_templates() -> None:
+    out = render_template("_macros.html.j2")
+    assert out.strip() == ""
+    # macros are importable by other templates (portfolio, web pages) through the same env
+    macro = environment().get_template("_macros.html.j2").module.status  # type: ignore[attr-defined]
+    assert "Covered" in str(macro("covered", "Covered", "\u25cf"))
+
+
+def test_default_prefix_reaches_packaged_templates_for_overrides() -> None:
+    assert environment().get_template("default:report.html.j2") is not None
+
+
+@pytest.mark.parametrize("name", ["../pyproject.toml", "/etc/hostname", "report.html.j2"])
+def test_inline_css_refuses_anything_but_packaged_stylesheets(name: str) -> None:
+    with pytest.raises(RenderError):
+        inline_css(name)
+
+
+def test_unknown_template_is_a_render_error() -> None:
+    with pytest.raises(RenderError):
+        render_template("nope.html.j2")

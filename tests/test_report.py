@@ -1,0 +1,211 @@
+"""View building: ordering, counts, marks, grouping, reconciliation and the JSON contract."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import jsonschema
+import pytest
+from report_fixtures import make_case
+
+from assessor.errors import RenderError
+from assessor.model import CellRef, Finding
+from assessor.render import FORMATS, RenderOptions, render
+from assessor.render.json import dumps
+from assessor.report import build_view, long_date, view_json
+
+SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report-schema.json").read_text())
+CONTRACT_KEYS = {
+    "schema_version",
+    "business_unit",
+    "organization",
+    "as_of",
+    "catalog",
+    "source",
+    "summary",
+    "findings",
+    "rejected_rows",
+}
+
+
+def _view(**kw: object):  # type: ignore[no-untyped-def]
+    assessment, catalog, intake = make_case(**kw)  # type: ignore[arg-type]
+    return build_view(assessment, catalog, intake=intake, tool_version="9.9.9")
+
+
+def test_summary_counts_add_up_to_findings_and_match_statuses() -> None:
+    view = _view()
+    assert view.total == 15
+    assert sum(c.count for c in view.status_counts) == view.total
+    assert sum(c.count for c in view.responsibility_counts) == view.total
+    by_key = {c.key: c.count for c in view.status_counts}
+    assert by_key == {"covered": 7, "partial": 3, "gap": 3, "unrecognized": 2}
+    assert view.shared_count == sum(1 for f in view.findings if f.responsibility == "shared")
+
+
+def test_findings_follow_workbook_order_even_when_engine_order_differs() -> None:
+    assessment, catalog, intake = make_case()
+    shuffled = assessment.model_copy(update={"findings": tuple(reversed(assessment.findings))})
+    view = build_view(shuffled, catalog, intake=intake, tool_version="x")
+    assert [f.source.row for f in view.findings] == sorted(f.source.row for f in view.findings)
+    assert [f.ref for f in view.findings][:3] == ["F-001", "F-002", "F-003"]
+
+
+def test_every_shared_finding_is_marked_shared_and_no_other() -> None:
+    view = _view()
+    for f in view.findings:
+        assert f.shared is (f.responsibility == "shared")
+
+
+def test_evidence_document_listed_once_even_when_several_frameworks_need_it() -> None:
+    view = _view()
+    titles = [item.title for s in view.evidence_sections for item in s.items]
+    assert len(titles) == len(set(titles))
+    bridge = next(i for s in view.evidence_sections for i in s.items if "bridge" in i.title)
+    assert len(bridge.frameworks) >= 2
+    assert bridge.self_attested
+    soc2 = next(i for s in view.evidence_sections for i in s.items if "SOC 2 Type 2" in i.title)
+    assert soc2.restricted
+
+
+def test_evidence_sections_follow_catalog_stp_order() -> None:
+    view = _view()
+    assert [s.key for s in view.evidence_sections] == ["iso", "soc", "pci", "legal"]
+
+
+def test_reconciliation_accounts_for_every_source_row_of_the_unit() -> None:
+    assessment, catalog, intake = make_case()
+    view = build_view(assessment, catalog, intake=intake, tool_version="x")
+    rows = {(r.sheet, r.row) for r in view.reconciliation}
+    expected = {(q.source.sheet, q.source.row) for q in intake.requirements}
+    expected |= {(r.sheet, r.row) for r in intake.rejected}
+    assert rows == expected
+    rejected = [r for r in view.reconciliation if r.outcome == "rejected"]
+    assert {r.results[0] for r in rejected} == {
+        "Rejected: no framework named in column B",
+        "Rejected: blank framework cell",
+    }
+
+
+def test_cell_naming_several_frameworks_reconciles_to_one_row_with_several_findings() -> None:
+    assessment, catalog, intake = make_case(n=2)
+    first = assessment.findings[0]
+    extra = first.model_copy(update={"requirement": "SOC 2"})
+    two = assessment.model_copy(update={"findings": (first, extra, assessment.findings[1])})
+    view = build_view(two, catalog, intake=intake, tool_version="x")
+    row = next(r for r in view.reconciliation if r.row == first.source.row)
+    assert len(row.results) == 2
+    assert len(view_json(view)["findings"]) == 3
+
+
+def test_period_after_end_of_life_is_stated_on_the_view() -> None:
+    view = _view(period=(date(2024, 7, 1), date(2025, 6, 30)))
+    assert view.period_after_eol
+    assert "reached end of life on 31 July 2024" in view.lifecycle_statement
+    assert "end of life" in view.key_gaps
+    inside = _view()
+    assert not inside.period_after_eol
+    assert "reached end of life on 31 July 2024" in inside.lifecycle_statement
+
+
+def test_key_gaps_names_gap_frameworks_and_unrecognized_entries() -> None:
+    view = _view()
+    assert "NIST SP 800-53" in view.key_gaps
+    assert "FedRAMP" in view.key_gaps
+    assert "'Acme internal policy 7'" in view.key_gaps
+    assert "SHARED" in view.key_gaps
+
+
+def test_empty_unit_builds_a_view_without_division_by_zero() -> None:
+    view = _view(n=0)
+    assert view.total == 0
+    assert all(c.percent == 0 for c in view.status_counts)
+    assert all(b.width == 0 for b in view.chart.bars)
+    assert view.key_gaps == "The business unit lists no requirements."
+
+
+def test_chart_bar_widths_scale_to_the_largest_count() -> None:
+    view = _view()
+    widths = {b.status: b.width for b in view.chart.bars}
+    assert widths["covered"] == 300
+    assert 0 < widths["unrecognized"] < widths["partial"] <= widths["covered"]
+
+
+def test_long_date_is_locale_independent() -> None:
+    assert long_date(date(2024, 7, 31)) == "31 July 2024"
+
+
+def test_json_has_exactly_the_contract_top_level_names() -> None:
+    data = view_json(_view())
+    assert set(data) == CONTRACT_KEYS
+    assert set(data["summary"]) == {"covered", "partial", "gap", "unrecognized"}
+    finding = data["findings"][0]
+    for key in (
+        "source",
+        "requirement",
+        "framework",
+        "status",
+        "responsibility",
+        "certifications",
+        "evidence",
+        "customer_actions",
+        "caveats",
+        "suggestions",
+    ):
+        assert key in finding
+    assert set(finding["source"]) == {"file", "sheet", "row"}
+    assert {"title", "kind", "stp_section"} <= set(finding["evidence"][0])
+    assert set(data["rejected_rows"][0]) == {"sheet", "row", "reason"}
+
+
+@pytest.mark.parametrize("n", [0, 1, 15, 40])
+def test_json_output_validates_against_the_documented_schema(n: int) -> None:
+    data = json.loads(render(_view(n=n), "json"))
+    jsonschema.validate(data, SCHEMA)
+
+
+def test_unrecognized_finding_serializes_framework_as_null() -> None:
+    data = view_json(_view())
+    unknown = [f for f in data["findings"] if f["status"] == "unrecognized"]
+    assert unknown and all(f["framework"] is None and f["suggestions"] for f in unknown)
+
+
+def test_json_refuses_nan_instead_of_writing_invalid_json() -> None:
+    with pytest.raises(ValueError):
+        dumps({"x": float("nan")})
+
+
+def test_unknown_format_is_a_render_error() -> None:
+    with pytest.raises(RenderError):
+        render(_view(), "docx")
+    assert FORMATS == ("pdf", "html", "json", "xlsx")
+
+
+def test_json_bytes_identical_for_identical_inputs() -> None:
+    assert render(_view(), "json") == render(_view(), "json")
+
+
+def test_finding_from_a_sheet_not_in_sheets_read_still_sorts_last() -> None:
+    assessment, catalog, intake = make_case(n=3)
+    stray = Finding(
+        source=CellRef(file="f.xlsx", sheet="Zzz", row=1),
+        requirement="SOC 2",
+        framework=None,
+        status="unrecognized",
+        responsibility="customer",
+        certifications=(),
+        evidence=(),
+        customer_actions=(),
+        caveats=(),
+        suggestions=(),
+        rationale="",
+    )
+    moved = assessment.model_copy(update={"findings": (stray, *assessment.findings)})
+    view = build_view(moved, catalog, intake=intake, tool_version="x")
+    assert view.findings[-1].source.sheet == "Zzz"
+
+
+def test_render_options_default_to_plain_pdf() -> None:
+    assert RenderOptions().pdf_variant is None
