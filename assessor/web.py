@@ -261,6 +261,13 @@ def _problem_response(problem: Problem) -> HTMLResponse:
     return _error_page([problem], title=titles.get(problem.status, "Error"), status=problem.status)
 
 
+def size_label(size: int) -> str:
+    """A byte count for people: `20 MB`, `512 KB`."""
+    if size >= MIB:
+        return f"{size / MIB:.3g} MB"
+    return f"{size / 1024:.3g} KB"
+
+
 # ---------------------------------------------------------------------------
 # Middleware
 
@@ -303,12 +310,12 @@ class BodyLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, status: int) -> None:
-        limit_mb = self.max_bytes / MIB
         if status == 413:
             problem = Problem(
                 413,
                 (
-                    f"The upload is larger than the limit of {limit_mb:g} MB; nothing was stored.",
+                    f"The upload is larger than the limit of {size_label(self.max_bytes)}; "
+                    "nothing was stored.",
                     "hint: upload fewer or smaller workbooks at a time, or ask the operator to "
                     "raise --max-upload-mb",
                 ),
@@ -425,9 +432,21 @@ def _job_portfolio(payload: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _portfolio_files(payload: dict[str, Any]) -> dict[str, bytes]:
-    """Render the portfolio roll-up (pdf and json) for several units."""
-    builder = _module("assessor.portfolio")
-    return dict(builder.web_portfolio_files(**payload))
+    """Render the portfolio roll-up over several units, in the formats it supports."""
+    from assessor import __version__, portfolio
+
+    view = portfolio.build_portfolio(
+        payload["assessments"],
+        payload["catalog"],
+        slugs=payload["slugs"],
+        organization=payload["organization"],
+        as_of=payload["as_of"],
+        tool_version=__version__,
+    )
+    return {
+        f"portfolio.{fmt}": portfolio.render_portfolio(view, fmt, pdf_variant=None)
+        for fmt in portfolio.portfolio_formats(WEB_FORMATS)
+    }
 
 
 def _child_main(conn: Connection, kind: JobKind, payload: dict[str, Any], mem: int | None) -> None:
@@ -623,7 +642,7 @@ def _upload_context(state: WebState, **extra: object) -> dict[str, object]:
     settings = state.settings
     return {
         "today": state.today().isoformat(),
-        "max_upload_mb": f"{settings.max_upload_bytes / MIB:g}",
+        "max_upload": size_label(settings.max_upload_bytes),
         "max_files": settings.max_files,
         "organization": "",
         **extra,
@@ -810,6 +829,7 @@ async def _assess_uploads(
                 "anchor": f"unit-{stem}",
                 "view": output.view,
                 "links": links,
+                "sections": {s.key: s.name for s in output.view.evidence_sections},
             }
         )
     extra_links = []
@@ -858,20 +878,21 @@ async def _portfolio(
     as_of: date,
     catalog: Catalog,
 ) -> tuple[dict[str, bytes], Problem | None]:
+    """The portfolio files for several units, rendered in a worker like any report."""
+    slugs: dict[str, str] = {}
+    for _, out, stem in units:
+        slugs.setdefault(out.unit, stem)
     payload = {
         "assessments": [out.assessment for _, out, _ in units],
-        "views": [out.view for _, out, _ in units],
-        "stems": [stem for _, _, stem in units],
-        "files": [fr.file for fr, _, _ in units],
+        "catalog": catalog,
+        "slugs": slugs,
         "organization": organization,
         "as_of": as_of,
-        "catalog": catalog,
     }
     answer = await _run_job(state.settings, "portfolio", payload)
     if answer is not None and answer[0] == "ok":
         return dict(answer[1]), None
-    problem = _job_problem(answer, "portfolio", state.settings)
-    return {}, problem
+    return {}, _job_problem(answer, "portfolio", state.settings)
 
 
 def _busy() -> Response:

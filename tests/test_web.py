@@ -106,7 +106,8 @@ def test_oversize_declared_body_gets_413_and_nothing_is_stored(tmp_path: Path) -
             files={"workbooks": ("big.xlsx", b"PK\x03\x04" + b"x" * 4096, XLSX)},
         )
     assert response.status_code == 413
-    assert "larger than the limit" in page_text(response.text)
+    assert "larger than the limit of 1 KB" in page_text(response.text)
+    assert response.headers["x-content-type-options"] == "nosniff"
     assert leftovers(root) == []
 
 
@@ -391,3 +392,166 @@ def test_serve_refuses_bad_limits() -> None:
         web.serve(host="127.0.0.1", port=8000, max_upload_mb=0, workers=1)
     with pytest.raises(web.UsageError):
         web.serve(host="127.0.0.1", port=8000, max_upload_mb=5, workers=0)
+
+
+def test_serve_warns_when_binding_beyond_localhost(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import uvicorn
+
+    calls: list[dict[str, object]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
+    web.serve(host="0.0.0.0", port=8123, max_upload_mb=5, workers=1)
+    web.serve(host="127.0.0.1", port=8124, max_upload_mb=5, workers=1)
+    err = capsys.readouterr().err
+    assert err.count("warning: binding to 0.0.0.0") == 1
+    assert [c["host"] for c in calls] == ["0.0.0.0", "127.0.0.1"]
+
+
+# ---------------------------------------------------------------------------
+# The happy path: a generated workbook through intake, engine and renderers in a worker
+
+UNIT_HEADERS = ["Business unit", "Owner", "Auditor", "Audit period start", "Audit period end"]
+
+
+def workbook_bytes(units: dict[str, list[str]]) -> bytes:
+    """A template-shaped workbook: one Requirements row per framework, audit periods in 2023/24."""
+    from assessor import xlsxio
+
+    wb = xlsxio.new_workbook()
+    rows: list[list[str | date | None]] = [
+        [unit, framework, None] for unit, frameworks in units.items() for framework in frameworks
+    ]
+    xlsxio.write_table(wb, "Requirements", ["Business unit", "Framework", "Version"], rows)
+    periods: list[list[str | date | None]] = [
+        [unit, "Dana Whitfield", "Northwind Assurance", date(2023, 7, 1), date(2024, 6, 30)]
+        for unit in units
+    ]
+    xlsxio.write_table(wb, "Business units", UNIT_HEADERS, periods)
+    return xlsxio.workbook_bytes(wb)
+
+
+@pytest.fixture(scope="module")
+def happy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path, object]]:
+    """One upload of a generated two-framework workbook, assessed once for several tests."""
+    tmp_path = tmp_path_factory.mktemp("happy")
+    test_client, root = make_app(tmp_path)
+    data = workbook_bytes({"Retail Ops": ["ISO/IEC 27001:2013", "SOC2 Type II", "Made-up Act"]})
+    with test_client:
+        response = test_client.post(
+            "/assess",
+            data={"organization": "Contoso <Group>", "as_of": "2024-06-30"},
+            files={"workbooks": ("../secret/<requirements>.xlsx", data, "text/plain")},
+        )
+        yield test_client, root, response
+
+
+@pytest.mark.slow
+def test_happy_path_shows_findings_and_links_every_format(
+    happy: tuple[TestClient, Path, object],
+) -> None:
+    _, root, response = happy
+    assert response.status_code == 200, page_text(response.text)  # type: ignore[attr-defined]
+    assert "/results/" in str(response.url)  # type: ignore[attr-defined]
+    body: str = response.text  # type: ignore[attr-defined]
+    text = page_text(body)
+    assert "Results for Contoso <Group>" in text
+    assert "Contoso &lt;Group&gt;" in body  # escaped, never markup
+    assert "Retail Ops" in text
+    assert "<requirements>.xlsx" in text and "../secret" not in text
+    assert "ISO/IEC 27001:2013" in text and "Made-up Act" in text
+    assert "Not recognized" in text
+    for ext in ("pdf", "xlsx", "json"):
+        assert re.search(rf'href="/download/[\w-]+/retail-ops\.{ext}"', body), ext
+    assert str(root) not in body and "upload-01" not in body
+    assert leftovers(root) == []
+
+
+@pytest.mark.slow
+def test_happy_path_downloads_are_attachments_and_name_no_server_path(
+    happy: tuple[TestClient, Path, object],
+) -> None:
+    test_client, root, response = happy
+    body: str = response.text  # type: ignore[attr-defined]
+    links = re.findall(r'href="(/download/[\w-]+/[\w.-]+)"', body)
+    assert {link.rsplit(".", 1)[1] for link in links} == {"pdf", "xlsx", "json"}
+    for link in links:
+        download = test_client.get(link)
+        assert download.status_code == 200, link
+        assert download.headers["content-disposition"].startswith("attachment; filename=")
+        assert download.headers["x-content-type-options"] == "nosniff"
+        assert str(root).encode() not in download.content
+        assert b"upload-01" not in download.content
+    report = json.loads(test_client.get(next(x for x in links if x.endswith(".json"))).content)
+    assert report["business_unit"] == "Retail Ops"
+    assert report["organization"] == "Contoso <Group>"
+    assert report["as_of"] == "2024-06-30"
+    pdf = test_client.get(next(x for x in links if x.endswith(".pdf"))).content
+    assert pdf.startswith(b"%PDF-")
+
+
+@pytest.mark.slow
+def test_two_workbooks_give_a_portfolio_and_a_zip_and_a_bad_one_is_reported(
+    tmp_path: Path,
+) -> None:
+    test_client, root = make_app(tmp_path)
+    first = workbook_bytes({"Finance": ["ISO 27001"], "Fin/Ops": ["HIPAA"]})
+    second = workbook_bytes({"Finance": ["PCI DSS"]})
+    files = [
+        ("workbooks", ("first.xlsx", first, XLSX)),
+        ("workbooks", ("second.xlsx", second, XLSX)),
+        ("workbooks", ("broken.xlsx", b"not a workbook", XLSX)),
+    ]
+    with test_client:
+        response = test_client.post("/assess", data={"as_of": "2024-06-30"}, files=files)
+        assert response.status_code == 200
+        text = page_text(response.text)
+        assert "broken.xlsx: not an .xlsx workbook" in text
+        links = re.findall(r'href="(/download/[\w-]+/[\w.-]+)"', response.text)
+        zips = [link for link in links if link.endswith(".zip")]
+        assert len(zips) == 1
+        archive = zipfile.ZipFile(io.BytesIO(test_client.get(zips[0]).content))
+        names = archive.namelist()
+        pdfs = [n for n in names if n.endswith(".pdf")]
+        assert len(pdfs) == 4  # three units (Finance twice, from two workbooks) + portfolio
+        assert len(set(names)) == len(names)
+        assert any(n.startswith("portfolio.") for n in names)
+    assert leftovers(root) == []
+
+
+@pytest.mark.slow
+def test_unreadable_workbook_shows_the_cli_message_with_400(tmp_path: Path) -> None:
+    from assessor import xlsxio
+
+    wb = xlsxio.new_workbook()
+    xlsxio.write_table(wb, "Notes", ["Nothing", "Useful"], [["a", "b"]])
+    test_client, root = make_app(tmp_path)
+    with test_client:
+        response = test_client.post(
+            "/assess",
+            files={"workbooks": ("notes.xlsx", xlsxio.workbook_bytes(wb), XLSX)},
+        )
+    assert response.status_code == 400
+    text = page_text(response.text)
+    assert text.count("notes.xlsx") >= 1
+    assert leftovers(root) == []
+
+
+@pytest.mark.slow
+def test_a_render_past_the_time_limit_is_stopped_with_503(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path, render_timeout=0.001)
+    data = workbook_bytes({"Retail Ops": ["ISO 27001"]})
+    with test_client:
+        response = test_client.post("/assess", files={"workbooks": ("slow.xlsx", data, XLSX)})
+    assert response.status_code == 503
+    assert "took longer than 0.001 s and was stopped" in page_text(response.text)
+    assert leftovers(root) == []
+
+
+@pytest.mark.slow
+def test_template_download_is_an_xlsx_attachment(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.get("/template.xlsx")
+    assert response.status_code == 200
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert response.content.startswith(b"PK\x03\x04")
