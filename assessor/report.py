@@ -151,6 +151,7 @@ class FindingView(AssessorModel):
     ref: str
     source: CellRef
     location: str
+    cell: str
     requirement: str
     framework: FrameworkRef | None
     framework_label: str
@@ -327,11 +328,13 @@ class ReportView(AssessorModel):
     service_name: str
     lifecycle_statement: str
     lifecycle_note: str
+    lifecycle_source: str
     period_after_eol: bool
     successors: tuple[str, ...]
     catalog: CatalogInfo
     source: SourceFile
     tool_version: str
+    single_sheet: str | None
     total: int
     status_counts: tuple[Count, ...]
     responsibility_counts: tuple[Count, ...]
@@ -417,6 +420,7 @@ def _finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         ref=ref,
         source=finding.source,
         location=str(finding.source),
+        cell=f"{finding.source.column or ''}{finding.source.row}",
         requirement=finding.requirement,
         framework=finding.framework,
         framework_label=_framework_label(finding.framework),
@@ -529,24 +533,22 @@ def _key_gaps(findings: tuple[FindingView, ...], service: str, after_eol: bool) 
 
 def _lifecycle(
     service: ServiceProfile | None, name: str, assessment: Assessment
-) -> tuple[str, bool, tuple[str, ...]]:
-    """The service lifecycle stated plainly, whether the period runs past it, successors."""
+) -> tuple[str, bool, tuple[str, ...], str]:
+    """The lifecycle stated plainly, whether the period runs past it, successors, the source."""
     if service is None:
-        return (assessment.lifecycle_note, False, ())
+        return (assessment.lifecycle_note, False, (), "")
     life = service.lifecycle
-    successors = service.successors
+    quote = f"Microsoft's documentation: \u201c{life.statement}\u201d" if life.statement else ""
     if life.status == "end-of-life" and life.end_of_life is not None:
         eol = life.end_of_life
+        verb = "reached" if assessment.as_of >= eol else "is due to reach"
         text = (
-            f"{name} reached end of life on {long_date(eol)}. Its certifications are the "
-            f"service's historical list: they can support audits of periods that ended on or "
-            f"before {long_date(eol)}, and no audit after that date covers {name}."
+            f"{name} {verb} end of life on {long_date(eol)}. Its certifications are the "
+            f"service's historical list: they can support audits of periods that end on or "
+            f"before that date, and no audit after it covers {name}."
         )
-        if successors:
-            text += " Successor services to assess instead: " + ", ".join(successors) + "."
-        after = assessment.period.end > eol
-        return (text, after, successors)
-    return (life.statement, False, successors)
+        return (text, assessment.period.end > eol, service.successors, quote)
+    return (life.statement, False, service.successors, "")
 
 
 def _period_label(assessment: Assessment) -> tuple[str, str]:
@@ -805,6 +807,7 @@ def build_view(
         _finding_view(f"F-{i + 1:0{width}d}", f, catalog) for i, (_, f) in enumerate(ordered)
     )
     total = len(views)
+    sheets_used = _unique(f.source.sheet for f in views)
     status_counts = tuple(
         Count(
             key=s,
@@ -827,7 +830,9 @@ def build_view(
     )
     service = _service(catalog, assessment.service)
     service_name = service.name if service else assessment.service
-    lifecycle, after_eol, successors = _lifecycle(service, service_name, assessment)
+    lifecycle, after_eol, successors, lifecycle_source = _lifecycle(
+        service, service_name, assessment
+    )
     period_label, basis = _period_label(assessment)
     frameworks, checklist = _frameworks(views, catalog)
     sections = _evidence_sections(views, catalog)
@@ -858,6 +863,7 @@ def build_view(
         service_name=service_name,
         lifecycle_statement=lifecycle,
         lifecycle_note=assessment.lifecycle_note,
+        lifecycle_source=lifecycle_source,
         period_after_eol=after_eol,
         successors=successors,
         catalog=CatalogInfo(
@@ -876,6 +882,7 @@ def build_view(
             data_rows=intake.data_rows,
         ),
         tool_version=tool_version,
+        single_sheet=sheets_used[0] if len(sheets_used) == 1 else None,
         total=total,
         status_counts=status_counts,
         responsibility_counts=responsibility_counts,
