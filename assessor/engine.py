@@ -8,12 +8,12 @@ confirmed, period inside the service's life). Anything short of that is at most 
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from assessor import recognize
 from assessor.errors import UsageError
 from assessor.model import (
     Assessment,
@@ -63,7 +63,11 @@ CONTRACTUAL_CAVEAT = (
     "{name} has no certification: Microsoft's commitment is contractual{how}, and it does not by "
     "itself make the customer compliant."
 )
-BAA_TEXT = " (the Business Associate Agreement, part of the Microsoft Product Terms)"
+BAA_TEXT = "the Business Associate Agreement, part of the Microsoft Product Terms"
+BAA_CAVEAT = (
+    "Microsoft's commitment is the Business Associate Agreement, part of the Microsoft Product "
+    "Terms (no separate contract to sign); it does not by itself make the customer compliant."
+)
 
 
 def format_date(value: date) -> str:
@@ -99,6 +103,13 @@ def _sentence(text: str) -> str:
 def _cap(text: str) -> str:
     """First letter upper case, the rest untouched (str.capitalize lowers the rest)."""
     return text[:1].upper() + text[1:]
+
+
+def _before_end(period: Period) -> str:
+    """`before the as-of date 1 May 2025` or `before the audit period ... ends`."""
+    if period.basis == "as-of" and period.start is None:
+        return f"before the as-of date {format_date(period.end)}"
+    return f"before {_period_text(period)} ends"
 
 
 def _period_text(period: Period) -> str:
@@ -196,7 +207,7 @@ def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
 def _norm_version(value: str) -> str:
     """Compare versions loosely: lower case, no spaces/punctuation, no leading `v`/`version`."""
     text = value.lower().strip()
-    text = re.sub(r"^(version|ver\.?|rev\.?|revision|v)\s*", "", text)
+    text = re.sub(r"^(version|revision|ver\.?|rev\.?|v)\s*", "", text)
     return re.sub(r"[^0-9a-z]", "", text)
 
 
@@ -217,6 +228,10 @@ def resolve_version(fw: Framework, version: str) -> Edition | None:
         if ":" in ed.label:
             names.append(ed.label.rsplit(":", 1)[1])
         if any(_norm_version(name) == wanted for name in names):
+            return ed
+    keys = recognize.edition_keys(version)
+    for ed in fw.editions:
+        if any(keys & recognize.edition_keys(name) for name in (ed.id, *ed.aliases)):
             return ed
     return None
 
@@ -272,38 +287,49 @@ def _customer_actions(fw: Framework, certs: Sequence[Certification]) -> tuple[st
     return _dedupe(duty.text for duty in duties if duty.owner != "microsoft")
 
 
-def _informative(certs: Sequence[Certification], evidence: Sequence[EvidenceRef]) -> list[str]:
-    notes: list[str] = []
+def _informative(
+    catalog: Catalog, certs: Sequence[Certification], evidence: Sequence[EvidenceRef]
+) -> list[str]:
+    """Caveats that inform without changing the status; the catalog's own wording first."""
+    notes = [caveat for cert in certs for caveat in cert.caveats]
+    said = " ".join(notes).lower()
     for cert in certs:
-        if cert.assurance == "contractual-commitment":
-            baa = any(doc.kind == "baa-product-terms" for doc in cert.evidence) or (
-                "hipaa" in f"{cert.id} {cert.framework}".lower()
-            )
-            notes.append(
-                CONTRACTUAL_CAVEAT.format(
-                    name=cert.framework or cert.name, how=BAA_TEXT if baa else ""
-                )
-            )
-        notes.extend(cert.caveats)
-    if any(ref.self_attested for ref in evidence):
+        if cert.assurance != "contractual-commitment":
+            continue
+        baa = any(doc.kind == "baa-product-terms" for doc in cert.evidence)
+        if "no certification" in said and baa:
+            notes.append(BAA_CAVEAT)
+        else:
+            how = f" ({BAA_TEXT})" if baa else ""
+            notes.append(CONTRACTUAL_CAVEAT.format(name=cert_label(catalog, cert), how=how))
+    if any(ref.self_attested for ref in evidence) and "self-attest" not in said:
         notes.append(SELF_ATTESTED_CAVEAT)
-    if any(ref.restricted for ref in evidence):
+    if any(ref.restricted for ref in evidence) and not re.search(r"restricted|\bnda\b", said):
         notes.append(NDA_CAVEAT)
     return notes
 
 
-def _check_scope(cert: Certification, service: ServiceProfile, work: _Work) -> None:
+def cert_label(catalog: Catalog, cert: Certification) -> str:
+    """A certification's short name for sentences: its framework's short name ("SOC 2")."""
+    try:
+        return catalog.framework(cert.framework).short_name
+    except KeyError:
+        return cert.name
+
+
+def _check_scope(cert: Certification, label: str, service: ServiceProfile, work: _Work) -> None:
     if cert.scope == "confirmed":
         return
-    note = cert.scope_note.strip().rstrip(".")
+    state = "only claimed" if cert.scope == "claimed" else "unconfirmed"
     work.blockers.append(
-        f"{service.name}'s scope for {cert.name} is {cert.scope}, not confirmed: {note}."
+        f"{service.name}'s scope for {label} is {state}: {_sentence(cert.scope_note)}"
     )
 
 
 def _check_editions(
     fw: Framework,
     cert: Certification,
+    label: str,
     asked: Edition | None,
     period: Period,
     work: _Work,
@@ -315,7 +341,7 @@ def _check_editions(
     if asked is None:
         if cert.editions and not confirmed:
             work.blockers.append(
-                f"The edition of {cert.name} is not confirmed: the sources name "
+                f"The edition of {label} is not confirmed: the sources name "
                 f"{documented} without confirming it."
             )
             return
@@ -331,15 +357,14 @@ def _check_editions(
         if confirmed and not live:
             retired = _join([_edition_label(fw, h.edition) for h in confirmed])
             work.blockers.append(
-                f"{cert.name} is documented only to {retired}, retired before "
-                f"{_period_text(period)} ends; a certificate to the current edition is not "
-                "confirmed."
+                f"{label} is documented only to {retired}, retired {_before_end(period)}; "
+                "a certificate to the current edition is not confirmed."
             )
         for held in confirmed:
             ed = _edition(fw, held.edition)
             if ed is not None and ed.status == "superseded" and ed.superseded_by:
                 work.notes.append(
-                    f"{cert.name} is documented to {ed.label}; a newer edition, "
+                    f"{label} is documented to {ed.label}; a newer edition, "
                     f"{_edition_label(fw, ed.superseded_by)}, exists."
                 )
         return
@@ -347,16 +372,15 @@ def _check_editions(
     if not cert.editions:
         work.blockers.append(
             f"{asked.label} was asked for, but the sources do not say which edition "
-            f"{cert.name} is held to."
+            f"{label} is held to."
         )
     elif not holding:
         work.blockers.append(
-            f"{asked.label} was asked for, but the sources document {cert.name} to "
-            f"{documented} only."
+            f"{asked.label} was asked for, but the sources document {label} to {documented} only."
         )
     elif not any(h.confidence == "confirmed" for h in holding):
         work.blockers.append(
-            f"{asked.label} was asked for, but the sources do not confirm that {cert.name} is "
+            f"{asked.label} was asked for, but the sources do not confirm that {label} is "
             f"held to it; they confirm {confirmed_text} only."
         )
 
@@ -371,8 +395,8 @@ def _check_asked_edition(fw: Framework, asked: Edition, period: Period, work: _W
             work.blockers.append(f"{asked.label} is retired{successor}.")
         elif asked.retired_on < period.end:
             work.blockers.append(
-                f"{asked.label} was retired on {format_date(asked.retired_on)}, before "
-                f"{_period_text(period)} ends{successor}."
+                f"{asked.label} was retired on {format_date(asked.retired_on)}, "
+                f"{_before_end(period)}{successor}."
             )
         else:
             work.notes.append(
@@ -392,9 +416,11 @@ def _ref(fw: Framework, asked: Edition | None, version_text: str | None) -> Fram
 def _unrecognized(
     req: Requirement, match: Match, catalog: Catalog, caveats: Sequence[str]
 ) -> Finding:
-    known = {fw.id: fw.name for fw in catalog.frameworks}
+    known = {fw.id: fw.short_name for fw in catalog.frameworks}
     ids = [*match.suggestions, *(c.framework for c in match.frameworks)]
     suggestions = _dedupe(known[i] for i in ids if i in known)
+    # The recognizer's note explains an ambiguity; for a plain miss it only repeats the ids.
+    notes = [match.note] if match.status == "ambiguous" and match.note else []
     if match.status == "ambiguous":
         choices = _join(list(suggestions), "or") or "a specific framework"
         rationale = (
@@ -418,7 +444,7 @@ def _unrecognized(
         certifications=(),
         evidence=(),
         customer_actions=(),
-        caveats=_dedupe([lead, *([match.note] if match.note else []), *caveats]),
+        caveats=_dedupe([lead, *notes, *caveats]),
         suggestions=suggestions,
         rationale=rationale,
     )
@@ -450,7 +476,8 @@ def finding_for(
         ed = _edition(fw, candidate.edition) or resolve_version(fw, candidate.edition)
         if ed is None:
             work.blockers.append(
-                f"The edition '{candidate.edition}' is not one the catalog knows for {fw.name}."
+                f"The edition '{candidate.edition}' is not one the catalog knows for "
+                f"{fw.short_name}."
             )
         else:
             asked_ids.append(ed.id)
@@ -458,7 +485,7 @@ def finding_for(
         ed = resolve_version(fw, req.version)
         if ed is None:
             work.blockers.append(
-                f"The version asked for, '{req.version}', is not an edition of {fw.name} the "
+                f"The version asked for, '{req.version}', is not an edition of {fw.short_name} the "
                 "catalog knows; it cannot be confirmed as covered."
             )
         elif ed.id not in asked_ids:
@@ -471,7 +498,7 @@ def finding_for(
 
     if candidate.via == "fuzzy":
         work.blockers.append(
-            f"'{req.text}' was read as {fw.name} by approximate match; confirm that this is "
+            f"'{req.text}' was read as {fw.short_name} by approximate match; confirm that this is "
             "the framework meant."
         )
 
@@ -483,9 +510,9 @@ def finding_for(
 
     if fw.relation == "none" or not certs:
         why = (
-            f"{service.name} holds no certification that supports {fw.name}."
+            f"{service.name} holds no certification that supports {fw.short_name}."
             if fw.relation == "none"
-            else f"{service.name}'s documented certifications do not include those {fw.name} "
+            else f"{service.name}'s documented certifications do not include those {fw.short_name} "
             f"rests on ({_join(list(fw.certifications))})."
         )
         gap_reasons = _dedupe([fw.rationale, why]) if fw.rationale else (why,)
@@ -504,35 +531,37 @@ def finding_for(
         )
 
     evidence = _evidence(certs)
-    cert_names = _join([c.name for c in certs])
+    cert_labels = {c.id: cert_label(catalog, c) for c in certs}
+    cert_names = _join([cert_labels[c.id] for c in certs])
     if fw.relation == "supports":
         for cert in certs:
             work.blockers.append(
-                f"{cert.name} supports {fw.name} but is not a {fw.short_name} certification. "
+                f"{cert_labels[cert.id]} supports {fw.short_name} but is not a {fw.short_name} "
+                "certification. "
                 f"What it proves: {_sentence(cert.proves)} "
                 f"What it does not prove: {_sentence(cert.does_not_prove)}"
             )
     else:  # held
         if missing:
             work.blockers.append(
-                f"{fw.name} also rests on {_join(missing)}, which {service.name}'s documentation "
-                "does not list."
+                f"{fw.short_name} also rests on {_join(missing)}, which {service.name}'s "
+                "documentation does not list."
             )
         for cert in certs:
-            _check_scope(cert, service, work)
-            _check_editions(fw, cert, asked, period, work)
+            _check_scope(cert, cert_labels[cert.id], service, work)
+            _check_editions(fw, cert, cert_labels[cert.id], asked, period, work)
     if asked is not None:
         _check_asked_edition(fw, asked, period, work)
     eol = eol_caveat(service, period)
     if eol is not None:
-        work.blockers.append(eol)
+        work.blockers.insert(0, eol)  # the first reason, and the one the rationale gives
     if period.end < service.list_as_of and period.basis == "audit-period":
         work.notes.append(
             f"{service.name}'s list of certifications is documented as of "
             f"{format_date(service.list_as_of)}; for an earlier period, confirm in that "
             f"period's report that {service.name} was in scope."
         )
-    work.notes.extend(_informative(certs, evidence))
+    work.notes.extend(_informative(catalog, certs, evidence))
 
     status: Status = "covered" if not work.blockers and fw.relation == "held" else "partial"
     if status == "covered":
@@ -545,8 +574,9 @@ def finding_for(
             rationale += " The customer must still evidence its own part."
     elif fw.relation == "supports":
         rationale = (
-            f"{service.name} holds no {fw.short_name} certification; {cert_names} only supports "
-            f"{fw.short_name}, and the customer must evidence its own controls."
+            f"{service.name} holds no {fw.short_name} certification; {cert_names} only "
+            f"{'support' if len(certs) > 1 else 'supports'} {fw.short_name}, and the customer "
+            "must evidence its own controls."
         )
     else:
         first = work.blockers[0]
@@ -597,20 +627,13 @@ def findings_for_match(
     return out
 
 
-def _match_text(text: str, catalog: Catalog) -> Match:
-    """recognize.match_text, looked up at call time (recognize lands separately)."""
-    module = importlib.import_module("assessor.recognize")
-    match: Match = module.match_text(text, catalog)
-    return match
-
-
 def assess_requirement(
     req: Requirement, catalog: Catalog, *, period: Period, service: ServiceProfile
 ) -> list[Finding]:
     """One requirement -> findings (several when the name denotes several frameworks)."""
-    match = _match_text(req.text, catalog)
+    match = recognize.match_text(req.text, catalog)
     if req.version:
-        with_version = _match_text(f"{req.text} {req.version}", catalog)
+        with_version = recognize.match_text(f"{req.text} {req.version}", catalog)
         if with_version.status == "matched":
             match = with_version
     return findings_for_match(req, match, catalog, period=period, service=service)

@@ -531,8 +531,8 @@ def caveats_text(f: Finding) -> str:
         # version nobody knows
         ("ISO 27001", "2031", INSIDE, "partial", "'2031'"),
         # scope claimed
-        ("PCI DSS", None, INSIDE, "partial", "scope for PCI DSS is claimed"),
-        ("PCI DSS", "4.0", INSIDE, "partial", "scope for PCI DSS is claimed"),
+        ("PCI DSS", None, INSIDE, "partial", "scope for PCI DSS is only claimed"),
+        ("PCI DSS", "4.0", INSIDE, "partial", "scope for PCI DSS is only claimed"),
         # retired edition relative to the period
         ("PCI DSS", "3.2.1", STRADDLE, "partial", "retired on 31 March 2024"),
         # supports only
@@ -592,7 +592,7 @@ def test_pci_dss_is_always_partial_because_scope_is_claimed(
 ) -> None:
     f = one("PCI DSS", period, version=version)
     assert f.status == "partial"
-    assert "scope for PCI DSS is claimed" in caveats_text(f)
+    assert "scope for PCI DSS is only claimed" in caveats_text(f)
     assert f.responsibility == "shared"
     assert "Assess your own cardholder data environment." in f.customer_actions
 
@@ -899,3 +899,117 @@ def test_unknown_service_is_a_usage_error_naming_the_known_ones() -> None:
     with pytest.raises(UsageError) as info:
         engine.assess(intake(()), CATALOG, as_of=date(2024, 1, 1), organization="C", service="x")
     assert info.value.hint is not None and "mmd" in info.value.hint
+
+
+# ---------------------------------------------------------------------------
+# The shipped catalog, through the real recognizer
+
+
+def _shipped() -> Catalog | None:
+    try:
+        from assessor.catalog import load_catalog
+
+        return load_catalog()
+    except Exception:
+        return None
+
+
+SHIPPED = _shipped()
+needs_shipped = pytest.mark.skipif(SHIPPED is None, reason="the shipped catalog does not load")
+
+
+@pytest.fixture
+def shipped(fake_recognize: None, monkeypatch: pytest.MonkeyPatch) -> Catalog:
+    """The shipped catalog, with the real recognizer put back in place of the fake."""
+    import assessor.recognize as recognize
+
+    assert SHIPPED is not None
+    monkeypatch.setattr(recognize, "match_text", REAL_MATCH_TEXT)
+    return SHIPPED
+
+
+try:
+    from assessor.recognize import match_text as REAL_MATCH_TEXT
+except ImportError:  # pragma: no cover - recognize lands separately
+    REAL_MATCH_TEXT = fake_match_text
+
+
+def shipped_findings(
+    catalog: Catalog, text: str, period: Period, *, version: str | None = None
+) -> list[Finding]:
+    row = req(text, version=version)
+    return engine.assess_requirement(row, catalog, period=period, service=catalog.service())
+
+
+@needs_shipped
+@pytest.mark.parametrize(
+    ("text", "version", "period", "expected"),
+    [
+        ("ISO 27001", None, INSIDE, [("iso-27001", "covered", "shared")]),
+        ("ISO/IEC 27001", "2013", INSIDE, [("iso-27001", "covered", "shared")]),
+        ("ISO/IEC 27001:2022", None, INSIDE, [("iso-27001", "partial", "shared")]),
+        ("SOC 2 Type II", None, INSIDE, [("soc-2", "covered", "shared")]),
+        ("SOC 2", "Type 1", INSIDE, [("soc-2", "covered", "shared")]),
+        ("SOC 2 Type II", None, AFTER, [("soc-2", "partial", "shared")]),
+        ("PCI DSS", None, INSIDE, [("pci-dss", "partial", "shared")]),
+        ("PCI DSS v4.0", None, INSIDE, [("pci-dss", "partial", "shared")]),
+        ("SOX", None, INSIDE, [("sox", "partial", "shared")]),
+        ("FedRAMP", None, INSIDE, [("fedramp", "gap", "customer")]),
+        ("FedRAMP High", None, INSIDE, [("fedramp", "gap", "customer")]),
+        ("HITRUST", None, INSIDE, [("hitrust", "partial", "shared")]),
+        (
+            "CSA STAR Level 2",
+            None,
+            INSIDE,
+            [
+                ("csa-star-attestation", "partial", "shared"),  # MMD scope unconfirmed after 2021
+                ("csa-star-certification", "partial", "shared"),
+            ],
+        ),
+        ("SOC", None, INSIDE, [(None, "unrecognized", "customer")]),
+        ("Blorfle Quux Standard", None, INSIDE, [(None, "unrecognized", "customer")]),
+    ],
+)
+def test_shipped_catalog_statuses(
+    shipped: Catalog,
+    text: str,
+    version: str | None,
+    period: Period,
+    expected: list[tuple[str | None, str, str]],
+) -> None:
+    got = [
+        (f.framework.id if f.framework else None, f.status, f.responsibility)
+        for f in shipped_findings(shipped, text, period, version=version)
+    ]
+    assert got == expected
+
+
+@needs_shipped
+def test_shipped_pci_dss_names_the_unbacked_claim_and_the_aoc(shipped: Catalog) -> None:
+    (f,) = shipped_findings(shipped, "PCI DSS", INSIDE)
+    assert "scope for PCI DSS is only claimed" in caveats_text(f)
+    assert "AoC" in caveats_text(f)
+
+
+@needs_shipped
+def test_shipped_as_of_after_eol_names_the_successors(shipped: Catalog) -> None:
+    (f,) = shipped_findings(shipped, "ISO 27001", AFTER)
+    assert f.status == "partial"
+    assert f.caveats[0].startswith("Microsoft Managed Desktop reached end of life on 31 July 2024")
+    for successor in shipped.service().successors:
+        assert successor in f.caveats[0]
+
+
+@needs_shipped
+def test_shipped_typo_is_unrecognized_with_closest_names_first(shipped: Catalog) -> None:
+    (f,) = shipped_findings(shipped, "ISO 2700l", INSIDE)
+    assert f.status == "unrecognized"
+    assert f.suggestions and f.suggestions[0] == "ISO/IEC 27001"
+
+
+@needs_shipped
+def test_shipped_every_framework_name_past_eol_is_never_covered(shipped: Catalog) -> None:
+    for fw in shipped.frameworks:
+        for text in (fw.name, fw.short_name, *fw.aliases):
+            for f in shipped_findings(shipped, text, AFTER):
+                assert f.status != "covered", (text, f.framework)
