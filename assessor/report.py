@@ -102,6 +102,15 @@ _MONTHS = (
     "December",
 )
 _KEY_GAP_NAMES = 8  # names listed per kind in the executive summary paragraph
+DISPLAY_CHARS = 400  # longest user text shown in the PDF/HTML per field (JSON keeps it whole)
+HEADER_CHARS = 60  # longest name in the running header
+
+
+def clip(text: str, limit: int = DISPLAY_CHARS) -> str:
+    """User text cut to `limit` characters with a visible marker (layout stays bounded)."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit].rstrip()}\u2026 [{len(text) - limit} more characters]"
 
 
 def long_date(value: date) -> str:
@@ -153,6 +162,7 @@ class FindingView(AssessorModel):
     location: str
     cell: str
     requirement: str
+    requirement_display: str
     framework: FrameworkRef | None
     framework_label: str
     status: Status
@@ -319,6 +329,8 @@ class ReportView(AssessorModel):
     subject: str
     organization: str
     business_unit: str
+    header_organization: str
+    header_unit: str
     unit_owner: str | None
     unit_auditor: str | None
     as_of: date
@@ -422,6 +434,7 @@ def _finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         location=str(finding.source),
         cell=f"{finding.source.column or ''}{finding.source.row}",
         requirement=finding.requirement,
+        requirement_display=clip(finding.requirement),
         framework=finding.framework,
         framework_label=_framework_label(finding.framework),
         status=finding.status,
@@ -510,7 +523,7 @@ def _key_gaps(findings: tuple[FindingView, ...], service: str, after_eol: bool) 
     if unknown:
         parts.append(
             f"{_plural(len(unknown), 'entry names', 'entries name')} no framework the catalog "
-            f"knows ({_name_list([repr(f.requirement) for f in unknown])}) and must be "
+            f"knows ({_name_list([repr(clip(f.requirement, 80)) for f in unknown])}) and must be "
             "corrected before they can be assessed."
         )
     if after_eol:
@@ -635,7 +648,7 @@ def _frameworks(
                 requirements=tuple(
                     RequirementLine(
                         ref=f.ref,
-                        requirement=f.requirement,
+                        requirement=f.requirement_display,
                         location=f.location,
                         status=f.status,
                         status_label=f.status_label,
@@ -725,7 +738,7 @@ def _reconciliation(
             (
                 f"{f.ref} {f.framework_label}: {f.status_label}" + (" (SHARED)" if f.shared else "")
                 if f.framework is not None
-                else f"{f.ref} {f.requirement!r}: {f.status_label}"
+                else f"{f.ref} {clip(f.requirement, 80)!r}: {f.status_label}"
             )
             for f in items
         )
@@ -736,7 +749,9 @@ def _reconciliation(
                     location=f"{sheet}!{row}",
                     sheet=sheet,
                     row=row,
-                    text=texts.get((sheet, row), " / ".join(_unique(f.requirement for f in items))),
+                    text=clip(
+                        texts.get((sheet, row), " / ".join(_unique(f.requirement for f in items)))
+                    ),
                     outcome="assessed",
                     results=results,
                 ),
@@ -854,6 +869,8 @@ def build_view(
         ),
         organization=org,
         business_unit=unit.name,
+        header_organization=clip(org, HEADER_CHARS),
+        header_unit=clip(unit.name, HEADER_CHARS),
         unit_owner=unit.owner,
         unit_auditor=unit.auditor,
         as_of=assessment.as_of,

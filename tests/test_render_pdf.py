@@ -98,7 +98,7 @@ def test_pdf_a_embeds_json_and_source_workbook_and_stays_reproducible() -> None:
     assert first == render(_view(n=3), "pdf", options)
     reader = PdfReader(io.BytesIO(first))
     names = sorted(reader.attachments)
-    assert names == ["contoso-frameworks-assessment.json", "in.xlsx"]
+    assert names == ["in.xlsx", "retail-banking-assessment.json"]
     assert reader.attachments["in.xlsx"] == [b"PK\x03\x04fake"]
     xmp = reader.xmp_metadata
     assert xmp is not None and b"pdfaid" in xmp.stream.get_data()
@@ -224,3 +224,12 @@ def test_safe_fetcher_serves_only_packaged_files_and_data_urls(tmp_path: Path) -
             fetcher.fetch(url)
     with pytest.raises(FatalURLFetchingError):
         SafeFetcher(tmp_path.parent).fetch("file://" + str(tmp_path / "nope"))
+
+
+def test_very_long_user_text_is_clipped_in_the_pdf_and_kept_whole_in_json() -> None:
+    long_text = "ISO 27001 " + "x" * 6000
+    view = _view(rows=((long_text, None),), n=1, unit="U" * 3000)
+    pdf = render(view, "pdf")
+    _, pages = _text(pdf)
+    assert "more characters]" in _flat(" ".join(pages))
+    assert long_text in render(view, "json").decode()

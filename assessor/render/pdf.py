@@ -6,6 +6,7 @@ import hashlib
 import io
 import mimetypes
 import os
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -147,8 +148,8 @@ def render_report_pdf(view: ReportView, options: Any) -> bytes:
 
     attachments: list[tuple[str, bytes, str]] = []
     if options.pdf_variant == "a":
-        stem = PurePath(view.source.file).stem or "report"
-        attachments.append((f"{stem}-assessment.json", render_json(view), "Data"))
+        slug = re.sub(r"[^a-z0-9]+", "-", view.business_unit.lower()).strip("-")[:60] or "unit"
+        attachments.append((f"{slug}-assessment.json", render_json(view), "Data"))
         if options.source_bytes is not None:
             attachments.append(
                 (options.source_name or view.source.file, options.source_bytes, "Source")
