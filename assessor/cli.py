@@ -107,7 +107,7 @@ def match(
     from assessor import recognize
 
     loaded = _run(lambda: cat.load_catalog(None))
-    results = [recognize.match_text(text, loaded) for text in texts]
+    results = [recognize.match_cell(text, loaded) for text in texts]
     if fmt == "json":
         typer.echo(recognize.matches_json(results))
     else:

@@ -1,0 +1,550 @@
+"""The shipped catalog loads clean and complete; `catalog check` catches each kind of breakage."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from assessor import catalog as cat
+from assessor.cli import app
+from assessor.errors import CatalogError
+from assessor.model import Edition
+from assessor.resources import catalog_dir
+
+HELD_IDS = {
+    "iso-27001",
+    "iso-27701",
+    "iso-27017",
+    "iso-27018",
+    "iso-9001",
+    "iso-20000-1",
+    "iso-22301",
+    "csa-star-attestation",
+    "csa-star-certification",
+    "soc-1",
+    "soc-2",
+    "soc-3",
+    "irap",
+    "pci-dss",
+    "hipaa",
+    "hitrust",
+}
+
+
+@pytest.fixture(scope="module")
+def shipped() -> cat.Catalog:
+    return cat.load_catalog()
+
+
+# --------------------------------------------------------------------------------------------
+# The shipped catalog
+
+
+def test_shipped_catalog_has_no_problems_at_all() -> None:
+    assert cat.check_catalog() == []
+
+
+def test_shipped_catalog_has_exactly_the_16_certification_ids(shipped: cat.Catalog) -> None:
+    ids = [c.id for c in shipped.certifications]
+    assert sorted(ids) == sorted(HELD_IDS)
+    assert len(ids) == 16
+
+
+def test_every_certification_has_evidence_and_sources(shipped: cat.Catalog) -> None:
+    for cert in shipped.certifications:
+        assert cert.evidence, cert.id
+        assert cert.sources, cert.id
+        assert cert.duties, cert.id
+        assert {d.owner for d in cert.duties} & {"customer", "shared"}, cert.id
+
+
+def test_every_held_framework_names_its_own_certification(shipped: cat.Catalog) -> None:
+    held = {f.id: f for f in shipped.frameworks if f.relation == "held"}
+    assert set(held) == HELD_IDS
+    for fw_id, fw in held.items():
+        assert fw.certifications == (fw_id,)
+
+
+def test_at_least_60_frameworks_mmd_does_not_hold(shipped: cat.Catalog) -> None:
+    others = [f for f in shipped.frameworks if f.relation != "held"]
+    assert len(others) >= 60
+    for fw in others:
+        assert fw.rationale.strip(), fw.id
+        if fw.relation == "supports":
+            assert fw.certifications, fw.id
+
+
+@pytest.mark.parametrize(
+    "fw_id",
+    [
+        "fedramp",
+        "nist-csf",
+        "nist-800-53",
+        "nist-800-171",
+        "cmmc",
+        "gdpr",
+        "ccpa",
+        "sox",
+        "glba",
+        "ferpa",
+        "bsi-c5",
+        "ens",
+        "ismap",
+        "mtcs",
+        "k-isms",
+        "cyber-essentials",
+        "nis2",
+        "dora",
+        "iso-42001",
+        "iso-27002",
+        "tisax",
+        "cjis",
+        "irs-1075",
+        "dod-srg",
+        "stateramp",
+        "nydfs-500",
+        "swift-cscf",
+        "apra-cps-234",
+        "nzism",
+        "essential-eight",
+        "csa-star-self-assessment",
+        "csa-ccm",
+        "cis-controls",
+        "eu-ai-act",
+        "lgpd",
+        "hds",
+        "nen-7510",
+        "fips-140",
+    ],
+)
+def test_issue_list_framework_is_in_the_catalog_and_not_held(
+    shipped: cat.Catalog, fw_id: str
+) -> None:
+    assert shipped.framework(fw_id).relation in ("supports", "none")
+
+
+def test_pci_dss_scope_is_only_claimed(shipped: cat.Catalog) -> None:
+    assert shipped.certification("pci-dss").scope == "claimed"
+
+
+def test_sox_is_supported_by_soc1_and_gdpr_warns_about_27701(shipped: cat.Catalog) -> None:
+    assert shipped.framework("sox").certifications == ("soc-1",)
+    gdpr = shipped.framework("gdpr")
+    assert set(gdpr.certifications) == {"iso-27701", "iso-27018"}
+    assert "not evidence" in gdpr.rationale
+
+
+def test_restricted_soc_reports_and_self_attested_bridge_letters(shipped: cat.Catalog) -> None:
+    for cid in ("soc-1", "soc-2"):
+        kinds = {e.kind: e for e in shipped.certification(cid).evidence}
+        assert kinds["soc-report"].restricted
+        assert kinds["bridge-letter"].self_attested
+
+
+def test_editions_that_moved_on_carry_official_dates(shipped: cat.Catalog) -> None:
+    def edition(fw: str, ed: str) -> Edition:
+        return next(e for e in shipped.framework(fw).editions if e.id == ed)
+
+    pci_321 = edition("pci-dss", "3.2.1")
+    pci_40 = edition("pci-dss", "4.0")
+    iso_2013 = edition("iso-27001", "2013")
+    csf_20 = edition("nist-csf", "2.0")
+    assert str(pci_321.retired_on) == "2024-03-31"
+    assert str(pci_40.retired_on) == "2024-12-31"
+    assert str(iso_2013.retired_on) == "2025-10-31"
+    assert str(csf_20.published) == "2024-02-26"
+    assert edition("nist-800-53", "rev-4").superseded_by == "rev-5"
+    assert edition("iso-27701", "2019").superseded_by == "2025"
+    assert edition("iso-22301", "2012").superseded_by == "2019"
+    assert edition("iso-20000-1", "2011").superseded_by == "2018"
+    assert edition("soc-2", "type-2").also_satisfies == ("type-1",)
+
+
+def test_default_service_is_mmd_and_end_of_life(shipped: cat.Catalog) -> None:
+    svc = shipped.service()
+    assert svc.id == "mmd"
+    assert str(svc.lifecycle.end_of_life) == "2024-07-31"
+    assert str(svc.lifecycle.notice_added) == "2023-07-27"
+    assert str(svc.list_as_of) == "2023-03-10"
+    assert set(svc.certifications) == HELD_IDS
+    assert "Microsoft Online Services" in svc.scope_categories
+
+
+def test_old_audit_reports_link_is_marked_stale_and_unused(shipped: cat.Catalog) -> None:
+    stale = [s for s in shipped.stp.sections if s.stale]
+    assert any("MSComplianceGuide" in (s.url or "") for s in stale)
+    used = {e.stp_section for c in shipped.certifications for e in c.evidence}
+    assert not used & {s.path for s in stale}
+
+
+def test_responsibility_matrix_keeps_microsofts_cells_and_marks_client_devices_shared(
+    shipped: cat.Catalog,
+) -> None:
+    rows = {r.area: r for r in shipped.responsibility.matrix}
+    assert len(rows) == 10
+    devices = rows["Client devices"]
+    assert (devices.on_premises, devices.iaas, devices.paas, devices.saas, devices.mmd) == (
+        "customer",
+        "customer",
+        "customer",
+        "shared",
+        "shared",
+    )
+    assert rows["Network controls"].paas == "shared"
+    assert rows["Physical datacenter"].iaas == "microsoft"
+
+
+def test_sha256_is_stable_and_changes_with_the_bytes(tmp_path: Path) -> None:
+    copy = _copy(tmp_path)
+    first = cat.load_catalog(copy).meta.sha256
+    assert first == cat.load_catalog().meta.sha256
+    path = copy / "catalog.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
+    assert cat.load_catalog(copy).meta.sha256 != first
+
+
+def test_load_catalog_is_cached_for_the_same_folder() -> None:
+    assert cat.load_catalog() is cat.load_catalog(catalog_dir())
+
+
+def test_catalog_json_round_trips_every_certification(shipped: cat.Catalog) -> None:
+    data = json.loads(cat.catalog_json(shipped))
+    assert {c["id"] for c in data["certifications"]} == HELD_IDS
+    assert data["meta"]["sha256"] == shipped.meta.sha256
+
+
+def test_catalog_table_shows_scope_and_relation(shipped: cat.Catalog) -> None:
+    table = cat.catalog_table(shipped)
+    assert "pci-dss" in table and "claimed" in table
+    assert "fedramp" in table and "none" in table
+    assert "end-of-life" in table
+
+
+# --------------------------------------------------------------------------------------------
+# Broken catalogs: one fixture per kind of problem, made by copying the shipped YAML
+
+
+def _copy(tmp_path: Path) -> Path:
+    dest = tmp_path / "requirements"
+    shutil.copytree(catalog_dir(), dest)
+    return dest
+
+
+def _edit(folder: Path, name: str, change: Callable[[dict[str, object]], None]) -> None:
+    path = folder / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _entry(data: dict[str, object], key: str, entry_id: str) -> dict[str, object]:
+    items = data[key]
+    assert isinstance(items, list)
+    for item in items:
+        if item.get("id") == entry_id or item.get("alias") == entry_id:
+            assert isinstance(item, dict)
+            return item
+    raise AssertionError(entry_id)
+
+
+def _cert(entry_id: str, **changes: object) -> Callable[[dict[str, object]], None]:
+    def change(data: dict[str, object]) -> None:
+        _entry(data, "certifications", entry_id).update(changes)
+
+    return change
+
+
+def _fw(entry_id: str, **changes: object) -> Callable[[dict[str, object]], None]:
+    def change(data: dict[str, object]) -> None:
+        _entry(data, "frameworks", entry_id).update(changes)
+
+    return change
+
+
+def _append(key: str, item: dict[str, object]) -> Callable[[dict[str, object]], None]:
+    def change(data: dict[str, object]) -> None:
+        items = data[key]
+        assert isinstance(items, list)
+        items.append(item)
+
+    return change
+
+
+def _dup_first(key: str) -> Callable[[dict[str, object]], None]:
+    def change(data: dict[str, object]) -> None:
+        items = data[key]
+        assert isinstance(items, list)
+        items.append(dict(items[0]))
+
+    return change
+
+
+def _second_default(data: dict[str, object]) -> None:
+    services = data["services"]
+    assert isinstance(services, list)
+    services.append(dict(services[0], id="intune", name="Microsoft Intune"))
+
+
+def _no_default(data: dict[str, object]) -> None:
+    services = data["services"]
+    assert isinstance(services, list)
+    services[0]["default"] = False
+
+
+BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
+    (
+        "cert_names_missing_framework",
+        "certifications.yaml",
+        _cert("pci-dss", framework="pci-dss-9"),
+        "certifications.yaml: pci-dss",
+        "unknown framework",
+    ),
+    (
+        "framework_names_missing_certification",
+        "frameworks.yaml",
+        _fw("sox", certifications=["soc-9"]),
+        "frameworks.yaml: sox",
+        "unknown certification",
+    ),
+    (
+        "service_names_missing_certification",
+        "services.yaml",
+        lambda d: _entry(d, "services", "mmd").update(certifications=["iso-27001", "iso-99999"]),
+        "services.yaml: mmd",
+        "unknown certification",
+    ),
+    (
+        "unknown_source_id",
+        "certifications.yaml",
+        _cert("hipaa", sources=["off-hipaa", "no-such-source"]),
+        "certifications.yaml: hipaa",
+        "unknown source 'no-such-source'",
+    ),
+    (
+        "duplicate_framework_id",
+        "frameworks.yaml",
+        _dup_first("frameworks"),
+        "frameworks.yaml: iso-27001",
+        "duplicate framework id",
+    ),
+    (
+        "duplicate_source_id",
+        "sources.yaml",
+        _dup_first("sources"),
+        "sources.yaml: mmd-compliance",
+        "duplicate source id",
+    ),
+    (
+        "alias_claimed_by_two_frameworks",
+        "frameworks.yaml",
+        _fw("iso-27002", aliases=["ISO/IEC 27002", "ISO 27001"]),
+        "frameworks.yaml: iso-27002",
+        "also claimed by framework 'iso-27001'",
+    ),
+    (
+        "alias_claimed_by_framework_and_group",
+        "frameworks.yaml",
+        _fw("soc-2", aliases=["SOC 2", "soc"]),
+        "groups.yaml: SOC",
+        "also claimed by framework 'soc-2'",
+    ),
+    (
+        "alias_differing_only_in_spelling_collides",
+        "frameworks.yaml",
+        _fw("gdpr", aliases=["GDPR", "hipaa"]),
+        "frameworks.yaml: gdpr",
+        "also claimed by framework 'hipaa'",
+    ),
+    (
+        "pattern_does_not_compile",
+        "frameworks.yaml",
+        _fw("fedramp", patterns=["fed(ramp"]),
+        "frameworks.yaml: fedramp: pattern 1",
+        "does not compile",
+    ),
+    (
+        "default_edition_not_an_edition",
+        "frameworks.yaml",
+        _fw("iso-27001", default_edition="2031"),
+        "frameworks.yaml: iso-27001",
+        "default_edition '2031'",
+    ),
+    (
+        "two_default_services",
+        "services.yaml",
+        _second_default,
+        "services.yaml",
+        "exactly one service must be default",
+    ),
+    (
+        "no_default_service",
+        "services.yaml",
+        _no_default,
+        "services.yaml",
+        "exactly one service must be default",
+    ),
+    (
+        "schema_error_unknown_field",
+        "certifications.yaml",
+        _cert("soc-2", colour="blue"),
+        "certifications.yaml: soc-2",
+        "colour",
+    ),
+    (
+        "schema_error_bad_scope_value",
+        "certifications.yaml",
+        _cert("irap", scope="probably"),
+        "certifications.yaml: irap",
+        "scope",
+    ),
+    (
+        "certification_without_evidence",
+        "certifications.yaml",
+        _cert("soc-3", evidence=[]),
+        "certifications.yaml: soc-3",
+        "at least one evidence document",
+    ),
+    (
+        "held_edition_not_a_framework_edition",
+        "certifications.yaml",
+        _cert("iso-27017", editions=[{"edition": "2099", "confidence": "confirmed"}]),
+        "certifications.yaml: iso-27017",
+        "held edition '2099'",
+    ),
+    (
+        "group_names_missing_framework",
+        "groups.yaml",
+        _append("groups", {"alias": "Foo", "frameworks": ["soc-1", "soc-7"], "note": "x"}),
+        "groups.yaml: Foo",
+        "unknown framework 'soc-7'",
+    ),
+    (
+        "evidence_points_at_stale_stp_section",
+        "certifications.yaml",
+        lambda d: _entry(d, "certifications", "soc-1")["evidence"][0].update(  # type: ignore[index]
+            stp_section="Service Trust Portal › Trust Documents › Audit Reports"
+        ),
+        "certifications.yaml: soc-1: evidence soc-1-report",
+        "stale",
+    ),
+    (
+        "superseded_by_unknown_edition",
+        "frameworks.yaml",
+        lambda d: _entry(d, "frameworks", "pci-dss")["editions"][1].update(  # type: ignore[index]
+            superseded_by="5.0"
+        ),
+        "frameworks.yaml: pci-dss: edition 3.2.1",
+        "superseded_by '5.0'",
+    ),
+    (
+        "supports_without_certifications",
+        "frameworks.yaml",
+        _fw("glba", certifications=[]),
+        "frameworks.yaml: glba",
+        "relation supports needs",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "file", "change", "location", "message"), BROKEN, ids=[b[0] for b in BROKEN]
+)
+def test_catalog_check_catches(
+    tmp_path: Path,
+    name: str,
+    file: str,
+    change: Callable[[dict[str, object]], None],
+    location: str,
+    message: str,
+) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, file, change)
+    issues = cat.check_catalog(folder)
+    assert any(i.location == location and message in i.message for i in issues), [
+        str(i) for i in issues
+    ]
+    with pytest.raises(CatalogError) as info:
+        cat.load_catalog(folder)
+    assert info.value.issues
+
+
+def test_catalog_check_catches_yaml_syntax_error_with_line(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    (folder / "groups.yaml").write_text("groups:\n  - alias: [unclosed\n", encoding="utf-8")
+    issues = cat.check_catalog(folder)
+    assert any(i.location.startswith("groups.yaml:") and "YAML" in i.message for i in issues)
+
+
+def test_catalog_check_catches_missing_file(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    (folder / "stp.yaml").unlink()
+    issues = cat.check_catalog(folder)
+    assert any(i.location == "stp.yaml" and "missing" in i.message for i in issues)
+
+
+def test_catalog_check_reports_every_problem_at_once(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "certifications.yaml", _cert("pci-dss", framework="nope"))
+    _edit(folder, "frameworks.yaml", _fw("fedramp", patterns=["("]))
+    issues = cat.check_catalog(folder)
+    locations = {i.location for i in issues}
+    assert "certifications.yaml: pci-dss" in locations
+    assert "frameworks.yaml: fedramp: pattern 1" in locations
+
+
+def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    text = "schema_version: !!python/object/apply:os.system ['true']\n"
+    (folder / "catalog.yaml").write_text(text, encoding="utf-8")
+    issues = cat.check_catalog(folder)
+    assert any(i.location.startswith("catalog.yaml") for i in issues)
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+
+
+runner = CliRunner()
+
+
+def test_cli_catalog_prints_the_table() -> None:
+    result = runner.invoke(app, ["catalog"])
+    assert result.exit_code == 0, result.output
+    assert "csa-star-certification" in result.output
+    assert "Frameworks (" in result.output
+
+
+def test_cli_catalog_json_is_the_whole_catalog() -> None:
+    result = runner.invoke(app, ["catalog", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data["certifications"]) == 16
+    assert data["meta"]["schema_version"] == 1
+
+
+def test_cli_catalog_check_ok_on_the_shipped_catalog() -> None:
+    result = runner.invoke(app, ["catalog", "check"])
+    assert result.exit_code == 0, result.output
+    assert "ok" in result.output
+
+
+def test_cli_catalog_check_fails_and_names_the_entry(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "certifications.yaml", _cert("pci-dss", framework="nope"))
+    result = runner.invoke(app, ["catalog", "check", str(folder)])
+    assert result.exit_code == 1
+    assert "certifications.yaml: pci-dss" in result.output
+
+
+def test_cli_catalog_on_a_broken_folder_exits_non_zero(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "frameworks.yaml", _fw("fedramp", patterns=["("]))
+    result = runner.invoke(app, ["catalog", "--catalog", str(folder)])
+    assert result.exit_code == 1
+    assert "fedramp" in result.output
