@@ -193,3 +193,47 @@ def test_as_of_after_end_of_life_is_never_covered(catalog_name: str, data: st.Da
     assert f.status != "covered"
     if f.status == "partial":
         assert any("end of life" in c for c in f.caveats)
+
+
+def _edition_by_label(fw: Framework, label: str | None) -> Edition | None:
+    return next((ed for ed in fw.editions if ed.label == label), None)
+
+
+@pytest.mark.skipif(SHIPPED is None, reason="the shipped catalog does not load yet")
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), period=periods())
+def test_typed_names_through_the_real_recognizer_are_never_wrongly_covered(
+    data: st.DataObject, period: Period
+) -> None:
+    """As a user would type it: a name or alias, maybe an edition, maybe a Version column."""
+    assert SHIPPED is not None
+    catalog, service = SHIPPED, SHIPPED.service()
+    fw = data.draw(st.sampled_from(catalog.frameworks), label="framework")
+    name = data.draw(st.sampled_from([fw.name, fw.short_name, *fw.aliases]), label="name")
+    suffixes = ["", *(f" {ed.label.rsplit(':', 1)[-1]}" for ed in fw.editions)]
+    suffixes += [f" {alias}" for ed in fw.editions for alias in ed.aliases]
+    suffix = data.draw(st.sampled_from(suffixes), label="suffix")
+    version = data.draw(st.none() | st.sampled_from(_version_texts(fw)), label="version")
+    row = Requirement(
+        source=CellRef(file="in.xlsx", sheet="Requirements", row=2),
+        business_unit="Unit",
+        text=f"{name}{suffix}",
+        cell_text=f"{name}{suffix}",
+        version=version,
+    )
+    for f in engine.assess_requirement(row, catalog, period=period, service=service):
+        _check_invariants(f)
+        if f.status != "covered":
+            continue
+        assert f.framework is not None
+        got = catalog.framework(f.framework.id)
+        asked = _edition_by_label(got, f.framework.version)
+        if f.framework.version is not None:
+            assert asked is not None, f"covered with an edition the catalog lacks: {f.framework}"
+        cand = Candidate(
+            framework=got.id, edition=asked.id if asked else None, score=100, via="alias"
+        )
+        reasons = _can_be_covered(catalog, got, cand, None, period, service)
+        assert not reasons, f"{row.text!r} / {version!r} covered despite: {reasons}"
+        if version is not None or suffix.strip():
+            assert asked is not None, f"{row.text!r} / {version!r}: the edition asked was dropped"
