@@ -555,7 +555,7 @@ def finding_for(
     eol = eol_caveat(service, period)
     if eol is not None:
         work.blockers.insert(0, eol)  # the first reason, and the one the rationale gives
-    if period.end < service.list_as_of and period.basis == "audit-period":
+    if period.end < service.list_as_of:
         work.notes.append(
             f"{service.name}'s list of certifications is documented as of "
             f"{format_date(service.list_as_of)}; for an earlier period, confirm in that "

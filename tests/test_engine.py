@@ -1013,3 +1013,11 @@ def test_shipped_every_framework_name_past_eol_is_never_covered(shipped: Catalog
         for text in (fw.name, fw.short_name, *fw.aliases):
             for f in shipped_findings(shipped, text, AFTER):
                 assert f.status != "covered", (text, f.framework)
+
+
+def test_period_before_the_documented_list_says_to_check_that_periods_report() -> None:
+    early = Period(start=date(2021, 1, 1), end=date(2021, 12, 31), basis="audit-period")
+    f = one("ISO 27001", early)
+    assert f.status == "covered"  # informative only: the list's date is not a start date
+    assert "documented as of 10 March 2023" in caveats_text(f)
+    assert "documented as of" not in caveats_text(one("ISO 27001", INSIDE))
