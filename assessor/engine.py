@@ -131,8 +131,8 @@ def period_for(unit: BusinessUnit, as_of: date) -> Period:
     if unit.period_end is not None:
         return Period(start=unit.period_start, end=unit.period_end, basis="audit-period")
     if unit.period_start is not None and unit.period_start <= as_of:
-        # An open-ended audit period: it runs at least up to the as-of date.
-        return Period(start=unit.period_start, end=as_of, basis="as-of")
+        # An open-ended audit period (start given, no end): judged up to the as-of date.
+        return Period(start=unit.period_start, end=as_of, basis="audit-period")
     return Period(start=None, end=as_of, basis="as-of")
 
 

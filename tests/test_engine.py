@@ -778,7 +778,11 @@ def test_available_service_is_covered_for_any_period() -> None:
         ),
         (
             BusinessUnit(name="A", period_start=date(2025, 1, 1)),
-            Period(start=date(2025, 1, 1), end=date(2026, 11, 29), basis="as-of"),
+            Period(start=date(2025, 1, 1), end=date(2026, 11, 29), basis="audit-period"),
+        ),
+        (  # a start after the as-of date cannot make a period: judged at the as-of date
+            BusinessUnit(name="A", period_start=date(2027, 1, 1)),
+            Period(start=None, end=date(2026, 11, 29), basis="as-of"),
         ),
     ],
 )
