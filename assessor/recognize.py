@@ -40,7 +40,7 @@ _FILLER_WORDS = """
     compliant conformance conformity report reports audit audits audited attestation
     attestations attested assessment assessments assessed standard standards framework
     frameworks requirement requirements control controls program programme regulation
-    regulations act law rule rules of for with to per the a an letter evidence information
+    regulations act law rule rules of for with to per the letter evidence information validated
     security management system systems baseline authorization authorisation authorized
     authorised ato required requires mandatory latest current version edition mapping
     mappings crosswalk
@@ -161,6 +161,11 @@ def _build_index(catalog: Catalog) -> _Index:
         idx.name_words[fw.id] = frozenset(words - set(eds))
         for pattern in fw.patterns:
             idx.patterns.append((fw.id, re.compile(pattern)))
+    # a word that is a name by itself ("iso", "soc", "gdpr") never counts as filler
+    all_keys = {compact_key(a) for f in catalog.frameworks for a in (f.short_name, *f.aliases)}
+    all_keys |= {compact_key(g.alias) for g in catalog.groups}
+    for fw_id, kept in idx.name_words.items():
+        idx.name_words[fw_id] = frozenset(kept - all_keys)
     for group in catalog.groups:
         key = compact_key(group.alias)
         idx.groups[group.alias] = group
@@ -196,7 +201,7 @@ def _parse_edition(idx: _Index, fw_id: str, rest: Sequence[str]) -> _Hit | None:
         return _Hit(found.framework, found.edition, exact and found.note is None, found.note)
     if len(left) > 1 and _YEAR.match(left[-1]):  # "SOC 2 Type II 2023": a report year
         found = _edition_from(idx, fw_id, left[:-1])
-        if found is not None:
+        if found is not None and found.edition is not None and not _YEAR.match(found.edition):
             note = f"'{left[-1]}' read as a period or report year, not an edition"
             return _Hit(found.framework, found.edition, False, _join(found.note, note))
     return None
@@ -323,28 +328,34 @@ def _by_pattern(idx: _Index, toks: list[str]) -> Match | None:
     )
 
 
-def _variants(text: str) -> list[str]:
-    """The text, then without its parenthesized part, then the parenthesized part alone."""
-    out = [text]
-    if "(" in text and ")" in text:
-        inner = " ".join(re.findall(r"\(([^()]*)\)", text))
-        outer = re.sub(r"\([^()]*\)", " ", text)
-        out += [outer, inner]
-    return out
+def _one(idx: _Index, text: str) -> Match | None:
+    toks = _strip_leading(tokens(text))
+    if not toks:
+        return None
+    found = _by_alias(idx, toks) or _by_pattern(idx, toks)
+    if found is None:
+        stripped = [t for t in toks if t not in FILLER] or toks
+        if stripped != toks:
+            found = _by_pattern(idx, stripped)
+    return found
 
 
 def _exact(idx: _Index, text: str) -> Match | None:
-    for variant in _variants(text):
-        toks = _strip_leading(tokens(variant))
-        if not toks:
-            continue
-        found = _by_alias(idx, toks) or _by_pattern(idx, toks)
-        if found is None:
-            stripped = [t for t in toks if t not in FILLER] or toks
-            if stripped != toks:
-                found = _by_pattern(idx, stripped)
-        if found is not None:
-            return found
+    """Alias or pattern match of the text; a parenthesized part may spell out or abbreviate it."""
+    found = _one(idx, text)
+    if found is not None or "(" not in text or ")" not in text:
+        return found
+    outer = re.sub(r"\([^()]*\)", " ", text)
+    found = _one(idx, outer)
+    if found is not None:
+        return found
+    inner = _one(idx, " ".join(re.findall(r"\(([^()]*)\)", text)))
+    if inner is None or inner.status != "matched" or len(inner.frameworks) != 1:
+        return None
+    # "Payment Card Industry (PCI DSS)": the words outside must all belong to that framework
+    words = idx.name_words[inner.frameworks[0].framework]
+    if all(t in words or t in FILLER or t in _KEY_STOP for t in tokens(outer)):
+        return inner
     return None
 
 
@@ -364,7 +375,7 @@ def _contained(idx: _Index, toks: Sequence[str]) -> list[str]:
 
 
 def _fuzzy(idx: _Index, text: str) -> tuple[Match | None, list[str]]:
-    """Closest framework ids; a match only when very close, unique and with the same numbers."""
+    """Closest framework ids; a match only when very close, unique and free of numbers."""
     toks = tokens(text)
     query = _compact(toks)
     suggestions = _contained(idx, toks)
@@ -390,7 +401,8 @@ def _fuzzy(idx: _Index, text: str) -> tuple[Match | None, list[str]]:
             and score >= 92
             and len(query) >= 8
             and runner_up < score - 10
-            and _DIGITS.findall(query) == _DIGITS.findall(choice)
+            and not _DIGITS.search(query)  # numbered names are identifiers: never guessed
+            and not _DIGITS.search(choice)
         ):
             cand = Candidate(framework=fw_id, edition=None, score=round(score, 1), via="fuzzy")
             note = f"matched by spelling similarity ({score:.0f}/100) to a known name; check it"
@@ -423,6 +435,8 @@ _SEP = re.compile(r"\s*(?:;|,|/|\||\+|&|•|·|\band\b)\s*", re.IGNORECASE)
 _BARE_NUMBER = re.compile(r"^\d+(?:-\d+)?$")
 _BARE_TYPE = re.compile(r"^type\s*-?\s*(?:iii|ii|i|\d)$", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"\d+(?:[-.]\d+)*")
+_ISO_BEFORE = re.compile(r"\biso\s*$", re.IGNORECASE)
+_IEC_AFTER = re.compile(r"iec\b", re.IGNORECASE)
 
 
 def _known(text: str, catalog: Catalog) -> bool:
@@ -444,8 +458,12 @@ def _atoms(line: str) -> list[tuple[str, str]]:
             depth = max(0, depth - 1)
         elif depth == 0:
             m = _SEP.match(line, pos)
-            if m and m.end() > pos and (m.group().strip() or False):
-                # "and" must be a whole word: \b already ensures that
+            if (
+                m
+                and m.end() > pos
+                and m.group().strip()
+                and not (_ISO_BEFORE.search(line[:pos]) and _IEC_AFTER.match(line, m.end()))
+            ):
                 out.append((line[start:pos], m.group()))
                 start = pos = m.end()
                 continue

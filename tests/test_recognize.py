@@ -1,0 +1,140 @@
+"""Framework names as people type them resolve to the right framework and edition, or say why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from assessor import recognize
+from assessor.catalog import load_catalog
+from assessor.cli import app
+from assessor.model import Catalog, Match
+
+_TABLE = yaml.safe_load((Path(__file__).parent / "data" / "spellings.yaml").read_text("utf-8"))
+
+
+def _expect(spec: str) -> list[tuple[str, str | None]]:
+    out: list[tuple[str, str | None]] = []
+    for item in spec.split("; "):
+        fw, _, edition = item.partition("@")
+        out.append((fw, edition or None))
+    return out
+
+
+SPELLINGS = [(s["text"], _expect(s["expect"])) for s in _TABLE["spellings"]]
+NEAR_MISSES = [(n["text"], n["status"], set(n["expect"])) for n in _TABLE["near_misses"]]
+SPLITS = [(s["cell"], s["parts"]) for s in _TABLE["splits"]]
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def _resolved(match: Match) -> list[tuple[str, str | None]]:
+    return [(c.framework, c.edition) for c in match.frameworks]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPELLINGS, ids=[s[0] for s in SPELLINGS])
+def test_real_spelling_resolves(
+    catalog: Catalog, text: str, expected: list[tuple[str, str | None]]
+) -> None:
+    match = recognize.match_text(text, catalog)
+    assert match.status == "matched", match
+    assert _resolved(match) == expected, match
+    assert all(c.via != "fuzzy" for c in match.frameworks), match
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "expected"), NEAR_MISSES, ids=[n[0] for n in NEAR_MISSES]
+)
+def test_near_miss_does_not_resolve_wrongly(
+    catalog: Catalog, text: str, status: str, expected: set[str]
+) -> None:
+    match = recognize.match_text(text, catalog)
+    assert match.status == status, match
+    named = {c.framework for c in match.frameworks}
+    if status == "unrecognized":
+        assert not named
+        assert expected <= set(match.suggestions) or not expected, match
+    else:
+        assert named == expected, match
+
+
+@pytest.mark.parametrize(("cell", "parts"), SPLITS, ids=[s[0].replace("\n", "|") for s in SPLITS])
+def test_cell_splits_into_one_name_per_framework(
+    catalog: Catalog, cell: str, parts: list[str]
+) -> None:
+    assert recognize.split_frameworks(cell, catalog) == parts
+
+
+def test_spelling_table_is_large_enough() -> None:
+    assert len(SPELLINGS) >= 150
+    assert len({t for t, _ in SPELLINGS}) == len(SPELLINGS)
+
+
+def test_issue_done_when_example(catalog: Catalog) -> None:
+    texts = ["SOC2 Type II", "ISO/IEC 27001:2022", "HIPPA / HITRUST", "FedRAMP Moderate"]
+    texts.append("ISO 27002:2013")
+    results = [recognize.match_cell(t, catalog) for t in texts]
+    got = [[(m.status, _resolved(m)) for m in ms] for ms in results]
+    assert got == [
+        [("matched", [("soc-2", "type-2")])],
+        [("matched", [("iso-27001", "2022")])],
+        [("matched", [("hipaa", None)]), ("matched", [("hitrust", None)])],
+        [("matched", [("fedramp", "moderate")])],
+        [("matched", [("iso-27002", "2013")])],
+    ]
+    assert catalog.framework("fedramp").relation == "none"
+    assert catalog.framework("iso-27002").relation != "held"
+
+
+def test_cli_match_json_gives_the_issue_example() -> None:
+    runner = CliRunner()
+    args = ["match", "SOC2 Type II", "ISO/IEC 27001:2022", "HIPPA / HITRUST", "FedRAMP Moderate"]
+    result = runner.invoke(app, [*args, "ISO 27002:2013", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    ids = [[c["framework"] for m in per_text for c in m["frameworks"]] for per_text in data]
+    assert ids == [["soc-2"], ["iso-27001"], ["hipaa", "hitrust"], ["fedramp"], ["iso-27002"]]
+    assert data[1][0]["frameworks"][0]["edition"] == "2022"
+
+
+def test_cli_match_table_says_not_held_and_suggests() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["match", "FedRAMP Moderate", "Quantum Trust Seal 9000"])
+    assert result.exit_code == 0, result.output
+    assert "fedramp" in result.output and "not held" in result.output
+    assert "unrecognized" in result.output
+
+
+def test_unrecognized_text_gets_closest_framework_suggestions(catalog: Catalog) -> None:
+    match = recognize.match_text("Fedramp Moderat", catalog)
+    assert match.status == "unrecognized"
+    assert match.suggestions[0] == "fedramp"
+
+
+def test_fuzzy_match_never_crosses_a_number(catalog: Catalog) -> None:
+    for text in ("ISO 27011", "ISO/IEC 27019", "SOC 4", "ISO 9002", "NIST 800-52"):
+        match = recognize.match_text(text, catalog)
+        assert match.status == "unrecognized", match
+
+
+def test_empty_and_punctuation_only_text_is_unrecognized(catalog: Catalog) -> None:
+    for text in ("", "   ", "-", "/", "\u00a0"):
+        assert recognize.match_text(text, catalog).status == "unrecognized"
+    assert recognize.split_frameworks(" \n ; ", catalog) == []
+
+
+def test_matches_json_is_sorted_and_stable(catalog: Catalog) -> None:
+    ms = recognize.match_cell("SOC 1/2/3", catalog)
+    assert recognize.matches_json(ms) == recognize.matches_json(list(ms))
+    assert [m["frameworks"][0]["framework"] for m in json.loads(recognize.matches_json(ms))] == [
+        "soc-1",
+        "soc-2",
+        "soc-3",
+    ]
