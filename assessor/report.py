@@ -24,6 +24,7 @@ from assessor.model import (
     Responsibility,
     ServiceProfile,
     Status,
+    StpSection,
 )
 
 SCHEMA_VERSION = 1  # version of the JSON report contract (docs/report-schema.json)
@@ -250,6 +251,7 @@ class FrameworkDetail(AssessorModel):
 
     key: str
     name: str
+    full_name: str
     versions: tuple[str, ...]
     category: str
     relation: str
@@ -382,11 +384,24 @@ def _percent(count: int, total: int) -> int:
     return round(100 * count / total) if total else 0
 
 
-def _framework_label(ref: FrameworkRef | None) -> str:
-    """`ISO/IEC 27001 (2022)`, or a dash when no framework was recognized."""
+def _short_name(catalog: Catalog, ref: FrameworkRef) -> str:
+    """The catalog's short name for a framework, else the name the finding carries."""
+    try:
+        return catalog.framework(ref.id).short_name or ref.name
+    except KeyError:
+        return ref.name
+
+
+def _framework_label(ref: FrameworkRef | None, catalog: Catalog) -> str:
+    """`ISO/IEC 27001:2022`, `SOX`: the short name with the version asked for, or a dash."""
     if ref is None:
         return "\u2014"
-    return f"{ref.name} ({ref.version})" if ref.version else ref.name
+    short = _short_name(catalog, ref)
+    if not ref.version:
+        return short
+    if short.casefold() in ref.version.casefold():
+        return ref.version
+    return f"{short} {ref.version}"
 
 
 def _framework_name(catalog: Catalog, framework_id: str) -> str:
@@ -436,7 +451,7 @@ def _finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         requirement=finding.requirement,
         requirement_display=clip(finding.requirement),
         framework=finding.framework,
-        framework_label=_framework_label(finding.framework),
+        framework_label=_framework_label(finding.framework, catalog),
         status=finding.status,
         status_label=STATUS_LABELS[finding.status],
         status_mark=STATUS_MARKS[finding.status],
@@ -551,15 +566,11 @@ def _lifecycle(
     if service is None:
         return (assessment.lifecycle_note, False, (), "")
     life = service.lifecycle
-    quote = f"Microsoft's documentation: \u201c{life.statement}\u201d" if life.statement else ""
+    quote = life.statement
     if life.status == "end-of-life" and life.end_of_life is not None:
         eol = life.end_of_life
         verb = "reached" if assessment.as_of >= eol else "is due to reach"
-        text = (
-            f"{name} {verb} end of life on {long_date(eol)}. Its certifications are the "
-            f"service's historical list: they can support audits of periods that end on or "
-            f"before that date, and no audit after it covers {name}."
-        )
+        text = f"{name} {verb} end of life on {long_date(eol)}."
         return (text, assessment.period.end > eol, service.successors, quote)
     return (life.statement, False, service.successors, "")
 
@@ -583,7 +594,10 @@ def _frameworks(
     views: tuple[FindingView, ...], catalog: Catalog
 ) -> tuple[tuple[FrameworkDetail, ...], tuple[ChecklistGroup, ...]]:
     """Group findings by framework: the detail sections and the customer checklist."""
-    sections = {s.id: s for s in catalog.stp.sections}
+    sections: dict[str, StpSection] = {}
+    for stp_section in catalog.stp.sections:
+        for key in (stp_section.path, stp_section.name, stp_section.id):
+            sections.setdefault(key, stp_section)
     groups: dict[str, list[FindingView]] = {}
     for fv in views:
         if fv.framework is not None:
@@ -592,14 +606,19 @@ def _frameworks(
     checklist: list[ChecklistGroup] = []
     for fid, items in sorted(
         groups.items(),
-        key=lambda kv: (kv[1][0].framework.name.casefold() if kv[1][0].framework else "", kv[0]),
+        key=lambda kv: (
+            _short_name(catalog, kv[1][0].framework).casefold() if kv[1][0].framework else "",
+            kv[0],
+        ),
     ):
         try:
             fw = catalog.framework(fid)
             category, relation, rationale = fw.category, fw.relation, fw.rationale
         except KeyError:
             category, relation, rationale = "", "none", ""
-        name = items[0].framework.name if items[0].framework else fid
+        ref = items[0].framework
+        full_name = ref.name if ref else fid
+        name = _short_name(catalog, ref) if ref else fid
         certs: list[CertificationView] = []
         for cid in _unique(c for f in items for c in f.certifications):
             cert = _certification(catalog, cid)
@@ -609,7 +628,7 @@ def _frameworks(
                 CertificationView(
                     id=cert.id,
                     name=cert.name,
-                    standard=f"{cert.framework} {cert.standard_version}".strip(),
+                    standard=cert.standard_version,
                     assurance=cert.assurance.replace("-", " "),
                     auditor=cert.auditor,
                     cadence=cert.cadence,
@@ -641,6 +660,7 @@ def _frameworks(
             FrameworkDetail(
                 key=fid,
                 name=name,
+                full_name=full_name,
                 versions=_unique(f.framework.version or "" for f in items if f.framework),
                 category=category,
                 relation=relation,
@@ -680,7 +700,10 @@ def _evidence_sections(
     for fv in views:
         for ev in fv.evidence:
             sections.setdefault(ev.stp_section, {}).setdefault(ev.title, []).append((ev, fv))
-    known = {s.id: s for s in catalog.stp.sections} | {s.name: s for s in catalog.stp.sections}
+    known: dict[str, StpSection] = {}
+    for stp_section in catalog.stp.sections:
+        for key in (stp_section.path, stp_section.name, stp_section.id):
+            known.setdefault(key, stp_section)
     out: list[EvidenceSection] = []
     for key, docs in sections.items():
         stp = known.get(key)
@@ -711,8 +734,13 @@ def _evidence_sections(
                 items=tuple(items),
             )
         )
-    order = {s.id: i for i, s in enumerate(catalog.stp.sections)}
-    out.sort(key=lambda s: (order.get(s.key, len(order)), s.name.casefold()))
+    order = {id(s): i for i, s in enumerate(catalog.stp.sections)}
+    out.sort(
+        key=lambda s: (
+            order.get(id(known[s.key]), len(order)) if s.key in known else len(order),
+            s.name.casefold(),
+        )
+    )
     return tuple(out)
 
 
@@ -848,6 +876,9 @@ def build_view(
     lifecycle, after_eol, successors, lifecycle_source = _lifecycle(
         service, service_name, assessment
     )
+    lifecycle_note = assessment.lifecycle_note
+    if lifecycle_note.startswith(lifecycle.rstrip(".")):
+        lifecycle, lifecycle_note = lifecycle_note, ""  # the engine's sentence says it all
     period_label, basis = _period_label(assessment)
     frameworks, checklist = _frameworks(views, catalog)
     sections = _evidence_sections(views, catalog)
@@ -879,7 +910,7 @@ def build_view(
         period_basis=basis,
         service_name=service_name,
         lifecycle_statement=lifecycle,
-        lifecycle_note=assessment.lifecycle_note,
+        lifecycle_note=lifecycle_note,
         lifecycle_source=lifecycle_source,
         period_after_eol=after_eol,
         successors=successors,

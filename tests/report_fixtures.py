@@ -494,3 +494,65 @@ def check_gold(actual: str, name: str, update: bool, *, version: str) -> None:
             )
         )
         raise AssertionError(f"{name} differs from gold (pytest --update-gold to accept):\n{diff}")
+
+
+REAL_ROWS: tuple[str, ...] = (
+    "ISO/IEC 27001:2022",
+    "SOC2 Type II",
+    "SOX",
+    "PCI DSS v4.0.1",
+    "NIST SP 800-53 Rev 5",
+    "HIPAA / HITRUST",
+    "ISO 27018",
+    "FedRAMP Moderate",
+    "Acme internal policy 7",
+    "SOC 1 Type 2",
+    "ISO 27701",
+    "CSA STAR Level 2",
+    "IRAP",
+    "ISO 22301",
+    "GDPR",
+)
+
+
+def real_case(
+    *,
+    n: int = 15,
+    period: tuple[date, date] | None = (date(2024, 1, 1), date(2024, 6, 30)),
+    unit: str = "Retail Banking",
+    as_of: date = date(2026, 11, 29),
+) -> tuple[Assessment, Catalog, IntakeResult]:
+    """The shipped catalog and the real engine on an intake built in code (no workbook)."""
+    from assessor import engine
+    from assessor.catalog import load_catalog
+    from assessor.recognize import split_frameworks
+
+    catalog = load_catalog()
+    file, sheet = "contoso-frameworks.xlsx", "Requirements"
+    bu = BusinessUnit(
+        name=unit,
+        owner="Jane Doe",
+        period_start=period[0] if period else None,
+        period_end=period[1] if period else None,
+    )
+    reqs = []
+    for i in range(n):
+        cell = REAL_ROWS[i % len(REAL_ROWS)]
+        ref = CellRef(file=file, sheet=sheet, row=i + 2, column="B")
+        reqs.extend(
+            Requirement(source=ref, business_unit=unit, text=part, cell_text=cell)
+            for part in split_frameworks(cell, catalog)
+        )
+    intake = IntakeResult(
+        file=file,
+        path=f"/data/{file}",
+        sha256=hashlib.sha256(file.encode()).hexdigest(),
+        requirements=tuple(reqs),
+        units=(bu,),
+        rejected=(RejectedRow(file=file, sheet=sheet, row=n + 2, reason="blank framework cell"),),
+        warnings=(),
+        data_rows=n + 1,
+        sheets_read=(sheet,),
+    )
+    (assessment,) = engine.assess(intake, catalog, as_of=as_of, organization="Contoso Group")
+    return assessment, catalog, intake

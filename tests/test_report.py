@@ -209,3 +209,41 @@ def test_finding_from_a_sheet_not_in_sheets_read_still_sorts_last() -> None:
 
 def test_render_options_default_to_plain_pdf() -> None:
     assert RenderOptions().pdf_variant is None
+
+
+# ---------------------------------------------------------------------------
+# The shipped catalog and the real engine (no workbook needed)
+
+
+def test_real_catalog_view_resolves_every_evidence_section_to_a_known_stp_place() -> None:
+    from report_fixtures import real_case
+
+    assessment, catalog, intake = real_case()
+    view = build_view(assessment, catalog, intake=intake, tool_version="x")
+    known = {s.name for s in catalog.stp.sections}
+    assert view.evidence_sections
+    assert {s.name for s in view.evidence_sections} <= known
+    titles = [i.title for s in view.evidence_sections for i in s.items]
+    assert len(titles) == len(set(titles))
+    jsonschema.validate(json.loads(render(view, "json")), SCHEMA)
+
+
+def test_real_catalog_labels_use_short_names_with_the_version_asked_for() -> None:
+    from report_fixtures import real_case
+
+    assessment, catalog, intake = real_case()
+    view = build_view(assessment, catalog, intake=intake, tool_version="x")
+    labels = {f.requirement: f.framework_label for f in view.findings}
+    assert labels["ISO/IEC 27001:2022"] == "ISO/IEC 27001:2022"
+    assert labels["SOX"] == "SOX"
+
+
+def test_real_engine_after_end_of_life_never_shows_covered_in_any_output() -> None:
+    from report_fixtures import real_case
+
+    assessment, catalog, intake = real_case(period=(date(2024, 7, 1), date(2025, 6, 30)))
+    view = build_view(assessment, catalog, intake=intake, tool_version="x")
+    assert view.period_after_eol
+    assert next(c for c in view.status_counts if c.key == "covered").count == 0
+    assert json.loads(render(view, "json"))["summary"]["covered"] == 0
+    assert "reached end of life on 31 July 2024" in view.lifecycle_statement
