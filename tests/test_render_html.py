@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from report_fixtures import check_gold, make_case
 
@@ -63,3 +65,22 @@ def test_inline_css_refuses_anything_but_packaged_stylesheets(name: str) -> None
 def test_unknown_template_is_a_render_error() -> None:
     with pytest.raises(RenderError):
         render_template("nope.html.j2")
+
+
+def test_templates_come_only_from_files_and_libraries_from_their_one_module() -> None:
+    root = Path(__file__).parent.parent / "assessor"
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "from_string(" not in text, path
+        rel = path.relative_to(root).as_posix()
+        if rel != "render/html.py":
+            assert "import jinja2" not in text and "from jinja2" not in text, rel
+        if rel != "render/pdf.py":
+            assert "import weasyprint" not in text and "from weasyprint" not in text, rel
+
+
+def test_no_template_marks_user_values_safe() -> None:
+    for path in (Path(__file__).parent.parent / "templates").glob("*.j2"):
+        text = path.read_text(encoding="utf-8")
+        assert "|safe" not in text.replace(" ", ""), path.name
+        assert "autoescape false" not in text, path.name

@@ -247,3 +247,9 @@ def test_real_engine_after_end_of_life_never_shows_covered_in_any_output() -> No
     assert next(c for c in view.status_counts if c.key == "covered").count == 0
     assert json.loads(render(view, "json"))["summary"]["covered"] == 0
     assert "reached end of life on 31 July 2024" in view.lifecycle_statement
+
+
+def test_documented_schema_is_itself_valid_and_pins_the_top_level_names() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert set(SCHEMA["required"]) == CONTRACT_KEYS
+    assert SCHEMA["additionalProperties"] is False
