@@ -45,6 +45,10 @@ OPTIONAL_KEYS: dict[str, frozenset[str]] = {"catalog.yaml": frozenset({"open_que
 
 M = TypeVar("M", bound=BaseModel)
 
+# The C-accelerated safe loader when libyaml is present (same safety as yaml.safe_load: plain
+# YAML tags only, no Python objects), else the pure-Python SafeLoader.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def alias_key(text: str) -> str:
     """The comparison key for alias collisions: the recognizer's own compact key."""
@@ -80,7 +84,7 @@ class _Loader:
     # -- reading -----------------------------------------------------------------------------
 
     def read_files(self) -> None:
-        """Read every catalog file with yaml.safe_load; hash their bytes in name order."""
+        """Read every catalog file with the safe YAML loader; hash their bytes in name order."""
         if not self.folder.is_dir():
             self.error(str(self.folder), "catalog folder not found")
             return
@@ -93,7 +97,7 @@ class _Loader:
             data = path.read_bytes()
             sha.update(name.encode() + b"\0" + data + b"\0")
             try:
-                loaded = yaml.safe_load(data.decode("utf-8"))
+                loaded = yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)
             except UnicodeDecodeError as err:
                 self.error(name, f"not UTF-8 text: {err}")
                 continue
@@ -220,8 +224,11 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
         for dup in _duplicates(ids):
             ld.error(f"{file}: {dup}", f"duplicate {what} id {dup!r}")
 
+    cited: set[str] = set()
+
     def refs(location: str, ids: Iterable[str]) -> None:
         for sid in ids:
+            cited.add(sid)
             if sid not in src_ids:
                 ld.error(location, f"unknown source {sid!r} (not in sources.yaml)")
 
@@ -346,6 +353,9 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
         refs(f"stp.yaml: {section.id}", section.sources)
     refs("stp.yaml: stp", cat.stp.sources)
     refs("responsibility.yaml: responsibility", cat.responsibility.sources)
+    for src in cat.sources:
+        if src.id not in cited:
+            ld.warn(f"sources.yaml: {src.id}", "never cited by any entry")
 
 
 def _check_edition_keys(ld: _Loader, fw: Framework) -> None:

@@ -46,7 +46,16 @@ _FILLER_WORDS = """
     mappings crosswalk
 """
 FILLER = frozenset(_FILLER_WORDS.split())
-_LEADING_FILLER = frozenset({"the", "compliance", "compliant", "with", "to", "per", "a", "an"})
+_LEADING_FILLER = frozenset(
+    {"the", "compliance", "compliant", "with", "to", "per", "a", "an", "microsoft", "microsoft's"}
+)
+# A clause reference after a name ("GDPR Art. 28", "ISO 27001 Annex A", "PCI DSS Requirement 8")
+# still names the framework; it is kept in the note.
+_CLAUSE = frozenset(
+    {"art", "article", "articles", "section", "sec", "clause", "annex", "appendix", "chapter"}
+    | {"requirement", "req", "domain"}
+)
+_CLAUSE_MAX_TOKENS = 4
 
 
 def _fold(text: str) -> str:
@@ -191,6 +200,14 @@ class _Hit:
 
 def _parse_edition(idx: _Index, fw_id: str, rest: Sequence[str]) -> _Hit | None:
     """What follows a framework name: filler, the framework's own name words, and an edition."""
+    clause = next((i for i, t in enumerate(rest) if t in _CLAUSE), None)
+    if clause is not None and 0 < len(rest) - clause <= _CLAUSE_MAX_TOKENS + 1:
+        hit = _parse_edition(idx, fw_id, rest[:clause])
+        if hit is None:
+            return None
+        ref = " ".join(rest[clause:])
+        note = f"clause reference '{ref}' kept as written: the whole framework is assessed"
+        return _Hit(hit.framework, hit.edition, False, _join(hit.note, note))
     words = idx.name_words[fw_id]
     left = [t for t in rest if t not in FILLER and t not in words and t not in _KEY_STOP]
     exact = len(left) == len(rest)  # nothing dropped: the alias, maybe an edition
@@ -225,7 +242,10 @@ def _edition_from(idx: _Index, fw_id: str, left: Sequence[str]) -> _Hit | None:
                 fw_id, canon, False, f"edition {canon} is not one the catalog knows for {fw_id}"
             )
         return _Hit(fw_id, None, False, f"'{canon}' read as a year, not an edition")
-    if _REV.match(canon) or (_DOTTED.match(canon) and eds):
+    explicit_version = (
+        left[0] in ("v", "ver", "version") and len(left) == 2 and left[1][0].isdigit()
+    )
+    if _REV.match(canon) or (_DOTTED.match(canon) and eds) or explicit_version:
         return _Hit(
             fw_id, canon, False, f"edition {canon!r} is not one the catalog knows for {fw_id}"
         )
@@ -270,6 +290,7 @@ def _single(hit: _Hit, via: str) -> Match:
 def _group_match(idx: _Index, group: GroupAlias, rest: Sequence[str]) -> Match | None:
     left = [t for t in rest if t not in FILLER and t not in _KEY_STOP]
     cands: list[Candidate] = []
+    known: list[str] = []
     for fw_id in group.frameworks:
         edition: str | None = None
         if left:
@@ -277,6 +298,8 @@ def _group_match(idx: _Index, group: GroupAlias, rest: Sequence[str]) -> Match |
             if hit is None:
                 continue
             edition = hit.edition
+            if hit.note is None:
+                known.append(fw_id)
         cands.append(
             Candidate(
                 framework=fw_id,
@@ -285,8 +308,15 @@ def _group_match(idx: _Index, group: GroupAlias, rest: Sequence[str]) -> Match |
                 via="group",
             )
         )
+    if known and len(known) < len(cands):  # an edition one member knows beats a guess
+        cands = [c for c in cands if c.framework in known]
     if not cands:
         return None
+    if left and len(cands) == 1 and cands[0].edition is not None:
+        # "CIS v8": only one member of the family has that edition
+        only = cands[0].model_copy(update={"score": 95.0})
+        note = f"'{group.alias}' with this edition names only {only.framework}"
+        return Match(text="", status="matched", frameworks=(only,), note=note)
     ambiguous = group.ambiguous or len(cands) < len(group.frameworks)
     return Match(
         text="",

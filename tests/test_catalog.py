@@ -17,6 +17,8 @@ from assessor.errors import CatalogError
 from assessor.model import Edition
 from assessor.resources import catalog_dir
 
+runner = CliRunner()
+
 HELD_IDS = {
     "iso-27001",
     "iso-27701",
@@ -474,6 +476,18 @@ def test_catalog_check_catches(
     assert info.value.issues
 
 
+def test_catalog_check_warns_about_a_source_nobody_cites(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    extra = {"id": "orphan", "title": "t", "url": "https://example.org", "checked": "2026-01-01"}
+    _edit(folder, "sources.yaml", _append("sources", extra))
+    issues = cat.check_catalog(folder)
+    assert [(i.location, i.severity) for i in issues] == [("sources.yaml: orphan", "warning")]
+    assert cat.load_catalog(folder).source("orphan").title == "t"
+    result = runner.invoke(app, ["catalog", "check", str(folder)])
+    assert result.exit_code == 0
+    assert "never cited" in result.output
+
+
 def test_catalog_check_catches_yaml_syntax_error_with_line(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     (folder / "groups.yaml").write_text("groups:\n  - alias: [unclosed\n", encoding="utf-8")
@@ -508,9 +522,6 @@ def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------------------------
 # CLI
-
-
-runner = CliRunner()
 
 
 def test_cli_catalog_prints_the_table() -> None:
