@@ -155,6 +155,7 @@ def tidy_template() -> Workbook:
         ],
         [unit, "ISO 9001", None, None, "Certificate", "Mei Tanaka", date(2024, 6, 30), "Low"],
         [unit, "GDPR", None, "EU customers", "DPA, ROPA", "Legal", date(2024, 6, 30), "High"],
+        [unit, "CCPA/CPRA", None, "California loyalty members", "DSAR log", "Legal", None, "High"],
         [
             unit,
             "NIST CSF",

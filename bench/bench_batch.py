@@ -1,0 +1,308 @@
+"""Batch speed: the pool against a single-process loop, the CLI once per unit, and WeasyPrint alone.
+
+Everything is measured in one run on the same generated inputs, so the ratios hold even on a
+noisy machine. Medians over the repetitions stated in the output; results go to bench/results/.
+
+    .venv/bin/python bench/bench_batch.py            # full: 50 units, scaling to 200, 2,000 rows
+    .venv/bin/python bench/bench_batch.py --quick    # smaller, for a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PYTHON = sys.executable
+AS_OF = "2026-11-29"
+FORMATS = "pdf,json"
+# A realistic mix: covered, partial, gap and unrecognized entries, several frameworks per cell.
+FRAMEWORKS = (
+    "ISO/IEC 27001",
+    "SOC 2 Type 2",
+    "PCI DSS 4.0",
+    "NIST CSF",
+    "ISO 27018",
+    "HIPAA / HITRUST",
+    "SOX",
+    "GDPR",
+    "ISO 22301",
+    "FedRAMP Moderate",
+    "CSA STAR",
+    "ISO 9001",
+    "SOC 1 Type II",
+    "Contoso internal baseline",
+    "ISO 27017",
+)
+
+
+def make_workbook(path: Path, unit: str, rows: int) -> None:
+    """A template-shaped workbook for one unit, written with assessor's own xlsx helpers."""
+    from assessor import xlsxio
+
+    wb = xlsxio.new_workbook()
+    xlsxio.write_table(
+        wb,
+        "Requirements",
+        ("Business unit", "Framework", "Scope / notes"),
+        [(unit, FRAMEWORKS[i % len(FRAMEWORKS)], f"scope note {i}") for i in range(rows)],
+    )
+    xlsxio.write_table(
+        wb,
+        "Business units",
+        ("Business unit", "Owner", "Audit period start", "Audit period end"),
+        [(unit, "Owner", date(2023, 7, 1), date(2024, 6, 30))],
+    )
+    path.write_bytes(xlsxio.workbook_bytes(wb))
+
+
+def make_inputs(folder: Path, units: int, rows: int) -> list[Path]:
+    """`units` workbooks of one unit each, `rows` requirements per unit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(units):
+        path = folder / f"unit-{i:03d}.xlsx"
+        make_workbook(path, f"Business unit {i:03d}", rows)
+        paths.append(path)
+    return paths
+
+
+def cli(args: Sequence[str]) -> None:
+    """Run `python -m assessor ...` as a fresh process; fail loudly on a non-zero exit."""
+    done = subprocess.run(
+        [PYTHON, "-m", "assessor", *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"assessor {' '.join(args)} -> {done.returncode}\n{done.stderr[-2000:]}")
+
+
+def timed(action: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def repeat(action: Callable[[], None], reps: int, reset: Callable[[], None]) -> list[float]:
+    times = []
+    for _ in range(reps):
+        reset()
+        times.append(timed(action))
+    return times
+
+
+def batch_cli(inputs: Path, out: Path, workers: int) -> Callable[[], None]:
+    return lambda: cli(
+        [
+            "assess",
+            str(inputs),
+            "--out",
+            str(out),
+            "--format",
+            FORMATS,
+            "--as-of",
+            AS_OF,
+            "--org",
+            "Bench Org",
+            "--workers",
+            str(workers),
+        ]
+    )
+
+
+def per_unit_cli(paths: Sequence[Path], out: Path) -> Callable[[], None]:
+    def run() -> None:
+        for i, path in enumerate(paths):
+            cli(
+                [
+                    "assess",
+                    str(path),
+                    "--out",
+                    str(out / f"u{i:03d}"),
+                    "--format",
+                    FORMATS,
+                    "--as-of",
+                    AS_OF,
+                    "--org",
+                    "Bench Org",
+                    "--workers",
+                    "1",
+                ]
+            )
+
+    return run
+
+
+# ---------------------------------------------------------------------------
+# The floor: WeasyPrint alone on the exact HTML the batch renders
+
+_BASE_URL = ""
+
+
+def _init_floor(base_url: str) -> None:
+    global _BASE_URL
+    _BASE_URL = base_url
+    import weasyprint  # noqa: F401  (imported once per worker, as the batch does)
+
+
+def _weasy(html: str) -> int:
+    import weasyprint
+
+    return len(weasyprint.HTML(string=html, base_url=_BASE_URL).write_pdf())
+
+
+def batch_html(inputs: Path, out: Path) -> list[str]:
+    """The unit and portfolio HTML a batch run turns into PDFs (rendered once, not timed)."""
+    if out.exists():
+        shutil.rmtree(out)
+    cli(["assess", str(inputs), "--out", str(out), "--format", "html,json", "--as-of", AS_OF,
+         "--org", "Bench Org", "--workers", "2"])  # fmt: skip
+    return [p.read_text(encoding="utf-8") for p in sorted(out.glob("*.html"))]
+
+
+def floor(htmls: Sequence[str], workers: int) -> Callable[[], None]:
+    from assessor.resources import templates_dir
+
+    base = templates_dir().resolve().as_uri() + "/"
+
+    def run() -> None:
+        if workers == 1:
+            _init_floor(base)
+            for html in htmls:
+                _weasy(html)
+            return
+        with ProcessPoolExecutor(workers, initializer=_init_floor, initargs=(base,)) as pool:
+            list(pool.map(_weasy, htmls))
+
+    return run
+
+
+# ---------------------------------------------------------------------------
+
+
+def summary(times: Sequence[float]) -> dict[str, Any]:
+    return {
+        "reps": len(times),
+        "median_s": round(statistics.median(times), 3),
+        "min_s": round(min(times), 3),
+        "max_s": round(max(times), 3),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 units, no 200/2,000 runs")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--units", type=int, default=None)
+    parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--skip-length", action="store_true")
+    args = parser.parse_args(argv)
+    units = args.units or (10 if args.quick else 50)
+    workers = args.workers
+    reps_main = 1 if args.quick else 3
+    results: dict[str, Any] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_avg_at_start": os.getloadavg(),
+        },
+        "formats": FORMATS,
+        "workers": workers,
+        "units": units,
+        "rows_per_unit": 15,
+    }
+    tmp = Path(tempfile.mkdtemp(prefix="bench-batch-"))
+    try:
+        inputs = tmp / "in"
+        paths = make_inputs(inputs, units, 15)
+        out = tmp / "out"
+
+        def reset() -> None:
+            shutil.rmtree(out, ignore_errors=True)
+
+        print(f"{units} units x 15 requirements, formats {FORMATS}, {workers} workers", flush=True)
+        rows: dict[str, dict[str, Any]] = {}
+        rows["batch_pool"] = summary(repeat(batch_cli(inputs, out, workers), reps_main, reset))
+        print("  batch (pool):", rows["batch_pool"], flush=True)
+        rows["batch_loop"] = summary(repeat(batch_cli(inputs, out, 1), 1, reset))
+        print("  single-process loop:", rows["batch_loop"], flush=True)
+        rows["cli_per_unit"] = summary(repeat(per_unit_cli(paths, out), 1, reset))
+        print("  CLI once per unit:", rows["cli_per_unit"], flush=True)
+        htmls = batch_html(inputs, tmp / "html")
+        rows["floor_weasy_pool"] = summary(repeat(floor(htmls, workers), reps_main, reset))
+        print("  floor, WeasyPrint alone (pool):", rows["floor_weasy_pool"], flush=True)
+        rows["floor_weasy_serial"] = summary(repeat(floor(htmls, 1), 1, reset))
+        print("  floor, WeasyPrint alone (1 process):", rows["floor_weasy_serial"], flush=True)
+        med = {k: v["median_s"] for k, v in rows.items()}
+        ratios = {
+            "pool_speedup_vs_loop": round(med["batch_loop"] / med["batch_pool"], 2),
+            "pool_speedup_vs_cli_per_unit": round(med["cli_per_unit"] / med["batch_pool"], 2),
+            "pool_over_floor_pool": round(med["batch_pool"] / med["floor_weasy_pool"], 3),
+            "loop_over_floor_serial": round(med["batch_loop"] / med["floor_weasy_serial"], 3),
+        }
+        results["fifty"] = {"modes": rows, "ratios": ratios, "pdfs": len(htmls)}
+        print("  ratios:", ratios, flush=True)
+
+        if not (args.quick or args.skip_scaling):
+            scaling: dict[str, Any] = {}
+            for n, reps in ((1, 3), (10, 3), (units, 0), (200, 1)):
+                if reps == 0:
+                    scaling[str(n)] = rows["batch_pool"]
+                    continue
+                folder = tmp / f"scale-{n}"
+                make_inputs(folder, n, 15)
+                scaling[str(n)] = summary(repeat(batch_cli(folder, out, workers), reps, reset))
+                shutil.rmtree(folder)
+                print(f"  scaling {n} units:", scaling[str(n)], flush=True)
+            for n, row in scaling.items():
+                row["s_per_unit"] = round(row["median_s"] / int(n), 3)
+            results["scaling_units"] = scaling
+
+        if not (args.quick or args.skip_length):
+            length: dict[str, Any] = {}
+            for rows_n, reps in ((15, 3), (200, 1), (2000, 1)):
+                folder = tmp / f"len-{rows_n}"
+                make_inputs(folder, 1, rows_n)
+                times = repeat(batch_cli(folder, out, 1), reps, reset)
+                length[str(rows_n)] = summary(times)
+                pdf = next(out.glob("*.pdf"))
+                length[str(rows_n)]["pdf_kib"] = round(pdf.stat().st_size / 1024, 1)
+                length[str(rows_n)]["pages"] = _pages(pdf)
+                shutil.rmtree(folder)
+                print(f"  report length {rows_n} requirements:", length[str(rows_n)], flush=True)
+            results["report_length"] = length
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    results["machine"]["load_avg_at_end"] = os.getloadavg()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = RESULTS / f"bench_batch-{stamp}.json"
+    target.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"written {target}")
+    return 0
+
+
+def _pages(pdf: Path) -> int | None:
+    try:
+        from pypdf import PdfReader
+    except ImportError:
+        return None
+    return len(PdfReader(str(pdf)).pages)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

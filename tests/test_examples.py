@@ -1,0 +1,140 @@
+"""The committed examples: regenerate byte-for-byte and turn into unit reports plus a portfolio."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assessor import batch
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+UNITS = {
+    "Contoso Retail",
+    "Contoso Health",
+    "Contoso Health Labs",
+    "Fabrikam Finance",
+    "Fabrikam Payments",
+    "Fabrikam Insurance",
+    "Northwind Logistics",
+    "Northwind Travel",
+    "Woodgrove Research",
+}
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("make_examples", EXAMPLES / "make_examples.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run(out: Path, formats: str) -> int:
+    options = batch.BatchOptions.from_cli(
+        out=out,
+        formats=formats,
+        organization="Contoso Group",
+        as_of="2026-11-29",
+        pdf_variant=None,
+        fail_on=None,
+        workers=2,
+        overwrite=False,
+        merge_units=False,
+    )
+    return batch.run_cli([EXAMPLES], options)
+
+
+def _report(out: Path, data: dict[str, Any], unit: str) -> dict[str, Any]:
+    slug = next(u["slug"] for u in data["business_units"] if u["name"] == unit)
+    report: dict[str, Any] = json.loads((out / f"{slug}.json").read_text(encoding="utf-8"))
+    return report
+
+
+def test_committed_examples_match_their_generator(tmp_path: Path) -> None:
+    generator = _generator()
+    assert generator.main([str(tmp_path)]) == 0
+    for name in generator.EXAMPLES:
+        assert (tmp_path / name).read_bytes() == (EXAMPLES / name).read_bytes(), (
+            f"examples/{name} is stale: run python examples/make_examples.py"
+        )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("demo") / "out"
+    assert _run(out, "json,xlsx") == batch.EXIT_OK
+    return out, json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+
+
+def test_examples_give_every_unit_a_report_and_a_portfolio(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    out, data = demo
+    assert {u["name"] for u in data["business_units"]} == UNITS
+    assert all(i["status"] == "ok" for i in data["inputs"])
+    assert len(data["inputs"]) >= 4
+    for unit in data["business_units"]:
+        assert (out / f"{unit['slug']}.json").is_file()
+        assert (out / f"{unit['slug']}.xlsx").is_file()
+    portfolio = json.loads((out / "portfolio.json").read_text(encoding="utf-8"))
+    assert {u["name"] for u in portfolio["units"]} == UNITS
+
+
+def test_unit_audited_inside_the_service_life_has_covered_findings(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    out, data = demo
+    retail = _report(out, data, "Contoso Retail")
+    assert retail["summary"]["covered"] >= 1
+    assert retail["summary"]["gap"] >= 1  # CCPA/CPRA: nothing MMD holds supports it
+
+
+def test_units_judged_after_end_of_life_have_nothing_covered(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    out, data = demo
+    # Fabrikam Payments: audited 2025; the unlisted units are judged at the 2026 as-of date.
+    for unit in ("Fabrikam Payments", "Contoso Health", "Northwind Travel"):
+        report = _report(out, data, unit)
+        assert report["summary"]["covered"] == 0, unit
+        assert report["summary"]["partial"] >= 1, unit
+
+
+def test_messy_register_splits_cells_keeps_merged_units_and_skips_hidden_sheet(
+    demo: tuple[Path, dict[str, Any]],
+) -> None:
+    out, data = demo
+    health = _report(out, data, "Contoso Health")
+    by_row: dict[int, set[str]] = {}
+    for finding in health["findings"]:
+        framework = finding["framework"]["id"] if finding["framework"] else None
+        by_row.setdefault(finding["source"]["row"], set()).add(framework or "?")
+    assert len(by_row[7]) == 3  # "SOC 1/2/3" -> three frameworks from one row
+    assert len(by_row[8]) == 3  # "ISO 27001, 27017 and 27018"
+    assert len(by_row[6]) == 2  # "HIPAA / HITRUST"
+    assert 10 not in by_row  # the duplicate of row 6 is rejected, not assessed twice
+    assert health["summary"]["unrecognized"] >= 1  # the in-house standard
+    sheets = {f["source"]["sheet"] for f in health["findings"]}
+    assert sheets == {"FY24 register"}  # nothing from the hidden sheet of old data
+    labs = _report(out, data, "Contoso Health Labs")
+    assert {f["source"]["row"] for f in labs["findings"]} >= {12, 13, 14, 15}
+
+
+@pytest.mark.slow
+def test_demo_renders_unit_pdfs_and_portfolio_pdf(tmp_path: Path) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    out = tmp_path / "out"
+    assert _run(out, "pdf,json") == batch.EXIT_OK
+    assert (out / "portfolio.pdf").is_file()
+    pdfs = sorted(out.glob("*.pdf"))
+    assert len(pdfs) == len(UNITS) + 1
+    reader = pypdf.PdfReader(io.BytesIO((out / "portfolio.pdf").read_bytes()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert f"Page 1 of {len(reader.pages)}" in text
+    for unit in UNITS:
+        assert unit in text
