@@ -233,3 +233,29 @@ def test_very_long_user_text_is_clipped_in_the_pdf_and_kept_whole_in_json() -> N
     _, pages = _text(pdf)
     assert "more characters]" in _flat(" ".join(pages))
     assert long_text in render(view, "json").decode()
+
+
+_SUBPROCESS_RENDER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from report_fixtures import make_case
+from assessor.render import RenderOptions, render
+from assessor.report import build_view
+a, c, i = make_case(n=4)
+view = build_view(a, c, intake=i, tool_version="0.1.0")
+sys.stdout.buffer.write(render(view, "pdf", RenderOptions(pdf_variant=sys.argv[2] or None)))
+"""
+
+
+@pytest.mark.parametrize("variant", ["", "ua", "a"])
+def test_pdf_bytes_identical_across_processes_and_seconds(variant: str) -> None:
+    import subprocess
+    import sys
+    import time
+
+    here = str(Path(__file__).parent)
+    run = [sys.executable, "-c", _SUBPROCESS_RENDER, here, variant]
+    first = subprocess.run(run, check=True, capture_output=True).stdout
+    time.sleep(1.1)  # a clock-derived timestamp would now differ
+    second = subprocess.run(run, check=True, capture_output=True).stdout
+    assert first.startswith(b"%PDF") and first == second
