@@ -56,12 +56,19 @@ _CLAUSE = frozenset(
     | {"requirement", "req", "domain"}
 )
 _CLAUSE_MAX_TOKENS = 4
+# A framework name is short: longer texts are never matched, only scanned for suggestions.
+_MAX_NAME_CHARS = 200
+_MAX_FUZZY_CHARS = 80
+_MAX_SCAN_TOKENS = 2000
+_EXACT_CACHE_SIZE = 20_000
 
 
 def _fold(text: str) -> str:
     """Lower case without accents, with "ISO/IEC" and national adoptions reduced to "iso"."""
     text = normalize_text(text).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
     text = text.replace("&", " and ").replace("ß", "ss")
     text = _ISO_IEC.sub("iso", text)
     text = _NATIONAL_ISO.sub("iso", text)
@@ -129,6 +136,7 @@ class _Index:
     choices: list[str] = field(default_factory=list)
     choice_owner: list[str] = field(default_factory=list)
     max_alias_tokens: int = 1
+    exact_cache: dict[str, Match | None] = field(default_factory=dict)
 
 
 _CACHE: list[tuple[Catalog, _Index]] = []
@@ -372,6 +380,18 @@ def _one(idx: _Index, text: str) -> Match | None:
 
 def _exact(idx: _Index, text: str) -> Match | None:
     """Alias or pattern match of the text; a parenthesized part may spell out or abbreviate it."""
+    if len(text) > _MAX_NAME_CHARS:
+        return None
+    key = text
+    if key in idx.exact_cache:
+        return idx.exact_cache[key]
+    found = _exact_uncached(idx, text)
+    if len(idx.exact_cache) < _EXACT_CACHE_SIZE:
+        idx.exact_cache[key] = found
+    return found
+
+
+def _exact_uncached(idx: _Index, text: str) -> Match | None:
     found = _one(idx, text)
     if found is not None or "(" not in text or ")" not in text:
         return found
@@ -408,9 +428,9 @@ def _fuzzy(idx: _Index, text: str) -> tuple[Match | None, list[str]]:
     """Closest framework ids; a match only when very close, unique and free of numbers."""
     toks = tokens(text)
     query = _compact(toks)
-    suggestions = _contained(idx, toks)
-    if not query:
-        return None, suggestions
+    suggestions = _contained(idx, toks[:_MAX_SCAN_TOKENS])
+    if not query or len(query) > _MAX_FUZZY_CHARS:
+        return None, suggestions[:5]
     results = process.extract(query, idx.choices, scorer=fuzz.ratio, limit=12)
     best: dict[str, tuple[float, str]] = {}
     for choice, score, pos in results:
@@ -462,16 +482,24 @@ def match_text(text: str, catalog: Catalog) -> Match:
 # Splitting a cell into framework names
 
 _SEP = re.compile(r"\s*(?:;|,|/|\||\+|&|•|·|\band\b)\s*", re.IGNORECASE)
+_HARD_SEP = re.compile(r"[;,|•·]")
 _BARE_NUMBER = re.compile(r"^\d+(?:-\d+)?$")
 _BARE_TYPE = re.compile(r"^type\s*-?\s*(?:iii|ii|i|\d)$", re.IGNORECASE)
 _NUMBER_UNIT = re.compile(r"\d+(?:[-.]\d+)*")
-_ISO_BEFORE = re.compile(r"\biso\s*$", re.IGNORECASE)
 _IEC_AFTER = re.compile(r"iec\b", re.IGNORECASE)
 
 
 def _known(text: str, catalog: Catalog) -> bool:
     found = _exact(_index(catalog), normalize_text(text))
     return found is not None
+
+
+def _iso_before(line: str, pos: int) -> bool:
+    """Whether the word just before `pos` is "ISO" (so "ISO/IEC" is not split)."""
+    j = pos
+    while j > 0 and line[j - 1].isspace():
+        j -= 1
+    return line[max(0, j - 3) : j].casefold() == "iso" and (j < 4 or not line[j - 4].isalnum())
 
 
 def _atoms(line: str) -> list[tuple[str, str]]:
@@ -492,7 +520,7 @@ def _atoms(line: str) -> list[tuple[str, str]]:
                 m
                 and m.end() > pos
                 and m.group().strip()
-                and not (_ISO_BEFORE.search(line[:pos]) and _IEC_AFTER.match(line, m.end()))
+                and not (_iso_before(line, pos) and _IEC_AFTER.match(line, m.end()))
             ):
                 out.append((line[start:pos], m.group()))
                 start = pos = m.end()
@@ -539,7 +567,10 @@ def split_frameworks(text: str, catalog: Catalog) -> list[str]:
         i = 0
         while i < len(atoms):
             taken = 1
-            for j in range(min(len(atoms), i + 6), i + 1, -1):
+            reach = i + 1  # a name may span '/', '&', '+' or 'and', never ',', ';' or '|'
+            while reach < min(len(atoms), i + 6) and not _HARD_SEP.search(atoms[reach - 1][1]):
+                reach += 1
+            for j in range(reach, i + 1, -1):
                 joined = "".join(a + s for a, s in atoms[i : j - 1]) + atoms[j - 1][0]
                 if _known(joined, catalog):
                     taken = j - i

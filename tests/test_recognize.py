@@ -138,3 +138,27 @@ def test_matches_json_is_sorted_and_stable(catalog: Catalog) -> None:
         "soc-2",
         "soc-3",
     ]
+
+
+def test_a_long_question_is_never_one_framework_but_suggests_the_names_inside(
+    catalog: Catalog,
+) -> None:
+    question = "Does your organization comply with SOC 2, ISO 27001 and HIPAA? Describe. " * 50
+    match = recognize.match_text(question, catalog)
+    assert match.status == "unrecognized"
+    assert match.suggestions[:3] == ("soc-2", "iso-27001", "hipaa")
+
+
+def test_a_cell_listing_thousands_of_items_splits_into_each(catalog: Catalog) -> None:
+    cell = ", ".join(f"Item {i}" for i in range(2000))
+    parts = recognize.split_frameworks(cell, catalog)
+    assert len(parts) == 2000
+    assert parts[0] == "Item 0" and parts[-1] == "Item 1999"
+
+
+def test_accents_and_no_break_spaces_do_not_matter(catalog: Catalog) -> None:
+    for text in ("Hébergeur de Données de Santé", "Hebergeur de Donnees de Sante"):
+        assert _resolved(recognize.match_text(text, catalog)) == [("hds", None)]
+    assert _resolved(recognize.match_text("SOC\u00a02\u2009Type\u00a0II", catalog)) == [
+        ("soc-2", "type-2")
+    ]
