@@ -7,6 +7,7 @@ template machinery), XLSX (xlsxio) and JSON. Same assessments, same bytes: every
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Literal
@@ -87,6 +88,7 @@ class SharedItem(AssessorModel):
 
     framework_id: str | None
     label: str
+    full_name: str | None = None  # the framework's full name when the label is its short name
     status: Status
     status_label: str
     status_mark: str
@@ -302,7 +304,10 @@ def build_portfolio(
                     key,
                     {
                         "framework_id": ref.id if ref else None,
-                        "label": ref.name if ref else finding.requirement,
+                        "label": _short_name(catalog, ref.id, ref.name)
+                        if ref
+                        else finding.requirement,
+                        "full_name": ref.name if ref else None,
                         "status": finding.status,
                         "units": set(),
                         "requirements": set(),
@@ -320,6 +325,7 @@ def build_portfolio(
                     {
                         "framework_id": None,
                         "label": finding.requirement,
+                        "full_name": None,
                         "status": "unrecognized",
                         "units": set(),
                         "requirements": set(),
@@ -336,7 +342,7 @@ def build_portfolio(
                 )
                 doc["certifications"].add(_cert_name(catalog, ev.certification))
                 if ref is not None:
-                    doc["frameworks"].add(ref.name)
+                    doc["frameworks"].add(_short_name(catalog, ref.id, ref.name))
                 doc["units"].add(name)
         total = len(assessment.findings)
         for status in STATUSES:
@@ -377,8 +383,9 @@ def build_portfolio(
             )
         )
     blocks: list[MatrixBlock] = []
-    for start in range(0, len(columns), MATRIX_COLUMNS):
-        block = columns[start : start + MATRIX_COLUMNS]
+    per_block = math.ceil(len(columns) / max(1, math.ceil(len(columns) / MATRIX_COLUMNS)))
+    for start in range(0, len(columns), max(1, per_block)):
+        block = columns[start : start + per_block]
         rows = tuple(
             MatrixRow(
                 unit=u.name,
@@ -393,6 +400,7 @@ def build_portfolio(
             SharedItem(
                 framework_id=v["framework_id"],
                 label=v["label"],
+                full_name=v["full_name"] if v["full_name"] != v["label"] else None,
                 status=v["status"],
                 status_label=STATUS_LABELS[v["status"]],
                 status_mark=STATUS_MARKS[v["status"]],

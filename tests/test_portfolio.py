@@ -118,7 +118,7 @@ def test_each_stp_document_is_requested_once_for_the_organization(catalog: Catal
     assert titles and len(titles) == len(set(titles))
     iso = next(i for g in view.evidence for i in g.items if "27001 audit" in i.title)
     assert iso.units == ("A", "B", "C")
-    assert set(iso.frameworks) >= {"ISO/IEC 27001"}
+    assert "ISO/IEC 27001" in iso.frameworks or "ISO 27001" in iso.frameworks
     assert view.totals.evidence_documents == len(titles)
 
 
