@@ -166,6 +166,7 @@ class FindingView(AssessorModel):
     requirement_display: str
     framework: FrameworkRef | None
     framework_label: str
+    framework_short: str | None
     status: Status
     status_label: str
     status_mark: str
@@ -452,6 +453,7 @@ def _finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         requirement_display=clip(finding.requirement),
         framework=finding.framework,
         framework_label=_framework_label(finding.framework, catalog),
+        framework_short=_short_name(catalog, finding.framework) if finding.framework else None,
         status=finding.status,
         status_label=STATUS_LABELS[finding.status],
         status_mark=STATUS_MARKS[finding.status],

@@ -11,7 +11,7 @@ FINDING_HEADERS = (
     "Row",
     "Requirement (as typed)",
     "Framework",
-    "Version",
+    "Version asked for",
     "Status",
     "Responsibility",
     "Shared",
@@ -22,8 +22,10 @@ FINDING_HEADERS = (
     "Caveats",
     "Suggestions",
     "Rationale",
+    "Framework (full name)",
+    "Framework id",
 )
-_FINDING_WIDTHS = (8, 16, 6, 40, 28, 10, 14, 14, 8, 30, 50, 24, 60, 60, 28, 60)
+_FINDING_WIDTHS = (8, 16, 6, 40, 24, 22, 14, 14, 8, 30, 50, 24, 60, 60, 28, 60, 40, 18)
 
 
 def _lines(values: tuple[str, ...]) -> str | None:
@@ -61,7 +63,7 @@ def render_xlsx(view: ReportView) -> bytes:
             f.source.sheet,
             f.source.row,
             f.requirement,
-            f.framework.name if f.framework else None,
+            f.framework_short,
             f.framework.version if f.framework else None,
             f.status_label,
             f.responsibility_label,
@@ -73,6 +75,8 @@ def render_xlsx(view: ReportView) -> bytes:
             _lines(f.caveats),
             _lines(f.suggestion_names),
             f.rationale,
+            f.framework.name if f.framework else None,
+            f.framework.id if f.framework else None,
         )
         for f in view.findings
     ]
