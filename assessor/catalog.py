@@ -8,6 +8,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -74,6 +75,7 @@ class _Loader:
         self.issues: list[Issue] = []
         self.raw: dict[str, Mapping[str, Any]] = {}
         self.digest = ""
+        self.invalid: set[str] = set()  # ids of entries that failed validation
 
     def error(self, location: str, message: str) -> None:
         self.issues.append(Issue(location, message))
@@ -140,6 +142,7 @@ class _Loader:
             try:
                 out.append(model.model_validate(item))
             except ValidationError as err:
+                self.invalid.add(label)
                 for line in _format_validation(err):
                     self.error(f"{name}: {label}", line)
         return out
@@ -229,7 +232,7 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
     def refs(location: str, ids: Iterable[str]) -> None:
         for sid in ids:
             cited.add(sid)
-            if sid not in src_ids:
+            if sid not in src_ids and sid not in ld.invalid:
                 ld.error(location, f"unknown source {sid!r} (not in sources.yaml)")
 
     # services
@@ -245,7 +248,7 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
         refs(loc, svc.sources)
         refs(f"{loc}: lifecycle", svc.lifecycle.sources)
         for cid in svc.certifications:
-            if cid not in cert_ids:
+            if cid not in cert_ids and cid not in ld.invalid:
                 ld.error(loc, f"unknown certification {cid!r} (not in certifications.yaml)")
         for dup in _duplicates(svc.certifications):
             ld.error(loc, f"certification {dup!r} listed twice")
@@ -262,7 +265,8 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
             ld.error(loc, "a certification needs at least one evidence document")
         fw = fw_by_id.get(cert.framework)
         if fw is None:
-            ld.error(loc, f"unknown framework {cert.framework!r} (not in frameworks.yaml)")
+            if cert.framework not in ld.invalid:
+                ld.error(loc, f"unknown framework {cert.framework!r} (not in frameworks.yaml)")
         else:
             if fw.relation != "held" or cert.id not in fw.certifications:
                 ld.error(
@@ -295,7 +299,7 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
         loc = f"frameworks.yaml: {fw.id}"
         refs(loc, fw.sources)
         for cid in fw.certifications:
-            if cid not in cert_ids:
+            if cid not in cert_ids and cid not in ld.invalid:
                 ld.error(loc, f"unknown certification {cid!r} (not in certifications.yaml)")
         if fw.relation in ("held", "supports") and not fw.certifications:
             ld.error(loc, f"relation {fw.relation} needs at least one certification")
@@ -341,7 +345,7 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
     for group in cat.groups:
         loc = f"groups.yaml: {group.alias}"
         for fid in group.frameworks:
-            if fid not in fw_by_id:
+            if fid not in fw_by_id and fid not in ld.invalid:
                 ld.error(loc, f"unknown framework {fid!r} (not in frameworks.yaml)")
         if len(group.frameworks) < 2 and group.ambiguous:
             ld.error(loc, "an ambiguous group needs at least two frameworks")
@@ -414,10 +418,13 @@ def _build(folder: Path) -> tuple[Catalog | None, list[Issue]]:
     stp = ld.single("stp.yaml", "stp", StpLayout)
     resp = ld.single("responsibility.yaml", "responsibility", SharedResponsibility)
     questions = ld.open_questions()
-    if meta is None or stp is None or resp is None or any(i.severity == "error" for i in ld.issues):
+    if stp is None or resp is None:
         return None, ld.issues
+    # Cross-check what did validate, so every problem is reported at once; references to
+    # entries that failed validation are not reported a second time.
     catalog = Catalog(
-        meta=meta,
+        meta=meta
+        or CatalogMeta(schema_version=SCHEMA_VERSION, as_of=date.min, title="", sha256=""),
         sources=tuple(sources),
         services=tuple(services),
         certifications=tuple(certs),
@@ -428,6 +435,8 @@ def _build(folder: Path) -> tuple[Catalog | None, list[Issue]]:
         open_questions=questions,
     )
     _cross_check(ld, catalog)
+    if meta is None or any(i.severity == "error" for i in ld.issues):
+        return None, ld.issues
     return catalog, ld.issues
 
 

@@ -512,6 +512,14 @@ def test_catalog_check_reports_every_problem_at_once(tmp_path: Path) -> None:
     assert "frameworks.yaml: fedramp: pattern 1" in locations
 
 
+def test_catalog_check_reports_schema_and_reference_problems_together(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "certifications.yaml", _cert("irap", scope="probably"))
+    _edit(folder, "frameworks.yaml", _fw("gdpr", aliases=["GDPR", "hipaa"]))
+    issues = cat.check_catalog(folder)
+    assert {i.location for i in issues} == {"certifications.yaml: irap", "frameworks.yaml: gdpr"}
+
+
 def test_yaml_is_loaded_safely(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     text = "schema_version: !!python/object/apply:os.system ['true']\n"
