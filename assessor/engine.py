@@ -218,8 +218,12 @@ def _edition(fw: Framework, edition_id: str) -> Edition | None:
     return None
 
 
-def resolve_version(fw: Framework, version: str) -> Edition | None:
-    """The framework edition a typed version names (by id, label, alias or label suffix)."""
+def resolve_version(fw: Framework, version: str, catalog: Catalog | None = None) -> Edition | None:
+    """The framework edition a typed version names (by id, label, alias or label suffix).
+
+    With the catalog, a version the keys miss is read by the recognizer after the framework's
+    short name ("SOC 2" + "Type II"), as a user would have typed it in one cell.
+    """
     wanted = _norm_version(version)
     if not wanted:
         return None
@@ -233,6 +237,12 @@ def resolve_version(fw: Framework, version: str) -> Edition | None:
     for ed in fw.editions:
         if any(keys & recognize.edition_keys(name) for name in (ed.id, *ed.aliases)):
             return ed
+    if catalog is not None and fw.editions:
+        read = recognize.match_text(f"{fw.short_name} {version}", catalog)
+        if read.status == "matched" and len(read.frameworks) == 1:
+            cand = read.frameworks[0]
+            if cand.framework == fw.id and cand.edition is not None:
+                return _edition(fw, cand.edition)
     return None
 
 
@@ -473,7 +483,7 @@ def finding_for(
     asked: Edition | None = None
     asked_ids: list[str] = []
     if candidate.edition is not None:
-        ed = _edition(fw, candidate.edition) or resolve_version(fw, candidate.edition)
+        ed = _edition(fw, candidate.edition) or resolve_version(fw, candidate.edition, catalog)
         if ed is None:
             work.blockers.append(
                 f"The edition '{candidate.edition}' is not one the catalog knows for "
@@ -482,7 +492,7 @@ def finding_for(
         else:
             asked_ids.append(ed.id)
     if req.version:
-        ed = resolve_version(fw, req.version)
+        ed = resolve_version(fw, req.version, catalog)
         if ed is None:
             work.blockers.append(
                 f"The version asked for, '{req.version}', is not an edition of {fw.short_name} the "
@@ -632,7 +642,8 @@ def assess_requirement(
 ) -> list[Finding]:
     """One requirement -> findings (several when the name denotes several frameworks)."""
     match = recognize.match_text(req.text, catalog)
-    if req.version:
+    if req.version and match.status != "matched":
+        # "PCI" + Version "3.2.1": the two together may name what the name alone does not.
         with_version = recognize.match_text(f"{req.text} {req.version}", catalog)
         if with_version.status == "matched":
             match = with_version

@@ -960,6 +960,9 @@ def shipped_findings(
         ("SOX", None, INSIDE, [("sox", "partial", "shared")]),
         ("FedRAMP", None, INSIDE, [("fedramp", "gap", "customer")]),
         ("FedRAMP High", None, INSIDE, [("fedramp", "gap", "customer")]),
+        ("SOC 1 Type 2", "Type 2", INSIDE, [("soc-1", "covered", "shared")]),  # said twice
+        ("PCI", "3.2.1", INSIDE, [("pci-dss", "partial", "shared")]),  # the version disambiguates
+        ("PCI", None, INSIDE, [(None, "unrecognized", "customer")]),
         ("HITRUST", None, INSIDE, [("hitrust", "partial", "shared")]),
         (
             "CSA STAR Level 2",
@@ -1025,3 +1028,13 @@ def test_period_before_the_documented_list_says_to_check_that_periods_report() -
     assert f.status == "covered"  # informative only: the list's date is not a start date
     assert "documented as of 10 March 2023" in caveats_text(f)
     assert "documented as of" not in caveats_text(one("ISO 27001", INSIDE))
+
+
+@needs_shipped
+def test_shipped_version_column_repeating_the_named_edition_is_not_an_unknown_edition(
+    shipped: Catalog,
+) -> None:
+    (f,) = shipped_findings(shipped, "PCI DSS 3.2.1", INSIDE, version="3.2.1")
+    assert f.framework is not None and f.framework.version == "PCI DSS v3.2.1"
+    assert "not one the catalog knows" not in caveats_text(f)
+    assert "conflicting" not in caveats_text(f)
