@@ -196,6 +196,11 @@ class _FixedTimeZip(zipfile.ZipFile):
         info.external_attr = 0o600 << 16
         super().writestr(info, data)
 
+    def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
+        # openpyxl writes worksheets through temp files: use their bytes, not their mtime.
+        with open(filename, "rb") as handle:
+            self.writestr(arcname or filename, handle.read())
+
 
 def workbook_bytes(wb: Workbook, *, created: datetime | None = None) -> bytes:
     """The workbook as .xlsx bytes; deterministic (fixed core dates and zip entry times)."""

@@ -27,6 +27,7 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CHUNK = MIB
+_EARLY = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")  # checked before they are parsed
 _HEAD_LIMIT = 64 * 1024  # the XML prolog (before the root element) must fit in this
 
 
@@ -145,6 +146,9 @@ def check_package(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) ->
         _check_declared(infos, display, limits)
         names = [i.filename for i in infos]
         _check_is_workbook(zf, set(names), display)
+        for early in _EARLY:
+            if early in names:
+                _check_xml_member(zf, zf.getinfo(early), display)
         sheets, date1904 = _read_workbook_part(zf, display)
         sheet_parts = {s.part: s.name for s in sheets if s.part is not None}
         scans: dict[str, SheetScan] = {}
@@ -153,7 +157,7 @@ def check_package(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) ->
                 scans[info.filename] = scan_worksheet(
                     zf, info.filename, display, sheet_parts[info.filename]
                 )
-            elif _is_xml(info.filename):
+            elif _is_xml(info.filename) and info.filename not in _EARLY:
                 _check_xml_member(zf, info, display)
         macros = any(n.lower().endswith("vbaproject.bin") for n in names)
         return Package(

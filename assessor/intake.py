@@ -1,0 +1,1160 @@
+"""Read an organization's requirements workbook into an IntakeResult, accounting for every row.
+
+The only module importing python_calamine. Every file first passes assessor.zipcheck (format,
+zip bombs, entity tricks, sheet extents); then calamine reads cached cell values. Tables are
+found by their header row (anywhere in the first 30 rows, names matched by synonyms), or read
+as an applicability matrix (units x frameworks, or the transpose).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from io import BytesIO
+from pathlib import Path
+from typing import Any, Literal
+
+import python_calamine
+
+from assessor import zipcheck
+from assessor.errors import InputError, Issue
+from assessor.model import (
+    BusinessUnit,
+    Catalog,
+    CellRef,
+    IntakeResult,
+    RejectedRow,
+    Requirement,
+)
+from assessor.recognize import match_text, split_frameworks
+from assessor.text import CONTROL_CHARS, normalize_text
+from assessor.zipcheck import DEFAULT_LIMITS, Limits, col_letters
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "FIELD_SYNONYMS",
+    "TEMPLATE_EXAMPLE_UNIT",
+    "TEMPLATE_LIST_SHEET",
+    "UNIT_FIELD_SYNONYMS",
+    "Limits",
+    "parse_date",
+    "read_workbook",
+]
+
+HEADER_SCAN_ROWS = 30
+TEMPLATE_LIST_SHEET = "Framework list"  # the template's hidden dropdown source: no warning
+TEMPLATE_EXAMPLE_UNIT = "Example unit (delete this row)"  # the template's example row
+_MAX_WARNINGS = 500
+
+Field = Literal[
+    "business_unit",
+    "framework",
+    "version",
+    "scope_notes",
+    "evidence_needed",
+    "owner",
+    "due_date",
+    "priority",
+]
+UnitField = Literal["name", "owner", "auditor", "period_start", "period_end"]
+
+# Exact header names (after _header_key) for each field; the first listed wins a tie.
+FIELD_SYNONYMS: dict[Field, tuple[str, ...]] = {
+    "framework": (
+        "framework",
+        "frameworks",
+        "framework name",
+        "standard",
+        "standards",
+        "regulation",
+        "regulations",
+        "requirement",
+        "requirements",
+        "certification",
+        "certifications",
+        "compliance requirement",
+        "compliance requirements",
+        "compliance framework",
+        "compliance frameworks",
+        "compliance standard",
+        "regulatory requirement",
+        "regulatory requirements",
+        "framework standard",
+        "standard regulation",
+        "law regulation",
+        "law",
+        "laws",
+        "obligation",
+        "obligations",
+        "control framework",
+        "applicable framework",
+        "applicable frameworks",
+        "required certification",
+        "required certifications",
+    ),
+    "business_unit": (
+        "business unit",
+        "business units",
+        "bu",
+        "business unit name",
+        "department",
+        "dept",
+        "division",
+        "entity",
+        "legal entity",
+        "unit",
+        "org unit",
+        "organizational unit",
+        "organisational unit",
+        "business area",
+        "line of business",
+        "lob",
+    ),
+    "version": ("version", "edition", "revision", "framework version", "standard version"),
+    "scope_notes": (
+        "scope notes",
+        "scope",
+        "notes",
+        "note",
+        "comments",
+        "comment",
+        "remarks",
+        "scope and notes",
+        "description",
+    ),
+    "evidence_needed": (
+        "evidence needed",
+        "evidence",
+        "evidence required",
+        "required evidence",
+        "evidence requested",
+    ),
+    "owner": ("owner", "responsible", "accountable", "contact", "requirement owner"),
+    "due_date": ("due date", "due", "deadline", "target date", "date due", "due by"),
+    "priority": ("priority", "criticality", "importance"),
+}
+UNIT_FIELD_SYNONYMS: dict[UnitField, tuple[str, ...]] = {
+    "name": (
+        "name",
+        "business unit",
+        "business unit name",
+        "unit",
+        "unit name",
+        "bu",
+        "department",
+        "division",
+        "entity",
+    ),
+    "owner": ("owner", "unit owner", "business owner", "contact"),
+    "auditor": ("auditor", "audit firm", "assessor", "certification body", "external auditor"),
+    "period_start": (
+        "audit period start",
+        "period start",
+        "start",
+        "start date",
+        "audit start",
+        "from",
+        "audit period from",
+    ),
+    "period_end": (
+        "audit period end",
+        "period end",
+        "end",
+        "end date",
+        "audit end",
+        "to",
+        "audit period to",
+    ),
+}
+_UNITS_SHEET_NAMES = frozenset(
+    {"business units", "business unit", "units", "bus", "entities", "departments", "divisions"}
+)
+# Loose keyword rules for headers no exact synonym matches ("Framework / Standard name").
+_KEYWORDS: tuple[tuple[Field, frozenset[str]], ...] = (
+    ("due_date", frozenset({"due", "deadline"})),
+    ("evidence_needed", frozenset({"evidence"})),
+    ("owner", frozenset({"owner", "responsible", "accountable"})),
+    ("priority", frozenset({"priority", "criticality"})),
+    ("version", frozenset({"version", "edition", "revision"})),
+    ("scope_notes", frozenset({"scope", "note", "notes", "comment", "comments", "remarks"})),
+    ("business_unit", frozenset({"department", "division", "entity", "bu"})),
+    (
+        "framework",
+        frozenset(
+            {
+                "framework",
+                "frameworks",
+                "standard",
+                "standards",
+                "regulation",
+                "regulations",
+                "certification",
+                "certifications",
+            }
+        ),
+    ),
+)
+# Text some people type in a framework cell to mean "nothing".
+_PLACEHOLDERS = frozenset(
+    {"-", "--", "---", "n/a", "na", "n.a.", "none", "nil", "tbd", "tba", "?", ".", "...", "x"}
+)
+_POSITIVE_MARKS = frozenset(
+    {
+        "y",
+        "yes",
+        "x",
+        "✓",
+        "✔",
+        "☑",
+        "✅",
+        "1",
+        "required",
+        "true",
+        "applicable",
+        "in scope",
+        "mandatory",
+        "req",
+        "req'd",
+    }
+)
+_NEGATIVE_MARKS = frozenset(
+    {
+        "",
+        "n",
+        "no",
+        "0",
+        "not required",
+        "false",
+        "n/a",
+        "na",
+        "-",
+        "not applicable",
+        "out of scope",
+        "✗",
+        "✘",
+        "none",
+    }
+)
+_GENERIC_SHEET = re.compile(
+    r"^(sheet|tabelle|feuil|hoja|foglio|blad|planilha)\s*\d*$|^(requirements?|frameworks?|"
+    r"data|table\s*\d*|compliance|standards?|regulations?|list|main|input|template)$",
+    re.IGNORECASE,
+)
+_HEADER_PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
+_ISO_DATE = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_NUMERIC_DATE = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})$")
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}
+_MONTH_FIRST = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s-]+([a-z]+)\.?,?[\s-]+(\d{2}|\d{4})$")
+_EPOCH_1900 = date(1899, 12, 30)
+_EPOCH_1904 = date(1904, 1, 1)
+
+
+# ---------------------------------------------------------------------------
+# Values
+
+
+def _header_key(value: str) -> str:
+    """'Scope / Notes:' -> 'scope notes'; 'Business Unit (BU)' -> 'business unit bu'."""
+    text = normalize_text(value).casefold().replace("&", " and ")
+    text = _HEADER_PUNCT.sub(" ", text).replace("_", " ")
+    return " ".join(text.split()).removesuffix(" s")
+
+
+def _plain(value: Any) -> str:
+    """A calamine cell value as the text a person would see (before normalization)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def parse_date(value: Any, *, date1904: bool = False) -> date | str | None:
+    """A cell as a date: datetime, serial (workbook epoch), ISO or unambiguous text.
+
+    Returns None for an empty cell, a date, or an error string ("ambiguous: ..." or
+    "not a date: ...") for the caller to report with the cell's location.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, bool):
+        return f"not a date: {_plain(value)!r}"
+    if isinstance(value, int | float):
+        serial = float(value)
+        if not 1 <= serial < 2958466:
+            return f"not a date: {_plain(value)!r} is outside Excel's date range"
+        epoch = _EPOCH_1904 if date1904 else _EPOCH_1900
+        return epoch + timedelta(days=int(serial))
+    text = normalize_text(_plain(value)).casefold()
+    if not text:
+        return None
+    match = _ISO_DATE.match(text)
+    if match:
+        return _make_date(int(match.group(1)), int(match.group(2)), int(match.group(3)), value)
+    match = _NUMERIC_DATE.match(text)
+    if match:
+        first, second, year = int(match.group(1)), int(match.group(2)), int(match.group(3))
+        year = year + 2000 if year < 100 else year
+        if first > 12 and second <= 12:
+            return _make_date(year, second, first, value)
+        if second > 12 and first <= 12:
+            return _make_date(year, first, second, value)
+        if first == second:
+            return _make_date(year, first, second, value)
+        return (
+            f"ambiguous date {_plain(value)!r}: day/month or month/day? "
+            "write it as YYYY-MM-DD or use a date cell"
+        )
+    match = _MONTH_FIRST.match(text)
+    if match and match.group(1) in _MONTHS:
+        month = _MONTHS[match.group(1)]
+        return _make_date(int(match.group(3)), month, int(match.group(2)), value)
+    match = _DAY_FIRST.match(text)
+    if match and match.group(2) in _MONTHS:
+        year = int(match.group(3))
+        year = year + 2000 if year < 100 else year
+        return _make_date(year, _MONTHS[match.group(2)], int(match.group(1)), value)
+    return f"not a date: {_plain(value)[:80]!r}"
+
+
+def _make_date(year: int, month: int, day: int, raw: Any) -> date | str:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return f"not a date: {_plain(raw)[:80]!r}"
+
+
+def _is_blank(row: Sequence[Any]) -> bool:
+    return all(v is None or v == "" or (isinstance(v, str) and not v.strip()) for v in row)
+
+
+# ---------------------------------------------------------------------------
+# Header detection
+
+
+def _field_for(header: str) -> tuple[Field, int] | None:
+    """The field a header names, with a rank (lower is a stronger match)."""
+    key = _header_key(header)
+    if not key:
+        return None
+    for fld, names in FIELD_SYNONYMS.items():
+        if key in names:
+            return fld, names.index(key)
+    words = set(key.split())
+    if len(words) > 5:
+        return None
+    if {"business", "unit"} <= words:
+        return "business_unit", 90
+    for fld, keys in _KEYWORDS:
+        if words & keys:
+            return fld, 100
+    return None
+
+
+def _unit_field_for(header: str) -> UnitField | None:
+    key = _header_key(header)
+    for fld, names in UNIT_FIELD_SYNONYMS.items():
+        if key in names:
+            return fld
+    return None
+
+
+@dataclass
+class _Layout:
+    """A requirements table's header row and which column holds which field."""
+
+    header_row: int  # 0-based index into the sheet's rows
+    columns: dict[Field, int]
+    extras: list[tuple[int, str]]  # (column index, header) of unrecognized columns
+    headers: list[str]
+
+
+def _layout_for(row: Sequence[Any]) -> _Layout | None:
+    best: dict[Field, tuple[int, int]] = {}
+    headers = [normalize_text(_plain(v)) for v in row]
+    for col, header in enumerate(headers):
+        found = _field_for(header)
+        if found is None:
+            continue
+        fld, rank = found
+        if fld not in best or rank < best[fld][1]:
+            best[fld] = (col, rank)
+    if "framework" not in best:
+        return None
+    columns = {fld: col for fld, (col, _) in best.items()}
+    used = set(columns.values())
+    extras = [(c, h) for c, h in enumerate(headers) if c not in used and h]
+    return _Layout(header_row=-1, columns=columns, extras=extras, headers=headers)
+
+
+def _find_layout(rows: Sequence[Sequence[Any]]) -> _Layout | None:
+    """The best header row in the first 30: most recognized fields, then the earliest."""
+    best: _Layout | None = None
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if _is_blank(row):
+            continue
+        layout = _layout_for(row)
+        if layout is None:
+            continue
+        layout.header_row = index
+        if best is None or len(layout.columns) > len(best.columns):
+            best = layout
+    return best
+
+
+def _mark(value: Any) -> bool | None:
+    """True for a 'required' mark, False for blank/'not required', None for anything else."""
+    key = normalize_text(_plain(value)).casefold()
+    if key in _POSITIVE_MARKS:
+        return True
+    if key in _NEGATIVE_MARKS:
+        return False
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Reader state
+
+
+@dataclass
+class _Reader:
+    """Accumulates everything read from one workbook."""
+
+    display: str
+    catalog: Catalog
+    date1904: bool
+    stem: str
+    requirements: list[Requirement] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    units: dict[str, BusinessUnit] = field(default_factory=dict)  # casefold name -> unit
+    unit_order: list[str] = field(default_factory=list)
+    data_rows: int = 0
+    sheets_with_tables: list[str] = field(default_factory=list)
+    seen: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    _norm_cache: dict[str, str] = field(default_factory=dict)
+    _split_cache: dict[str, list[str]] = field(default_factory=dict)
+
+    def warn(self, message: str) -> None:
+        if len(self.warnings) < _MAX_WARNINGS:
+            self.warnings.append(message)
+        elif len(self.warnings) == _MAX_WARNINGS:
+            self.warnings.append("… further warnings omitted")
+
+    def text(self, value: Any, where: Callable[[], str]) -> str:
+        """Normalized text of a cell; control characters removed with a warning."""
+        raw = _plain(value)
+        if not raw:
+            return ""
+        cached = self._norm_cache.get(raw)
+        if cached is not None:
+            return cached
+        if CONTROL_CHARS.search(raw):
+            self.warn(f"{where()}: control characters removed")
+            return normalize_text(raw)  # not cached: the next occurrence must warn too
+        cleaned = normalize_text(raw)
+        if len(self._norm_cache) < 50_000:
+            self._norm_cache[raw] = cleaned
+        return cleaned
+
+    def split(self, text: str) -> list[str]:
+        parts = self._split_cache.get(text)
+        if parts is None:
+            parts = [p for p in split_frameworks(text, self.catalog) if _has_word(p)]
+            self._split_cache[text] = parts
+        return parts
+
+    def unit(self, name: str, source: CellRef | None = None) -> str:
+        """Register a business unit seen in the data; returns its canonical spelling."""
+        key = name.casefold()
+        existing = self.units.get(key)
+        if existing is not None:
+            return existing.name
+        self.units[key] = BusinessUnit(name=name, source=source)
+        self.unit_order.append(key)
+        return name
+
+
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def _loc(sheet: str, col: int, excel_row: int) -> Callable[[], str]:
+    """A lazy 'Sheet!C14' location (built only when a warning needs it)."""
+    return lambda: f"{sheet}!{col_letters(col + 1)}{excel_row}"
+
+
+def _has_word(text: str) -> bool:
+    return bool(_WORD.search(text))
+
+
+# ---------------------------------------------------------------------------
+# Sheets
+
+
+def _default_unit(reader: _Reader, sheet: str) -> str:
+    """The sheet name, unless it is generic ("Sheet1", "Requirements"): then the file stem."""
+    name = normalize_text(sheet)
+    if name and not _GENERIC_SHEET.match(name):
+        return name
+    return normalize_text(reader.stem) or "Unnamed unit"
+
+
+def _merged_fills(sheet: Any, nrows: int, ncols: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """(row, col) -> top-left (row, col) for every non-top-left cell of a merged range."""
+    fills: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r0, c0), (r1, _c1) in sheet.merged_cell_ranges or ():
+        if r0 >= nrows or c0 >= ncols:
+            continue
+        for r in range(r0, min(r1, nrows - 1) + 1):
+            if (r, c0) != (r0, c0):
+                fills[(r, c0)] = (r0, c0)
+    return fills
+
+
+def _read_requirements(
+    reader: _Reader,
+    sheet_name: str,
+    rows: list[list[Any]],
+    layout: _Layout,
+    fills: dict[tuple[int, int], tuple[int, int]],
+    missing_formulas: set[str],
+) -> None:
+    cols = layout.columns
+    fw_col = cols["framework"]
+    fw_letter = col_letters(fw_col + 1)
+    default_unit = _default_unit(reader, sheet_name)
+    header_keys = [_header_key(h) for h in layout.headers]
+    mark_cols = _transposed_unit_columns(rows, layout) if "business_unit" not in cols else []
+    if mark_cols:
+        _read_transposed(reader, sheet_name, rows, layout, mark_cols)
+        return
+
+    def cell(r: int, c: int | None) -> Any:
+        if c is None:
+            return ""
+        row = rows[r]
+        value = row[c] if c < len(row) else ""
+        if (value == "" or value is None) and (r, c) in fills:
+            tr, tc = fills[(r, c)]
+            value = rows[tr][tc] if tc < len(rows[tr]) else ""
+        return value
+
+    for r in range(layout.header_row + 1, len(rows)):
+        row = rows[r]
+        if _is_blank(row) and not any((r, c) in fills for c in cols.values()):
+            continue
+        excel_row = r + 1
+        if [_header_key(_plain(v)) for v in row[: len(header_keys)]] == header_keys:
+            reader.warn(f"{sheet_name}!{excel_row}: repeated header row skipped")
+            continue
+        reader.data_rows += 1
+
+        def where(c: int, excel_row: int = excel_row) -> Callable[[], str]:
+            return lambda: f"{sheet_name}!{col_letters(c + 1)}{excel_row}"
+
+        texts: dict[Field, str] = {}
+        for fld, c in cols.items():
+            if fld != "due_date":
+                texts[fld] = reader.text(cell(r, c), where(c))
+        unit_col = cols.get("business_unit")
+        unit_name = texts.get("business_unit", "")
+        if unit_name.casefold() == TEMPLATE_EXAMPLE_UNIT.casefold():
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason="the template's example row (delete it)",
+                )
+            )
+            continue
+        if unit_name:
+            unit_name = reader.unit(
+                unit_name,
+                CellRef(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    column=col_letters(unit_col + 1) if unit_col is not None else None,
+                ),
+            )
+        elif unit_col is not None:
+            unit_name = reader.unit(default_unit)
+            reader.warn(
+                f"{sheet_name}!{col_letters(unit_col + 1)}{excel_row}: business unit empty; "
+                f"row assigned to {default_unit!r}"
+            )
+        else:
+            unit_name = reader.unit(default_unit)
+        framework_cell = texts["framework"]
+        ref = f"{fw_letter}{excel_row}"
+        if not framework_cell:
+            reason = "empty framework cell"
+            if ref in missing_formulas:
+                reason = (
+                    f"formula in {ref} has no calculated value (open and save the file in Excel)"
+                )
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason=reason,
+                    business_unit=unit_name if unit_col is not None else None,
+                )
+            )
+            continue
+        if framework_cell.casefold() in _PLACEHOLDERS:
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason=f"no framework named ({framework_cell!r})",
+                    business_unit=unit_name if unit_col is not None else None,
+                )
+            )
+            continue
+        version = texts.get("version") or None
+        key = (unit_name.casefold(), framework_cell.casefold(), (version or "").casefold())
+        first = reader.seen.get(key)
+        if first is not None:
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason=f"duplicate of {first}",
+                    business_unit=unit_name,
+                )
+            )
+            continue
+        reader.seen[key] = _row_label(sheet_name, excel_row, reader)
+        parts = reader.split(framework_cell)
+        if not parts:
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason=f"no framework named ({framework_cell[:80]!r})",
+                    business_unit=unit_name if unit_col is not None else None,
+                )
+            )
+            continue
+        due: date | None = None
+        if "due_date" in cols:
+            dc = cols["due_date"]
+            parsed = parse_date(cell(r, dc), date1904=reader.date1904)
+            location = f"{sheet_name}!{col_letters(dc + 1)}{excel_row}"
+            if isinstance(parsed, str):
+                if parsed.startswith("ambiguous"):
+                    reader.errors.append(Issue(location, parsed))
+                else:
+                    reader.warn(f"{location}: {parsed}; due date left empty")
+            else:
+                due = parsed
+        extra = tuple(
+            (header, value)
+            for c, header in layout.extras
+            if (value := reader.text(cell(r, c), where(c)))
+        )
+        for c in cols.values():
+            cref = f"{col_letters(c + 1)}{excel_row}"
+            if c != fw_col and cref in missing_formulas:
+                reader.warn(
+                    f"{sheet_name}!{cref}: formula without a calculated value; read as empty"
+                )
+        source = CellRef(file=reader.display, sheet=sheet_name, row=excel_row, column=fw_letter)
+        seen_parts: set[str] = set()
+        for part in parts:
+            if part.casefold() in seen_parts:
+                reader.warn(f"{sheet_name}!{ref}: {part!r} named twice in one cell; read once")
+                continue
+            seen_parts.add(part.casefold())
+            reader.requirements.append(
+                Requirement(
+                    source=source,
+                    business_unit=unit_name,
+                    text=part,
+                    cell_text=framework_cell,
+                    version=version,
+                    scope_notes=texts.get("scope_notes") or None,
+                    evidence_needed=texts.get("evidence_needed") or None,
+                    owner=texts.get("owner") or None,
+                    due_date=due,
+                    priority=texts.get("priority") or None,
+                    extra=extra,
+                )
+            )
+
+
+def _row_label(sheet: str, excel_row: int, reader: _Reader) -> str:
+    return f"{sheet}!{excel_row}" if len(reader.sheets_with_tables) > 1 else f"row {excel_row}"
+
+
+def _transposed_unit_columns(rows: list[list[Any]], layout: _Layout) -> list[tuple[int, str]]:
+    """Extra columns that hold only marks (Y/N, ✓): a frameworks x units matrix."""
+    body = [row for row in rows[layout.header_row + 1 :] if not _is_blank(row)]
+    if not body:
+        return []
+    found = []
+    for c, header in layout.extras:
+        values = [row[c] if c < len(row) else "" for row in body]
+        marks = [_mark(v) for v in values]
+        if any(m is None for m in marks) or not any(marks):
+            continue
+        found.append((c, header))
+    return found if len(found) >= 2 else []
+
+
+def _read_transposed(
+    reader: _Reader,
+    sheet_name: str,
+    rows: list[list[Any]],
+    layout: _Layout,
+    unit_cols: list[tuple[int, str]],
+) -> None:
+    fw_col = layout.columns["framework"]
+    for header_col, header in unit_cols:
+        reader.unit(
+            header,
+            CellRef(
+                file=reader.display,
+                sheet=sheet_name,
+                row=layout.header_row + 1,
+                column=col_letters(header_col + 1),
+            ),
+        )
+    for r in range(layout.header_row + 1, len(rows)):
+        row = rows[r]
+        if _is_blank(row):
+            continue
+        excel_row = r + 1
+        reader.data_rows += 1
+        framework_cell = reader.text(
+            row[fw_col] if fw_col < len(row) else "",
+            _loc(sheet_name, fw_col, excel_row),
+        )
+        if not framework_cell or framework_cell.casefold() in _PLACEHOLDERS:
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason="empty framework cell",
+                )
+            )
+            continue
+        parts = reader.split(framework_cell)
+        made = 0
+        for c, header in unit_cols:
+            if not _mark(row[c] if c < len(row) else ""):
+                continue
+            unit_name = reader.unit(header)
+            source = CellRef(
+                file=reader.display, sheet=sheet_name, row=excel_row, column=col_letters(c + 1)
+            )
+            for part in parts:
+                reader.requirements.append(
+                    Requirement(
+                        source=source,
+                        business_unit=unit_name,
+                        text=part,
+                        cell_text=framework_cell,
+                    )
+                )
+                made += 1
+        if not made:
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason="no business unit marked as required",
+                )
+            )
+
+
+def _find_matrix(
+    reader: _Reader, rows: list[list[Any]]
+) -> tuple[int, int, list[tuple[int, str]]] | None:
+    """(header row, unit column, framework columns) of a units x frameworks matrix."""
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if _is_blank(row):
+            continue
+        unit_col = None
+        for c, v in enumerate(row):
+            found = _field_for(normalize_text(_plain(v)))
+            if found and found[0] == "business_unit":
+                unit_col = c
+                break
+        if unit_col is None:
+            continue
+        fw_cols = []
+        for c, v in enumerate(row):
+            header = normalize_text(_plain(v))
+            if c == unit_col or not header:
+                continue
+            if match_text(header, reader.catalog).status != "unrecognized":
+                fw_cols.append((c, header))
+        body = [r for r in rows[index + 1 :] if not _is_blank(r)]
+        if len(fw_cols) >= 2 and body:
+            ok = all(
+                _mark(r[c] if c < len(r) else "") is not None for r in body for c, _ in fw_cols
+            )
+            if ok:
+                return index, unit_col, fw_cols
+    return None
+
+
+def _read_matrix(
+    reader: _Reader,
+    sheet_name: str,
+    rows: list[list[Any]],
+    header_row: int,
+    unit_col: int,
+    fw_cols: list[tuple[int, str]],
+    fills: dict[tuple[int, int], tuple[int, int]],
+) -> None:
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        if _is_blank(row):
+            continue
+        excel_row = r + 1
+        reader.data_rows += 1
+        raw_unit = row[unit_col] if unit_col < len(row) else ""
+        if (raw_unit == "" or raw_unit is None) and (r, unit_col) in fills:
+            tr, tc = fills[(r, unit_col)]
+            raw_unit = rows[tr][tc]
+        unit_letter = col_letters(unit_col + 1)
+        unit_text = reader.text(raw_unit, _loc(sheet_name, unit_col, excel_row))
+        if not unit_text:
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason="empty business unit cell",
+                )
+            )
+            continue
+        unit_name = reader.unit(
+            unit_text,
+            CellRef(file=reader.display, sheet=sheet_name, row=excel_row, column=unit_letter),
+        )
+        made = 0
+        for c, header in fw_cols:
+            if not _mark(row[c] if c < len(row) else ""):
+                continue
+            source = CellRef(
+                file=reader.display, sheet=sheet_name, row=excel_row, column=col_letters(c + 1)
+            )
+            for part in reader.split(header):
+                reader.requirements.append(
+                    Requirement(source=source, business_unit=unit_name, text=part, cell_text=header)
+                )
+                made += 1
+        if not made:
+            reader.rejected.append(
+                RejectedRow(
+                    file=reader.display,
+                    sheet=sheet_name,
+                    row=excel_row,
+                    reason="no framework marked as required",
+                    business_unit=unit_name,
+                )
+            )
+
+
+def _units_layout(rows: list[list[Any]]) -> tuple[int, dict[UnitField, int]] | None:
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        columns: dict[UnitField, int] = {}
+        for c, v in enumerate(row):
+            fld = _unit_field_for(normalize_text(_plain(v)))
+            if fld is not None and fld not in columns:
+                columns[fld] = c
+        if "name" in columns and len(columns) >= 2:
+            return index, columns
+    return None
+
+
+def _read_units_sheet(
+    reader: _Reader,
+    sheet_name: str,
+    rows: list[list[Any]],
+    header_row: int,
+    columns: dict[UnitField, int],
+) -> None:
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        if _is_blank(row):
+            continue
+        excel_row = r + 1
+
+        def value(fld: UnitField, row: list[Any] = row) -> Any:
+            c = columns.get(fld)
+            return row[c] if c is not None and c < len(row) else ""
+
+        def where(fld: UnitField, excel_row: int = excel_row) -> Callable[[], str]:
+            return lambda: f"{sheet_name}!{col_letters(columns[fld] + 1)}{excel_row}"
+
+        name = reader.text(value("name"), where("name"))
+        if not name:
+            if any(value(f) not in ("", None) for f in columns):
+                reader.warn(f"{sheet_name}!{excel_row}: business unit row without a name ignored")
+            continue
+        dates: dict[str, date | None] = {}
+        period_fields: tuple[UnitField, ...] = ("period_start", "period_end")
+        for fld in period_fields:
+            if fld not in columns:
+                dates[fld] = None
+                continue
+            parsed = parse_date(value(fld), date1904=reader.date1904)
+            if isinstance(parsed, str):
+                reader.errors.append(Issue(where(fld)(), parsed))
+                dates[fld] = None
+            else:
+                dates[fld] = parsed
+        start, end = dates["period_start"], dates["period_end"]
+        if start and end and start > end:
+            reader.errors.append(
+                Issue(
+                    f"{sheet_name}!{excel_row}",
+                    f"audit period starts {start.isoformat()} after it ends {end.isoformat()}",
+                )
+            )
+        key = name.casefold()
+        if (
+            key in reader.units
+            and reader.units[key].source is not None
+            and (
+                reader.units[key].source.sheet == sheet_name  # type: ignore[union-attr]
+            )
+        ):
+            reader.warn(
+                f"{sheet_name}!{excel_row}: business unit {name!r} listed twice; first kept"
+            )
+            continue
+        owner = reader.text(value("owner"), where("owner")) if "owner" in columns else ""
+        auditor = reader.text(value("auditor"), where("auditor")) if "auditor" in columns else ""
+        unit = BusinessUnit(
+            name=name,
+            owner=owner or None,
+            auditor=auditor or None,
+            period_start=start,
+            period_end=end,
+            source=CellRef(
+                file=reader.display,
+                sheet=sheet_name,
+                row=excel_row,
+                column=col_letters(columns["name"] + 1),
+            ),
+        )
+        if key not in reader.units:
+            reader.unit_order.append(key)
+        reader.units[key] = unit
+
+
+# ---------------------------------------------------------------------------
+# Entry point
+
+
+def _calamine_error(display: str, sheet: str | None, err: Exception) -> InputError:
+    where = f": sheet {sheet!r}" if sheet else ""
+    message = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    if "entity" in message.lower():
+        return InputError(
+            f"{display}{where}: the XML uses entity references (not produced by Excel) — rejected"
+        )
+    return InputError(
+        f"{display}{where}: the workbook cannot be read: {message}",
+        hint="open it in Excel and save it again as .xlsx",
+    )
+
+
+def read_workbook(
+    path: Path,
+    catalog: Catalog,
+    *,
+    display_name: str | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> IntakeResult:
+    """Read one workbook: every requirement with its source cell, every other row with a reason."""
+    display = display_name or path.name
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise InputError(
+                f"{display}: the file is {size / zipcheck.MIB:.1f} MiB; the limit is "
+                f"{limits.max_file_bytes // zipcheck.MIB} MiB"
+            )
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{display}: is a folder, not a workbook") from None
+    except OSError as err:
+        raise InputError(f"{display}: cannot read the file ({err.strerror or err})") from None
+    package = zipcheck.check_package(data, display, limits)
+    stem = Path(display).stem
+    reader = _Reader(display=display, catalog=catalog, date1904=package.date1904, stem=stem)
+    if package.macros:
+        reader.warn(f"{display}: macros are present; they were not run and are never copied")
+    try:
+        workbook = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
+    except Exception as err:  # calamine raises several families; all mean "unreadable"
+        raise _calamine_error(display, None, err) from None
+
+    loaded: list[tuple[str, list[list[Any]], Any, set[str]]] = []
+    headers_seen: list[str] = []
+    with workbook:
+        for info in package.sheets:
+            if info.state != "visible":
+                if info.name != TEMPLATE_LIST_SHEET:
+                    reader.warn(f"sheet {info.name!r} is {info.state}: ignored")
+                continue
+            scan = package.scans.get(info.part or "")
+            if scan is None:
+                reader.warn(f"sheet {info.name!r}: no worksheet part (chart sheet?): ignored")
+                continue
+            zipcheck.enforce_limits(data, scan, info.part or "", display, info.name, limits)
+            try:
+                sheet = workbook.get_sheet_by_name(info.name)
+                rows = sheet.to_python(skip_empty_area=False)
+            except Exception as err:  # any calamine failure is an input problem
+                raise _calamine_error(display, info.name, err) from None
+            if len(rows) > limits.max_rows:
+                raise InputError(
+                    f"{display}: sheet {info.name!r} has {len(rows):,} rows; the limit is "
+                    f"{limits.max_rows:,}"
+                )
+            loaded.append((info.name, rows, sheet, set(scan.formulas_without_value)))
+
+    # Pass 1: business-units sheets; pass 2: requirement tables and matrices.
+    plans: list[tuple[str, list[list[Any]], Any, set[str], Any]] = []
+    for name, rows, sheet, missing in loaded:
+        units_layout = _units_layout(rows)
+        layout = _find_layout(rows)
+        is_units_sheet = units_layout is not None and (
+            layout is None or normalize_text(name).casefold() in _UNITS_SHEET_NAMES
+        )
+        if is_units_sheet and units_layout is not None:
+            _read_units_sheet(reader, name, rows, units_layout[0], units_layout[1])
+            continue
+        if layout is not None:
+            plans.append((name, rows, sheet, missing, layout))
+            continue
+        matrix = _find_matrix(reader, rows)
+        if matrix is not None:
+            plans.append((name, rows, sheet, missing, matrix))
+            continue
+        seen = _headers_preview(rows)
+        headers_seen.append(f"{name}: {seen}" if seen else f"{name}: (empty)")
+    reader.sheets_with_tables = [p[0] for p in plans]
+    for name, rows, sheet, missing, plan in plans:
+        fills = _merged_fills(sheet, len(rows), max((len(r) for r in rows), default=0))
+        if isinstance(plan, _Layout):
+            _read_requirements(reader, name, rows, plan, fills, missing)
+        else:
+            header_row, unit_col, fw_cols = plan
+            _read_matrix(reader, name, rows, header_row, unit_col, fw_cols, fills)
+
+    if not plans:
+        accepted = ", ".join(FIELD_SYNONYMS["framework"][:10])
+        raise InputError(
+            f"{display}: no requirements table found: no header row in the first "
+            f"{HEADER_SCAN_ROWS} rows of any visible sheet names a framework column",
+            issues=[Issue("headers seen", h) for h in headers_seen[:10]],
+            hint=f"name the column one of: {accepted}, ... (or use `assessor template`)",
+        )
+    if reader.errors:
+        raise InputError(
+            f"{display}: {len(reader.errors)} cell(s) cannot be read safely",
+            issues=reader.errors[:50],
+            hint="write dates as YYYY-MM-DD or use real date cells",
+        )
+    if reader.data_rows == 0:
+        where = ", ".join(
+            f"{p[0]}!{(p[4].header_row if isinstance(p[4], _Layout) else p[4][0]) + 1}"
+            for p in plans
+        )
+        raise InputError(
+            f"{display}: the requirements table is empty: no rows below the header ({where})"
+        )
+    distinct = {(q.source.sheet, q.source.row) for q in reader.requirements}
+    if reader.data_rows != len(distinct) + len(reader.rejected):
+        raise AssertionError(
+            f"intake reconciliation failed for {display}: {reader.data_rows} data rows != "
+            f"{len(distinct)} read + {len(reader.rejected)} rejected"
+        )
+    units = sorted(reader.units.values(), key=lambda u: (u.name.casefold(), u.name))
+    used = {q.business_unit.casefold() for q in reader.requirements}
+    for unit in units:
+        if unit.name.casefold() not in used:
+            reader.warn(f"business unit {unit.name!r} has no requirements")
+    return IntakeResult(
+        file=display,
+        path=str(path),
+        sha256=hashlib.sha256(data).hexdigest(),
+        requirements=tuple(reader.requirements),
+        units=tuple(units),
+        rejected=tuple(reader.rejected),
+        warnings=tuple(reader.warnings),
+        data_rows=reader.data_rows,
+        sheets_read=tuple(p[0] for p in plans),
+    )
+
+
+def _headers_preview(rows: list[list[Any]]) -> str:
+    """The first non-empty row's cells, for 'no table found' messages."""
+    for row in rows[:HEADER_SCAN_ROWS]:
+        cells = [normalize_text(_plain(v))[:40] for v in row if _plain(v).strip()]
+        if len(cells) >= 2:
+            return ", ".join(repr(c) for c in cells[:8]) + (" ..." if len(cells) > 8 else "")
+    for row in rows[:HEADER_SCAN_ROWS]:
+        cells = [normalize_text(_plain(v))[:40] for v in row if _plain(v).strip()]
+        if cells:
+            return ", ".join(repr(c) for c in cells[:8])
+    return ""

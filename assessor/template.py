@@ -1,0 +1,118 @@
+"""The blank intake workbook (`assessor template OUT.xlsx`): fill it in; intake reads it back."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from assessor import xlsxio
+from assessor.errors import OutputError
+from assessor.intake import TEMPLATE_EXAMPLE_UNIT, TEMPLATE_LIST_SHEET
+from assessor.model import Catalog
+
+REQUIREMENTS_SHEET = "Requirements"
+UNITS_SHEET = "Business units"
+INSTRUCTIONS_SHEET = "Instructions"
+LIST_SHEET = TEMPLATE_LIST_SHEET  # hidden; intake ignores it without a warning
+MAX_ROWS = 1000  # rows covered by the dropdown and date validation
+
+REQUIREMENT_HEADERS = (
+    "Business unit",
+    "Framework",
+    "Version",
+    "Scope / notes",
+    "Evidence needed",
+    "Owner",
+    "Due date",
+    "Priority",
+)
+UNIT_HEADERS = ("Business unit", "Owner", "Auditor", "Audit period start", "Audit period end")
+# The example row; intake rejects a row equal to it ("template example row") so it never
+# becomes a requirement by accident.
+EXAMPLE_ROW: tuple[str | date, ...] = (
+    TEMPLATE_EXAMPLE_UNIT,
+    "ISO/IEC 27001:2022",
+    "2022",
+    "Desktops managed by MMD",
+    "Certificate and statement of applicability",
+    "Compliance lead",
+    date(2025, 12, 31),
+    "High",
+)
+_WIDTHS = (24, 34, 10, 36, 34, 20, 12, 10)
+_UNIT_WIDTHS = (28, 22, 26, 18, 18)
+
+INSTRUCTIONS = (
+    "How to fill in this workbook",
+    "",
+    "1. On the Requirements sheet, add one row per framework a business unit must meet.",
+    "2. Pick the framework from the dropdown or type it as you know it (SOC 2 Type II, "
+    "ISO/IEC 27001:2022, HIPAA / HITRUST). Several in one cell are read one by one.",
+    "3. Version, scope, evidence, owner, due date and priority are optional.",
+    "4. Delete the example row.",
+    "5. On the Business units sheet, give each unit's owner, auditor and the audit period "
+    "(start and end dates): evidence is judged against that period.",
+    "6. Leave the business unit empty to use the file name as the unit.",
+    "7. Save as .xlsx and run: assessor assess THIS-FILE.xlsx",
+    "",
+    "Dates: use date cells or write them as YYYY-MM-DD; 03/04/2025 is ambiguous and refused.",
+    "Hidden sheets are ignored. Macros are never run.",
+)
+
+
+def _framework_names(catalog: Catalog) -> list[str]:
+    """Catalog framework names for the dropdown, sorted case-insensitively."""
+    return sorted({fw.name for fw in catalog.frameworks}, key=lambda n: (n.casefold(), n))
+
+
+def template_bytes(catalog: Catalog) -> bytes:
+    """The template workbook as deterministic .xlsx bytes."""
+    wb = xlsxio.new_workbook()
+    xlsxio.write_table(
+        wb,
+        INSTRUCTIONS_SHEET,
+        [INSTRUCTIONS[0]],
+        [[line] for line in INSTRUCTIONS[1:]],
+        widths=[110],
+        freeze=False,
+        autofilter=False,
+    )
+    xlsxio.write_table(
+        wb, REQUIREMENTS_SHEET, REQUIREMENT_HEADERS, [list(EXAMPLE_ROW)], widths=_WIDTHS
+    )
+    xlsxio.write_table(wb, UNITS_SHEET, UNIT_HEADERS, [], widths=_UNIT_WIDTHS)
+    names = _framework_names(catalog)
+    xlsxio.write_table(
+        wb, LIST_SHEET, ["Frameworks the catalog knows"], [[n] for n in names], widths=[60]
+    )
+    wb[LIST_SHEET].sheet_state = "hidden"
+
+    req = wb[REQUIREMENTS_SHEET]
+    source = f"'{LIST_SHEET}'!$A$2:$A${len(names) + 1}"
+    xlsxio.add_list_validation(
+        req,
+        f"B2:B{MAX_ROWS}",
+        source,
+        prompt="Pick a framework, or type any name (free text is accepted).",
+    )
+    xlsxio.add_date_validation(req, f"G2:G{MAX_ROWS}")
+    units = wb[UNITS_SHEET]
+    xlsxio.add_date_validation(units, f"D2:E{MAX_ROWS}")
+    wb.active = 1
+    return xlsxio.workbook_bytes(wb)
+
+
+def write_template(path: Path, catalog: Catalog, *, overwrite: bool) -> None:
+    """Write the template to `path`; refuse to replace an existing file without overwrite."""
+    from assessor.pipeline import write_atomic
+
+    if path.suffix.lower() not in (".xlsx", ""):
+        raise OutputError(f"{path}: the template is an .xlsx workbook; name it *.xlsx")
+    if path.is_dir():
+        raise OutputError(f"{path}: is a folder; give a file name such as intake.xlsx")
+    if path.exists() and not overwrite:
+        raise OutputError(f"{path}: already exists", hint="pass --overwrite to replace it")
+    try:
+        write_atomic(path, template_bytes(catalog), overwrite=overwrite)
+    except OSError as err:
+        raise OutputError(f"{path}: cannot write ({err.strerror or err})") from None
