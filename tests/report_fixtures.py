@@ -416,6 +416,8 @@ def make_case(
     period: tuple[date, date] | None = (date(2024, 1, 1), date(2024, 6, 30)),
     rejected_reason: str = "no framework named in column B",
     owner: str | None = "Jane Doe",
+    auditor: str | None = "Fabrikam Audit LLP",
+    warnings: tuple[str, ...] = (),
     catalog: Catalog | None = None,
 ) -> tuple[Assessment, Catalog, IntakeResult]:
     """An assessment of `n` requirements (cycling `rows`), with two rejected rows."""
@@ -423,7 +425,7 @@ def make_case(
     bu = BusinessUnit(
         name=unit,
         owner=owner,
-        auditor="Fabrikam Audit LLP",
+        auditor=auditor,
         period_start=period[0] if period else None,
         period_end=period[1] if period else None,
     )
@@ -452,7 +454,7 @@ def make_case(
         requirements=tuple(reqs),
         units=(bu,),
         rejected=rejected,
-        warnings=(),
+        warnings=warnings,
         data_rows=n + 2,
         sheets_read=(sheet,),
     )

@@ -164,6 +164,8 @@ def test_hostile_strings_in_every_user_field_are_neither_fetched_nor_attached(
         sheet=payloads[0][:31],
         rejected_reason=payloads[4],
         owner=payloads[-1],
+        auditor=payloads[5],
+        warnings=(payloads[6], payloads[-2]),
     )
     for options in (RenderOptions(), RenderOptions(pdf_variant="a", source_bytes=b"x")):
         pdf = render(view, "pdf", options)
