@@ -381,6 +381,12 @@ def _check_edition_keys(ld: _Loader, fw: Framework) -> None:
 def _check_aliases(ld: _Loader, cat: Catalog) -> None:
     """After normalization, one alias may belong to one framework or one group only."""
     owners: dict[str, str] = {}
+    owners_of: dict[str, str] = {}
+    for f in cat.frameworks:
+        for a in (f.short_name, *f.aliases):
+            owners_of.setdefault(alias_key(a), f"framework {f.id!r}")
+    for g in cat.groups:
+        owners_of.setdefault(alias_key(g.alias), f"group {g.alias!r}")
 
     def claim(key: str, who: str, spelling: str, location: str) -> None:
         if not key:
@@ -391,6 +397,18 @@ def _check_aliases(ld: _Loader, cat: Catalog) -> None:
             ld.error(location, f"alias {spelling!r} is also claimed by {prev}")
 
     for fw in cat.frameworks:
+        names = {alias_key(a) for a in (fw.short_name, *fw.aliases)}
+        for ed in fw.editions:
+            for spelling in (ed.id, *ed.aliases):
+                for name in sorted(names):
+                    shadow = owners_of.get(name + alias_key(spelling))
+                    if shadow is not None:
+                        ld.error(
+                            f"frameworks.yaml: {fw.id}: edition {ed.id}",
+                            f"edition spelling {spelling!r} after the name is itself an alias "
+                            f"of {shadow}: it would never name the edition",
+                        )
+                        break
         for spelling in (fw.id, *fw.aliases):
             claim(
                 alias_key(spelling), f"framework {fw.id!r}", spelling, f"frameworks.yaml: {fw.id}"

@@ -25,6 +25,7 @@ _NATIONAL_ISO = re.compile(
 )
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _SOC_ROMAN = re.compile(r"\b(soc|type|level|tier)\s*-?\s*(iv|iii|ii|i)\b")
+_WORD_PLUS = re.compile(r"(?<=[a-z0-9])\+(?=\s|$)")
 _TOKEN = re.compile(r"\d+(?:\.\d+)*|[a-z]+")
 _YEAR = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
 _DOTTED = re.compile(r"^\d+(?:\.\d+)+$")
@@ -70,6 +71,8 @@ def _fold(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in decomposed if not unicodedata.combining(c))
     text = text.replace("&", " and ").replace("ß", "ss")
+    # "Cyber Essentials+" = "Cyber Essentials Plus"; "SOC 2+" is not plain SOC 2
+    text = _WORD_PLUS.sub(" plus", text)
     text = _ISO_IEC.sub("iso", text)
     text = _NATIONAL_ISO.sub("iso", text)
     return _SOC_ROMAN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2)]}", text)

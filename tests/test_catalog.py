@@ -364,6 +364,13 @@ BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
         "also claimed by framework 'hipaa'",
     ),
     (
+        "edition_spelling_shadowed_by_an_alias",
+        "frameworks.yaml",
+        _fw("cmmc", aliases=["CMMC", "CMMC Level 2"]),
+        "frameworks.yaml: cmmc: edition level-2",
+        "would never name the edition",
+    ),
+    (
         "pattern_does_not_compile",
         "frameworks.yaml",
         _fw("fedramp", patterns=["fed(ramp"]),

@@ -162,3 +162,25 @@ def test_accents_and_no_break_spaces_do_not_matter(catalog: Catalog) -> None:
     assert _resolved(recognize.match_text("SOC\u00a02\u2009Type\u00a0II", catalog)) == [
         ("soc-2", "type-2")
     ]
+
+
+def test_every_alias_and_edition_spelling_in_the_catalog_resolves_to_itself(
+    catalog: Catalog,
+) -> None:
+    wrong: list[str] = []
+    for fw in catalog.frameworks:
+        for alias in (fw.short_name, *fw.aliases):
+            got = _resolved(recognize.match_text(alias, catalog))
+            if [f for f, _ in got] != [fw.id]:
+                wrong.append(f"{alias!r} -> {got}")
+        for ed in fw.editions:
+            for spelling in (ed.id, *ed.aliases):
+                text = f"{fw.short_name} {spelling}"
+                got = _resolved(recognize.match_text(text, catalog))
+                if got != [(fw.id, ed.id)]:
+                    wrong.append(f"{text!r} -> {got}")
+    for group in catalog.groups:
+        match = recognize.match_text(group.alias, catalog)
+        assert sorted(c.framework for c in match.frameworks) == sorted(group.frameworks)
+        assert (match.status == "ambiguous") == group.ambiguous
+    assert wrong == []
