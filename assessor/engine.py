@@ -166,6 +166,18 @@ def eol_caveat(service: ServiceProfile, period: Period) -> str | None:
     return f"{head}{_successors_text(service)}."
 
 
+def _eol_reason(service: ServiceProfile, period: Period) -> str:
+    """The end-of-life blocker in a few words, for the rationale."""
+    eol = service.lifecycle.end_of_life
+    if eol is None:
+        return f"{service.name}'s end-of-life date is unknown"
+    if period.start is not None and period.start <= eol:
+        return f"the period runs past {service.name}'s end of life on {format_date(eol)}"
+    return (
+        f"{service.name} reached end of life on {format_date(eol)}, before {_period_text(period)}"
+    )
+
+
 def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
     """One plain sentence for the cover: the service's lifecycle relative to the period."""
     life = service.lifecycle
@@ -268,7 +280,15 @@ class _Work:
     """Accumulates one finding's reasons while the rules run."""
 
     blockers: list[str] = field(default_factory=list)  # why not covered (caveats)
+    reasons: list[str] = field(default_factory=list)  # the same, in a few words (rationale)
     notes: list[str] = field(default_factory=list)  # informative caveats
+
+    def block(self, reason: str, caveat: str, *, first: bool = False) -> None:
+        """Record why the finding cannot be covered: a short reason and the full caveat."""
+        at = 0 if first else len(self.blockers)
+        self.blockers.insert(at, caveat)
+        if reason:
+            self.reasons.insert(0 if first else len(self.reasons), reason)
 
 
 def _evidence(certs: Sequence[Certification]) -> tuple[EvidenceRef, ...]:
@@ -331,8 +351,9 @@ def _check_scope(cert: Certification, label: str, service: ServiceProfile, work:
     if cert.scope == "confirmed":
         return
     state = "only claimed" if cert.scope == "claimed" else "unconfirmed"
-    work.blockers.append(
-        f"{service.name}'s scope for {label} is {state}: {_sentence(cert.scope_note)}"
+    work.block(
+        f"{service.name}'s scope for {label} is {state}",
+        f"{service.name}'s scope for {label} is {state}: {_sentence(cert.scope_note)}",
     )
 
 
@@ -350,9 +371,10 @@ def _check_editions(
     documented = _join([_edition_label(fw, h.edition) for h in cert.editions]) or "no edition"
     if asked is None:
         if cert.editions and not confirmed:
-            work.blockers.append(
+            work.block(
+                f"the edition of {label} is not confirmed",
                 f"The edition of {label} is not confirmed: the sources name "
-                f"{documented} without confirming it."
+                f"{documented} without confirming it.",
             )
             return
         live = [
@@ -366,9 +388,10 @@ def _check_editions(
         ]
         if confirmed and not live:
             retired = _join([_edition_label(fw, h.edition) for h in confirmed])
-            work.blockers.append(
+            work.block(
+                f"{label} is documented only to {retired}, since retired",
                 f"{label} is documented only to {retired}, retired {_before_end(period)}; "
-                "a certificate to the current edition is not confirmed."
+                "a certificate to the current edition is not confirmed.",
             )
         for held in confirmed:
             ed = _edition(fw, held.edition)
@@ -380,18 +403,21 @@ def _check_editions(
         return
     holding = [h for h in cert.editions if _held_satisfies(fw, h.edition, asked.id)]
     if not cert.editions:
-        work.blockers.append(
+        work.block(
+            f"the sources do not say which edition of {label} is held",
             f"{asked.label} was asked for, but the sources do not say which edition "
-            f"{label} is held to."
+            f"{label} is held to.",
         )
     elif not holding:
-        work.blockers.append(
-            f"{asked.label} was asked for, but the sources document {label} to {documented} only."
+        work.block(
+            f"{asked.label} is not documented as held",
+            f"{asked.label} was asked for, but the sources document {label} to {documented} only.",
         )
     elif not any(h.confidence == "confirmed" for h in holding):
-        work.blockers.append(
+        work.block(
+            f"{asked.label} is not confirmed",
             f"{asked.label} was asked for, but the sources do not confirm that {label} is "
-            f"held to it; they confirm {confirmed_text} only."
+            f"held to it; they confirm {confirmed_text} only.",
         )
 
 
@@ -402,11 +428,12 @@ def _check_asked_edition(fw: Framework, asked: Edition, period: Period, work: _W
             f"; use {_edition_label(fw, asked.superseded_by)}" if asked.superseded_by else ""
         )
         if asked.retired_on is None:
-            work.blockers.append(f"{asked.label} is retired{successor}.")
+            work.block(f"{asked.label} is retired", f"{asked.label} is retired{successor}.")
         elif asked.retired_on < period.end:
-            work.blockers.append(
+            work.block(
+                f"{asked.label} was retired on {format_date(asked.retired_on)}",
                 f"{asked.label} was retired on {format_date(asked.retired_on)}, "
-                f"{_before_end(period)}{successor}."
+                f"{_before_end(period)}{successor}.",
             )
         else:
             work.notes.append(
@@ -485,31 +512,37 @@ def finding_for(
     if candidate.edition is not None:
         ed = _edition(fw, candidate.edition) or resolve_version(fw, candidate.edition, catalog)
         if ed is None:
-            work.blockers.append(
+            work.block(
+                f"the edition '{candidate.edition}' is not one the catalog knows",
                 f"The edition '{candidate.edition}' is not one the catalog knows for "
-                f"{fw.short_name}."
+                f"{fw.short_name}.",
             )
         else:
             asked_ids.append(ed.id)
     if req.version:
         ed = resolve_version(fw, req.version, catalog)
         if ed is None:
-            work.blockers.append(
+            work.block(
+                f"'{req.version}' is not an edition of {fw.short_name} the catalog knows",
                 f"The version asked for, '{req.version}', is not an edition of {fw.short_name} the "
-                "catalog knows; it cannot be confirmed as covered."
+                "catalog knows; it cannot be confirmed as covered.",
             )
         elif ed.id not in asked_ids:
             asked_ids.append(ed.id)
     if len(asked_ids) > 1:
         labels = _join([_edition_label(fw, i) for i in asked_ids])
-        work.blockers.append(f"The row names conflicting editions ({labels}); state one.")
+        work.block(
+            "the row names conflicting editions",
+            f"The row names conflicting editions ({labels}); state one.",
+        )
     if asked_ids:
         asked = _edition(fw, asked_ids[0])
 
     if candidate.via == "fuzzy":
-        work.blockers.append(
+        work.block(
+            "the name was recognized only by approximate match",
             f"'{req.text}' was read as {fw.short_name} by approximate match; confirm that this is "
-            "the framework meant."
+            "the framework meant.",
         )
 
     cert_ids = [c for c in fw.certifications if c in service.certifications]
@@ -519,13 +552,15 @@ def finding_for(
     version_text = req.version if asked is None else None
 
     if fw.relation == "none" or not certs:
+        # The framework's own rationale is shown with its detail; this says why it is a gap.
         why = (
-            f"{service.name} holds no certification that supports {fw.short_name}."
+            f"{service.name} holds no certification that supports {fw.short_name}, so its "
+            "evidence is the customer's to provide."
             if fw.relation == "none"
             else f"{service.name}'s documented certifications do not include those {fw.short_name} "
-            f"rests on ({_join(list(fw.certifications))})."
+            f"rests on ({_join(list(fw.certifications))}), so its evidence is the customer's to "
+            "provide."
         )
-        gap_reasons = _dedupe([fw.rationale, why]) if fw.rationale else (why,)
         return Finding(
             source=req.source,
             requirement=req.text,
@@ -537,7 +572,7 @@ def finding_for(
             customer_actions=_customer_actions(fw, ()),
             caveats=_dedupe([*work.blockers, *work.notes]),
             suggestions=(),
-            rationale=" ".join(gap_reasons),
+            rationale=why,
         )
 
     evidence = _evidence(certs)
@@ -545,17 +580,19 @@ def finding_for(
     cert_names = _join([cert_labels[c.id] for c in certs])
     if fw.relation == "supports":
         for cert in certs:
-            work.blockers.append(
+            work.block(
+                "",
                 f"{cert_labels[cert.id]} supports {fw.short_name} but is not a {fw.short_name} "
                 "certification. "
                 f"What it proves: {_sentence(cert.proves)} "
-                f"What it does not prove: {_sentence(cert.does_not_prove)}"
+                f"What it does not prove: {_sentence(cert.does_not_prove)}",
             )
     else:  # held
         if missing:
-            work.blockers.append(
+            work.block(
+                f"{service.name}'s documentation does not list {_join(missing)}",
                 f"{fw.short_name} also rests on {_join(missing)}, which {service.name}'s "
-                "documentation does not list."
+                "documentation does not list.",
             )
         for cert in certs:
             _check_scope(cert, cert_labels[cert.id], service, work)
@@ -563,8 +600,8 @@ def finding_for(
     if asked is not None:
         _check_asked_edition(fw, asked, period, work)
     eol = eol_caveat(service, period)
-    if eol is not None:
-        work.blockers.insert(0, eol)  # the first reason, and the one the rationale gives
+    if eol is not None:  # the first reason: it matters most
+        work.block(_eol_reason(service, period), eol, first=True)
     if period.end < service.list_as_of:
         work.notes.append(
             f"{service.name}'s list of certifications is documented as of "
@@ -588,13 +625,14 @@ def finding_for(
             f"{'support' if len(certs) > 1 else 'supports'} {fw.short_name}, and the customer "
             "must evidence its own controls."
         )
+        if work.reasons:
+            rationale += f" Also, {'; '.join(work.reasons)}."
     else:
-        first = work.blockers[0]
         rationale = (
-            f"{service.name} holds {cert_names}, but not everything asked is proven. {first}"
+            f"{service.name} {'held' if eol else 'holds'} {cert_names}, but it cannot count as "
+            "covered: "
+            f"{'; '.join(work.reasons)}."
         )
-        if not rationale.endswith("."):
-            rationale += "."
     return Finding(
         source=req.source,
         requirement=req.text,

@@ -623,7 +623,7 @@ def test_fedramp_is_a_customer_gap_with_no_evidence() -> None:
     assert (f.status, f.responsibility) == ("gap", "customer")
     assert f.certifications == () and f.evidence == ()
     assert f.customer_actions == ("Use a FedRAMP-authorized service.",)
-    assert "Rationale for FedRAMP." in f.rationale
+    assert "holds no certification that supports FedRAMP" in f.rationale
 
 
 def test_gibberish_is_unrecognized_with_framework_names_as_suggestions() -> None:
@@ -758,6 +758,16 @@ def test_available_service_is_covered_for_any_period() -> None:
         service=catalog.service(),
     )
     assert f.status == "covered"
+
+
+@pytest.mark.parametrize("period", [INSIDE, STRADDLE, AFTER], ids=["inside", "straddle", "after"])
+@pytest.mark.parametrize(
+    "text", [*(fw.aliases[0] for fw in CATALOG.frameworks), "SOC", "Blorfle", "CSA STAR Level 2"]
+)
+def test_rationale_is_one_or_two_plain_sentences(text: str, period: Period) -> None:
+    for f in engine.assess_requirement(req(text), CATALOG, period=period, service=SERVICE):
+        assert f.rationale.endswith(".")
+        assert 1 <= f.rationale.count(". ") + 1 <= 2, f.rationale
 
 
 # ---------------------------------------------------------------------------
