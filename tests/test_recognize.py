@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from assessor import recognize
@@ -184,3 +186,65 @@ def test_every_alias_and_edition_spelling_in_the_catalog_resolves_to_itself(
         assert sorted(c.framework for c in match.frameworks) == sorted(group.frameworks)
         assert (match.status == "ambiguous") == group.ambiguous
     assert wrong == []
+
+
+_PIECES = st.sampled_from(
+    [
+        "ISO",
+        "/",
+        "IEC",
+        " ",
+        "27001",
+        ":",
+        "2022",
+        "SOC",
+        "2",
+        "Type",
+        "II",
+        "(",
+        ")",
+        ",",
+        ";",
+        "and",
+        "&",
+        "+",
+        "\n",
+        "\u00a0",
+        "HIPAA",
+        "PCI",
+        "DSS",
+        "v4.0.1",
+        "Rev.",
+        "5",
+        "é",
+        "CSA",
+        "STAR",
+        "Level",
+        "-",
+        "Annex",
+        "A",
+        "NIST",
+        "800-53",
+        "x",
+    ]
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.one_of(st.text(max_size=60), st.lists(_PIECES, max_size=12).map("".join)))
+def test_any_text_gets_an_answer_naming_only_catalog_frameworks(
+    catalog: Catalog, text: str
+) -> None:
+    ids = {f.id for f in catalog.frameworks}
+    for match in [recognize.match_text(text, catalog), *recognize.match_cell(text, catalog)]:
+        assert match.status in ("matched", "ambiguous", "unrecognized")
+        assert {c.framework for c in match.frameworks} <= ids
+        assert set(match.suggestions) <= ids
+        if match.status == "unrecognized":
+            assert not match.frameworks
+        else:
+            assert match.frameworks
+    assert recognize.match_text(text, catalog) == recognize.match_text(text, catalog)
+    assert all(part.strip() for part in recognize.split_frameworks(text, catalog))
