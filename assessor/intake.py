@@ -1048,7 +1048,7 @@ def read_workbook(
         raise _calamine_error(display, None, err) from None
 
     loaded: list[tuple[str, list[list[Any]], Any, set[str]]] = []
-    headers_seen: list[str] = []
+    headers_seen: list[Issue] = []
     with workbook:
         for info in package.sheets:
             if info.state != "visible":
@@ -1090,8 +1090,7 @@ def read_workbook(
         if matrix is not None:
             plans.append((name, rows, sheet, missing, matrix))
             continue
-        seen = _headers_preview(rows)
-        headers_seen.append(f"{name}: {seen}" if seen else f"{name}: (empty)")
+        headers_seen.append(Issue(f"sheet {name!r}", _headers_preview(rows) or "(empty)"))
     reader.sheets_with_tables = [p[0] for p in plans]
     for name, rows, sheet, missing, plan in plans:
         fills = _merged_fills(sheet, len(rows), max((len(r) for r in rows), default=0))
@@ -1106,7 +1105,12 @@ def read_workbook(
         raise InputError(
             f"{display}: no requirements table found: no header row in the first "
             f"{HEADER_SCAN_ROWS} rows of any visible sheet names a framework column",
-            issues=[Issue("headers seen", h) for h in headers_seen[:10]],
+            issues=headers_seen[:10]
+            + (
+                [Issue("", f"... and {len(headers_seen) - 10} more sheets")]
+                if len(headers_seen) > 10
+                else []
+            ),
             hint=f"name the column one of: {accepted}, ... (or use `assessor template`)",
         )
     if reader.errors:
@@ -1148,13 +1152,14 @@ def read_workbook(
 
 
 def _headers_preview(rows: list[list[Any]]) -> str:
-    """The first non-empty row's cells, for 'no table found' messages."""
+    """'headers seen: ...' from the first row with two or more cells, for 'no table' messages."""
     for row in rows[:HEADER_SCAN_ROWS]:
         cells = [normalize_text(_plain(v))[:40] for v in row if _plain(v).strip()]
         if len(cells) >= 2:
-            return ", ".join(repr(c) for c in cells[:8]) + (" ..." if len(cells) > 8 else "")
+            more = " ..." if len(cells) > 8 else ""
+            return "headers seen: " + ", ".join(repr(c) for c in cells[:8]) + more
     for row in rows[:HEADER_SCAN_ROWS]:
         cells = [normalize_text(_plain(v))[:40] for v in row if _plain(v).strip()]
         if cells:
-            return ", ".join(repr(c) for c in cells[:8])
+            return "headers seen: " + ", ".join(repr(c) for c in cells[:8])
     return ""
