@@ -178,6 +178,28 @@ def test_default_service_is_mmd_and_end_of_life(shipped: cat.Catalog) -> None:
     assert "Microsoft Online Services" in svc.scope_categories
 
 
+def test_another_service_is_added_as_data_alone(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+
+    def add_intune(data: dict[str, object]) -> None:
+        services = data["services"]
+        assert isinstance(services, list)
+        intune = dict(services[0], id="intune", name="Microsoft Intune", default=False)
+        intune["lifecycle"] = {
+            "status": "available",
+            "statement": "Generally available.",
+            "sources": ["mmd-eol"],
+        }
+        intune["certifications"] = ["iso-27001", "soc-2"]
+        intune["successors"] = []
+        services.append(intune)
+
+    _edit(folder, "services.yaml", add_intune)
+    loaded = cat.load_catalog(folder)
+    assert loaded.service().id == "mmd"
+    assert loaded.service("intune").certifications == ("iso-27001", "soc-2")
+
+
 def test_old_audit_reports_link_is_marked_stale_and_unused(shipped: cat.Catalog) -> None:
     stale = [s for s in shipped.stp.sections if s.stale]
     assert any("MSComplianceGuide" in (s.url or "") for s in stale)
