@@ -166,6 +166,11 @@ def eol_caveat(service: ServiceProfile, period: Period) -> str | None:
     return f"{head}{_successors_text(service)}."
 
 
+def _holds(service: ServiceProfile) -> str:
+    """`held` for a service past its end of life (its list is historical), else `holds`."""
+    return "held" if service.lifecycle.status == "end-of-life" else "holds"
+
+
 def _eol_reason(service: ServiceProfile, period: Period) -> str:
     """The end-of-life blocker in a few words, for the rationale."""
     eol = service.lifecycle.end_of_life
@@ -554,8 +559,8 @@ def finding_for(
     if fw.relation == "none" or not certs:
         # The framework's own rationale is shown with its detail; this says why it is a gap.
         why = (
-            f"{service.name} holds no certification that supports {fw.short_name}, so its "
-            "evidence is the customer's to provide."
+            f"{service.name} {_holds(service)} no certification that supports "
+            f"{fw.short_name}, so its evidence is the customer's to provide."
             if fw.relation == "none"
             else f"{service.name}'s documented certifications do not include those {fw.short_name} "
             f"rests on ({_join(list(fw.certifications))}), so its evidence is the customer's to "
@@ -613,7 +618,7 @@ def finding_for(
     status: Status = "covered" if not work.blockers and fw.relation == "held" else "partial"
     if status == "covered":
         rationale = (
-            f"{service.name} holds {cert_names}, in confirmed scope"
+            f"{service.name} {_holds(service)} {cert_names}, in confirmed scope"
             + (f" and to {asked.label}" if asked is not None else "")
             + f", for {_period_text(period)}."
         )
@@ -621,7 +626,7 @@ def finding_for(
             rationale += " The customer must still evidence its own part."
     elif fw.relation == "supports":
         rationale = (
-            f"{service.name} holds no {fw.short_name} certification; {cert_names} only "
+            f"{service.name} {_holds(service)} no {fw.short_name} certification; {cert_names} only "
             f"{'support' if len(certs) > 1 else 'supports'} {fw.short_name}, and the customer "
             "must evidence its own controls."
         )
@@ -629,7 +634,7 @@ def finding_for(
             rationale += f" Also, {'; '.join(work.reasons)}."
     else:
         rationale = (
-            f"{service.name} {'held' if eol else 'holds'} {cert_names}, but it cannot count as "
+            f"{service.name} {_holds(service)} {cert_names}, but it cannot count as "
             "covered: "
             f"{'; '.join(work.reasons)}."
         )

@@ -623,7 +623,7 @@ def test_fedramp_is_a_customer_gap_with_no_evidence() -> None:
     assert (f.status, f.responsibility) == ("gap", "customer")
     assert f.certifications == () and f.evidence == ()
     assert f.customer_actions == ("Use a FedRAMP-authorized service.",)
-    assert "holds no certification that supports FedRAMP" in f.rationale
+    assert "held no certification that supports FedRAMP" in f.rationale
 
 
 def test_gibberish_is_unrecognized_with_framework_names_as_suggestions() -> None:
