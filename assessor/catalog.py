@@ -516,7 +516,8 @@ def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[st
     def line(cells: Sequence[str]) -> str:
         return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
-    return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+    rule = [*("-" * w for w in widths[:-1]), "-" * len(headers[-1])]
+    return [line(headers), line(rule), *(line(r) for r in rows)]
 
 
 def catalog_table(catalog: Catalog) -> str:
@@ -561,7 +562,7 @@ def catalog_table(catalog: Catalog) -> str:
         )
         for f in [*held, *others]
     ]
-    out += _table(("id", "relation", "certifications", "edition", "name"), fw_rows)
+    out += _table(("id", "relation", "certifications", "default edition", "name"), fw_rows)
     n_alias = sum(len(f.aliases) for f in catalog.frameworks)
     n_pat = sum(len(f.patterns) for f in catalog.frameworks)
     out += [
