@@ -1,0 +1,146 @@
+"""Hypothesis properties of intake: our own error or a result, and layout invariances."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+from pathlib import Path
+
+import openpyxl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from intake_fixtures import HEADERS, catalog
+
+from assessor import intake, xlsxio
+from assessor.errors import InputError
+from assessor.model import IntakeResult
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_cell = st.one_of(
+    st.none(),
+    st.text(max_size=25),
+    st.sampled_from(["ISO 27001", "SOC 1/2/3", "N/A", "", "  ", "Y", "=1+1", "03/04/2025"]),
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(min_value=dt.date(1900, 3, 1), max_value=dt.date(9999, 12, 31)),
+)
+_header = st.one_of(
+    st.sampled_from([*HEADERS, "Standard", "Dept", "Notes", "", "X"]), st.text(max_size=12)
+)
+
+
+def _write(path: Path, rows: list[list[object]], *, formulas: bool = False) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Requirements"
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row, start=1):
+            cell = ws.cell(row=r, column=c)
+            if isinstance(value, str) and not (formulas and value.startswith("=")):
+                xlsxio.set_text(cell, value)
+            elif isinstance(value, float) and value != value:
+                continue
+            elif value is not None:
+                cell.value = value
+    wb.save(path)
+    return path
+
+
+def _read(rows: list[list[object]], *, formulas: bool = False) -> IntakeResult:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _write(Path(tmp) / "p.xlsx", rows, formulas=formulas)
+        return intake.read_workbook(path, catalog())
+
+
+def _content(result: IntakeResult) -> list[tuple[object, ...]]:
+    """What a result says, without where it came from (row and column may move)."""
+    return [
+        (r.business_unit, r.text, r.version, r.scope_notes, r.owner, r.due_date, r.priority)
+        for r in result.requirements
+    ]
+
+
+@SETTINGS
+@given(
+    st.lists(_header, min_size=1, max_size=6),
+    st.lists(st.lists(_cell, max_size=6), max_size=8),
+)
+def test_any_cell_contents_give_a_result_or_our_error(
+    header: list[str], body: list[list[object]]
+) -> None:
+    try:
+        result = _read([header, *body], formulas=True)
+    except InputError as err:
+        assert err.message and "\n" not in err.message
+        return
+    rows = {(q.source.sheet, q.source.row) for q in result.requirements}
+    assert result.data_rows == len(rows) + len(result.rejected)
+
+
+_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["Finance", "HR", "Ops", ""]),
+        st.sampled_from(["ISO 27001", "SOC 2", "PCI DSS; GDPR", "", "HIPAA / HITRUST"]),
+        st.sampled_from(["", "2022", "v3"]),
+        st.text(max_size=10),
+        st.sampled_from(["", "Ann", "Bob"]),
+        st.none() | st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2040, 1, 1)),
+        st.sampled_from(["", "High", "Low"]),
+    ),
+    min_size=1,
+    max_size=8,
+)
+_FIELDS = [
+    "Business unit",
+    "Framework",
+    "Version",
+    "Scope / notes",
+    "Owner",
+    "Due date",
+    "Priority",
+]
+
+
+@SETTINGS
+@given(
+    _rows,
+    st.permutations(range(7)),
+    st.lists(st.sampled_from(["upper", "lower", "pad", "title"]), min_size=7, max_size=7),
+)
+def test_header_order_case_and_whitespace_do_not_change_the_result(
+    rows: list[tuple[object, ...]], order: list[int], styles: list[str]
+) -> None:
+    def style(text: str, how: str) -> str:
+        return {
+            "upper": text.upper(),
+            "lower": text.lower(),
+            "pad": f"  {text}\u00a0 ",
+            "title": text.title(),
+        }[how]
+
+    baseline = _read([_FIELDS, *[list(r) for r in rows]])
+    header = [style(_FIELDS[i], styles[i]) for i in order]
+    shuffled = [header, *[[r[i] for i in order] for r in rows]]
+    assert _content(_read(shuffled)) == _content(baseline)
+
+
+@SETTINGS
+@given(_rows, st.lists(st.integers(min_value=0, max_value=8), max_size=5))
+def test_blank_rows_do_not_change_the_result(
+    rows: list[tuple[object, ...]], blanks_at: list[int]
+) -> None:
+    baseline = _read([_FIELDS, *[list(r) for r in rows]])
+    body: list[list[object]] = [list(r) for r in rows]
+    for at in sorted(blanks_at, reverse=True):
+        body.insert(min(at, len(body)), [None] * 7)
+    spaced = _read([_FIELDS, *body])
+    assert _content(spaced) == _content(baseline)
+    assert spaced.data_rows == baseline.data_rows
+    # "duplicate of row N" moves with the rows; the reasons are otherwise the same.
+    assert [re.sub(r"\d+", "N", r.reason) for r in spaced.rejected] == [
+        re.sub(r"\d+", "N", r.reason) for r in baseline.rejected
+    ]
