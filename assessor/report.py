@@ -240,6 +240,7 @@ class RequirementLine(AssessorModel):
     ref: str
     requirement: str
     location: str
+    cell: str
     status: Status
     status_label: str
     status_mark: str
@@ -672,6 +673,7 @@ def _frameworks(
                         ref=f.ref,
                         requirement=f.requirement_display,
                         location=f.location,
+                        cell=f.cell,
                         status=f.status,
                         status_label=f.status_label,
                         status_mark=f.status_mark,
