@@ -452,7 +452,10 @@ def _fuzzy(idx: _Index, text: str) -> tuple[Match | None, list[str]]:
         if (
             choice
             and score >= 92
-            and len(query) >= 8
+            and len(query) >= 10
+            and len([t for t in toks if t not in _KEY_STOP]) >= 2  # one word: too easy to hit
+            and query not in choice  # "protected" is not "Protected B", "800-53" not "800-53A"
+            and choice not in query
             and runner_up < score - 10
             and not _DIGITS.search(query)  # numbered names are identifiers: never guessed
             and not _DIGITS.search(choice)

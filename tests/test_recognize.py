@@ -248,3 +248,52 @@ def test_any_text_gets_an_answer_naming_only_catalog_frameworks(
             assert match.frameworks
     assert recognize.match_text(text, catalog) == recognize.match_text(text, catalog)
     assert all(part.strip() for part in recognize.split_frameworks(text, catalog))
+
+
+@pytest.mark.parametrize(
+    "word",
+    [
+        "Desc",
+        "Description",
+        "Bio",
+        "Fact",
+        "Avg",
+        "Sig",
+        "Status",
+        "Notes",
+        "Owner",
+        "Framework",
+        "Standard",
+        "Version",
+        "Level",
+        "Type",
+        "Scope",
+        "Evidence",
+        "Priority",
+        "Due date",
+        "Business unit",
+        "Comments",
+        "Control",
+        "Category",
+        "Requirement",
+        "Name",
+        "ID",
+        "Audit",
+        "Policy",
+        "Risk",
+        "Security",
+        "Privacy",
+        "Compliance",
+        "Yes",
+        "No",
+        "N/A",
+        "Partial",
+        "protected",
+        "Information Security Manual",
+        "Risk Management Framework",
+        "E8",
+        "508",
+    ],
+)
+def test_common_spreadsheet_words_name_no_framework(catalog: Catalog, word: str) -> None:
+    assert recognize.match_text(word, catalog).status == "unrecognized"
