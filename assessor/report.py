@@ -248,6 +248,14 @@ class RequirementLine(AssessorModel):
     shared: bool
 
 
+class Reason(AssessorModel):
+    """Why some requirements got their status (one engine rationale, the refs it applies to)."""
+
+    refs: str
+    status_label: str
+    text: str
+
+
 class FrameworkDetail(AssessorModel):
     """Per-framework detail: certifications, evidence, duties, caveats."""
 
@@ -258,6 +266,7 @@ class FrameworkDetail(AssessorModel):
     category: str
     relation: str
     rationale: str
+    reasons: tuple[Reason, ...]
     requirements: tuple[RequirementLine, ...]
     certifications: tuple[CertificationView, ...]
     evidence: tuple[EvidenceLine, ...]
@@ -657,6 +666,18 @@ def _frameworks(
                         self_attested=ev.self_attested,
                     ),
                 )
+        by_reason: dict[str, list[FindingView]] = {}
+        for f in items:
+            if f.rationale:
+                by_reason.setdefault(f.rationale, []).append(f)
+        reasons = tuple(
+            Reason(
+                refs=", ".join(f.ref for f in fs),
+                status_label=" / ".join(_unique(f.status_label for f in fs)),
+                text=text,
+            )
+            for text, fs in by_reason.items()
+        )
         actions = _unique(a for f in items for a in f.customer_actions)
         statuses = _unique(f.status_label for f in items)
         details.append(
@@ -668,6 +689,7 @@ def _frameworks(
                 category=category,
                 relation=relation,
                 rationale=rationale,
+                reasons=reasons,
                 requirements=tuple(
                     RequirementLine(
                         ref=f.ref,
