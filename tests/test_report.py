@@ -253,3 +253,11 @@ def test_documented_schema_is_itself_valid_and_pins_the_top_level_names() -> Non
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
     assert set(SCHEMA["required"]) == CONTRACT_KEYS
     assert SCHEMA["additionalProperties"] is False
+
+
+def test_every_finding_rationale_appears_once_under_its_framework() -> None:
+    view = _view()
+    reasons = {r.text: r.refs for fw in view.frameworks for r in fw.reasons}
+    for f in view.findings:
+        if f.framework is not None and f.rationale:
+            assert f.ref in reasons[f.rationale].split(", ")
