@@ -8,6 +8,7 @@ as an applicability matrix (units x frameworks, or the transpose).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Sequence
@@ -279,6 +280,7 @@ _EPOCH_1904 = date(1904, 1, 1)
 # Values
 
 
+@functools.lru_cache(maxsize=8192)
 def _header_key(value: str) -> str:
     """'Scope / Notes:' -> 'scope notes'; 'Business Unit (BU)' -> 'business unit bu'."""
     text = normalize_text(value).casefold().replace("&", " and ")
@@ -484,16 +486,28 @@ class _Reader:
         elif len(self.warnings) == _MAX_WARNINGS:
             self.warnings.append("… further warnings omitted")
 
-    def text(self, value: Any, where: Callable[[], str]) -> str:
-        """Normalized text of a cell; control characters removed with a warning."""
-        raw = _plain(value)
+    def text(self, value: Any, where: Callable[[], str] | tuple[str, int, int]) -> str:
+        """Normalized text of a cell; control characters removed with a warning.
+
+        `where` is a lazy location: a callable, or (sheet, 0-based column, Excel row).
+        """
+        if value == "" or value is None:
+            return ""
+        raw = value if isinstance(value, str) else _plain(value)
         if not raw:
             return ""
+        if raw.isascii() and raw.isprintable() and "  " not in raw and raw == raw.strip():
+            return raw  # normalize_text would return it unchanged
         cached = self._norm_cache.get(raw)
         if cached is not None:
             return cached
         if CONTROL_CHARS.search(raw):
-            self.warn(f"{where()}: control characters removed")
+            location = (
+                where()
+                if callable(where)
+                else f"{where[0]}!{col_letters(where[1] + 1)}{where[2]}"
+            )
+            self.warn(f"{location}: control characters removed")
             return normalize_text(raw)  # not cached: the next occurrence must warn too
         cleaned = normalize_text(raw)
         if len(self._norm_cache) < 50_000:
@@ -507,12 +521,14 @@ class _Reader:
             self._split_cache[text] = parts
         return parts
 
-    def unit(self, name: str, source: CellRef | None = None) -> str:
+    def unit(self, name: str, source: CellRef | Callable[[], CellRef] | None = None) -> str:
         """Register a business unit seen in the data; returns its canonical spelling."""
         key = name.casefold()
         existing = self.units.get(key)
         if existing is not None:
             return existing.name
+        if callable(source):
+            source = source()
         self.units[key] = BusinessUnit(name=name, source=source)
         self.unit_order.append(key)
         return name
@@ -567,6 +583,9 @@ def _read_requirements(
     fw_letter = col_letters(fw_col + 1)
     default_unit = _default_unit(reader, sheet_name)
     header_keys = [_header_key(h) for h in layout.headers]
+    text_cols = [(fld, c) for fld, c in cols.items() if fld != "due_date"]
+    unit_col = cols.get("business_unit")
+    unit_letter = col_letters(unit_col + 1) if unit_col is not None else None
     mark_cols = _transposed_unit_columns(rows, layout) if "business_unit" not in cols else []
     if mark_cols:
         _read_transposed(reader, sheet_name, rows, layout, mark_cols)
@@ -577,29 +596,33 @@ def _read_requirements(
             return ""
         row = rows[r]
         value = row[c] if c < len(row) else ""
-        if (value == "" or value is None) and (r, c) in fills:
+        if fills and (value == "" or value is None) and (r, c) in fills:
             tr, tc = fills[(r, c)]
             value = rows[tr][tc] if tc < len(rows[tr]) else ""
         return value
 
     for r in range(layout.header_row + 1, len(rows)):
         row = rows[r]
-        if _is_blank(row) and not any((r, c) in fills for c in cols.values()):
+        fw_value = row[fw_col] if fw_col < len(row) else ""
+        if (
+            not (isinstance(fw_value, str) and fw_value.strip())
+            and _is_blank(row)
+            and not any((r, c) in fills for c in cols.values())
+        ):
             continue
         excel_row = r + 1
-        if [_header_key(_plain(v)) for v in row[: len(header_keys)]] == header_keys:
+        if _repeats_header(row, fw_col, header_keys):
             reader.warn(f"{sheet_name}!{excel_row}: repeated header row skipped")
             continue
         reader.data_rows += 1
 
-        def where(c: int, excel_row: int = excel_row) -> Callable[[], str]:
-            return lambda: f"{sheet_name}!{col_letters(c + 1)}{excel_row}"
+        def where(c: int, excel_row: int = excel_row) -> tuple[str, int, int]:
+            return (sheet_name, c, excel_row)
 
-        texts: dict[Field, str] = {}
-        for fld, c in cols.items():
-            if fld != "due_date":
-                texts[fld] = reader.text(cell(r, c), where(c))
-        unit_col = cols.get("business_unit")
+        texts: dict[Field, str] = {
+            fld: reader.text(cell(r, c), (sheet_name, c, excel_row))
+            for fld, c in text_cols
+        }
         unit_name = texts.get("business_unit", "")
         if unit_name.casefold() == TEMPLATE_EXAMPLE_UNIT.casefold():
             reader.rejected.append(
@@ -614,11 +637,12 @@ def _read_requirements(
         if unit_name:
             unit_name = reader.unit(
                 unit_name,
-                CellRef(
+                functools.partial(
+                    CellRef,
                     file=reader.display,
                     sheet=sheet_name,
                     row=excel_row,
-                    column=col_letters(unit_col + 1) if unit_col is not None else None,
+                    column=unit_letter,
                 ),
             )
         elif unit_col is not None:
@@ -702,7 +726,7 @@ def _read_requirements(
             for c, header in layout.extras
             if (value := reader.text(cell(r, c), where(c)))
         )
-        for c in cols.values():
+        for c in cols.values() if missing_formulas else ():
             cref = f"{col_letters(c + 1)}{excel_row}"
             if c != fw_col and cref in missing_formulas:
                 reader.warn(
@@ -730,6 +754,14 @@ def _read_requirements(
                     extra=extra,
                 )
             )
+
+
+def _repeats_header(row: Sequence[Any], fw_col: int, header_keys: list[str]) -> bool:
+    """Whether a data row repeats the header (checked cheaply on the framework cell first)."""
+    value = row[fw_col] if fw_col < len(row) else ""
+    if not isinstance(value, str) or _header_key(value) != header_keys[fw_col]:
+        return False
+    return [_header_key(_plain(v)) for v in row[: len(header_keys)]] == header_keys
 
 
 def _row_label(sheet: str, excel_row: int, reader: _Reader) -> str:
