@@ -554,7 +554,8 @@ def finding_for(
     missing = [c for c in fw.certifications if c not in service.certifications]
     certs = [catalog.certification(c) for c in cert_ids]
     actions = _customer_actions(fw, certs)
-    version_text = req.version if asked is None else None
+    # An edition nobody knows is still shown as asked, so the reader sees what was judged.
+    version_text = (req.version or candidate.edition) if asked is None else None
 
     if fw.relation == "none" or not certs:
         # The framework's own rationale is shown with its detail; this says why it is a gap.

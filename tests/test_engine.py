@@ -1048,3 +1048,16 @@ def test_shipped_version_column_repeating_the_named_edition_is_not_an_unknown_ed
     assert f.framework is not None and f.framework.version == "PCI DSS v3.2.1"
     assert "not one the catalog knows" not in caveats_text(f)
     assert "conflicting" not in caveats_text(f)
+
+
+def test_unknown_edition_is_partial_and_shown_as_asked() -> None:
+    f = engine.finding_for(
+        req("ISO 27001:2031"),
+        Candidate(framework="iso-27001", edition="2031", score=100, via="alias"),
+        CATALOG,
+        period=INSIDE,
+        service=SERVICE,
+    )
+    assert f.status == "partial"
+    assert f.framework is not None and f.framework.version == "2031"
+    assert "'2031' is not one the catalog knows" in caveats_text(f)
