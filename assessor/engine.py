@@ -201,8 +201,8 @@ def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
     verb = "reached" if as_of >= eol else "is due to reach"
     if period.end <= eol:
         return (
-            f"{service.name} {verb} end of life on {format_date(eol)}, after the end of {what}, "
-            "so its certifications can evidence that period."
+            f"{service.name} {verb} end of life on {format_date(eol)}; {what} lies inside "
+            "the service's life, so its certifications can evidence it."
         )
     if period.start is not None and period.start <= eol:
         return (

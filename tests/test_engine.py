@@ -805,7 +805,12 @@ def test_period_is_the_audit_period_when_given_else_the_as_of_date(
 @pytest.mark.parametrize(
     ("period", "as_of", "phrase"),
     [
-        (INSIDE, date(2026, 11, 29), "reached end of life on 31 July 2024, after the end of"),
+        (INSIDE, date(2026, 11, 29), "reached end of life on 31 July 2024; the audit period"),
+        (
+            Period(start=None, end=date(2024, 5, 1), basis="as-of"),
+            date(2024, 5, 1),
+            "is due to reach end of life on 31 July 2024; the as-of date 1 May 2024 lies inside",
+        ),
         (INSIDE, date(2024, 1, 5), "is due to reach end of life on 31 July 2024"),
         (STRADDLE, date(2026, 11, 29), "during the audit period 1 January 2024 to 31 December"),
         (AFTER, date(2026, 11, 29), "before the as-of date 29 November 2026"),
@@ -816,7 +821,7 @@ def test_lifecycle_note_states_the_lifecycle_relative_to_the_period(
 ) -> None:
     note = engine.lifecycle_note(SERVICE, period, as_of)
     assert phrase in note
-    assert note.count(". ") == 0 and note.endswith(".")
+    assert note.count(". ") == 0 and note.endswith(".")  # one sentence
 
 
 # ---------------------------------------------------------------------------
