@@ -731,17 +731,24 @@ def assess(
         if rej.business_unit is not None:
             units.setdefault(rej.business_unit, BusinessUnit(name=rej.business_unit))
 
+    by_unit: dict[str, list[Requirement]] = {name: [] for name in units}
+    for req in intake.requirements:
+        by_unit[req.business_unit].append(req)
+    everyone = [r for r in intake.rejected if r.business_unit is None]
+
     out: list[Assessment] = []
     for name in sorted(units):
         unit = units[name]
         period = period_for(unit, as_of)
-        findings: list[Finding] = []
-        for req in intake.requirements:
-            if req.business_unit == name:
-                findings.extend(assess_requirement(req, catalog, period=period, service=profile))
+        findings = [
+            finding
+            for req in by_unit[name]
+            for finding in assess_requirement(req, catalog, period=period, service=profile)
+        ]
         findings.sort(key=_finding_key)
         rejected = sorted(
-            (r for r in intake.rejected if r.business_unit in (None, name)), key=_rejected_key
+            [*everyone, *(r for r in intake.rejected if r.business_unit == name)],
+            key=_rejected_key,
         )
         out.append(
             Assessment(
