@@ -8,7 +8,6 @@ request, and runs every workbook in a separate worker process with a time and me
 from __future__ import annotations
 
 import html
-import importlib
 import io
 import multiprocessing
 import os
@@ -57,7 +56,9 @@ CSP = (
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
     (b"content-security-policy", CSP.encode()),
-    (b"referrer-policy", b"no-referrer"),
+    # same-origin, not no-referrer: under no-referrer Chromium posts forms with `Origin: null`,
+    # which the CSRF check must refuse; same-origin still sends nothing to other sites.
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
@@ -390,11 +391,6 @@ _PRELOAD = [
 ]
 
 
-def _module(name: str) -> Any:
-    """Import a sibling module lazily (keeps the worker-only modules out of the web process)."""
-    return importlib.import_module(name)
-
-
 def _mp_context() -> multiprocessing.context.BaseContext:
     """A forkserver context (safe beside threads) with the heavy modules imported once."""
     ctx = multiprocessing.get_context("forkserver")
@@ -491,6 +487,12 @@ async def _run_job(
     )
     try:
         await run_in_threadpool(proc.start)
+    except Exception:
+        traceback.print_exc(file=sys.stderr)
+        receiver.close()
+        sender.close()
+        return ("crash",)
+    try:
         sender.close()
         return await run_in_threadpool(_wait_for, receiver, proc, settings.render_timeout)
     finally:
@@ -557,7 +559,8 @@ def identify(data: bytes, file: str) -> Problem | None:
     parts, its explanation of what the zip is instead. The full pre-check (sizes, ratios, XML
     prologs, sheet extents) runs again inside the worker, where intake reads the file.
     """
-    zipcheck = _module("assessor.zipcheck")
+    from assessor import zipcheck
+
     try:
         zipcheck.sniff(data, file)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -664,7 +667,8 @@ async def stylesheet(request: Request) -> Response:
 
 async def template_download(request: Request) -> Response:
     """GET /template.xlsx: the blank requirements workbook."""
-    template = _module("assessor.template")
+    from assessor import template
+
     state = _state(request)
     try:
         catalog = await run_in_threadpool(state.catalog)
@@ -684,9 +688,11 @@ def _attachment(data: bytes, name: str, media_type: str) -> Response:
 
 def _same_origin(request: Request) -> bool:
     """False when a browser says the form was posted from another site (CSRF defence)."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return False
     origin = request.headers.get("origin")
-    if origin is None or origin == "null":
-        return origin is None
+    if origin is None:
+        return True  # not a browser form post (curl, scripts): nothing to forge
     host = request.headers.get("host", "")
     return origin in (f"http://{host}", f"https://{host}")
 
@@ -833,7 +839,8 @@ async def _assess_uploads(
             }
         )
     extra_links = []
-    for fname, data in sorted(portfolio.items()):
+    order = {f"portfolio.{fmt}": i for i, fmt in enumerate(WEB_FORMATS)}
+    for fname, data in sorted(portfolio.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])):
         ext = fname.rsplit(".", 1)[-1]
         files[fname] = Download(fname, data, MEDIA_TYPES.get(ext, "application/octet-stream"))
         extra_links.append(
@@ -952,8 +959,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 def _default_catalog() -> Catalog:
-    catalog: Catalog = _module("assessor.catalog").load_catalog()
-    return catalog
+    from assessor.catalog import load_catalog
+
+    return load_catalog()
 
 
 def create_app(

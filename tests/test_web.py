@@ -76,7 +76,7 @@ def test_every_response_carries_nosniff_csp_and_referrer_policy(
         assert response.headers["x-content-type-options"] == "nosniff", path
         csp = response.headers["content-security-policy"]
         assert "default-src 'none'" in csp and "http" not in csp, path
-        assert response.headers["referrer-policy"] == "no-referrer", path
+        assert response.headers["referrer-policy"] == "same-origin", path
 
 
 def test_stylesheet_is_served_as_css(client: tuple[TestClient, Path]) -> None:
@@ -303,15 +303,34 @@ def test_display_name_keeps_only_the_last_part(client_name: str, shown: str) -> 
     assert web.display_name(client_name, 3) == shown
 
 
-def test_cross_site_post_is_refused(client: tuple[TestClient, Path]) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"origin": "https://evil.example"},
+        {"origin": "null"},
+        {"sec-fetch-site": "cross-site"},
+        {"sec-fetch-site": "same-site", "origin": "http://testserver"},
+    ],
+)
+def test_cross_site_post_is_refused(
+    client: tuple[TestClient, Path], headers: dict[str, str]
+) -> None:
     test_client, root = client
     response = test_client.post(
-        "/assess",
-        headers={"origin": "https://evil.example"},
-        files={"workbooks": ("a.xlsx", b"PK\x03\x04", XLSX)},
+        "/assess", headers=headers, files={"workbooks": ("a.xlsx", b"PK\x03\x04", XLSX)}
     )
     assert response.status_code == 403
     assert leftovers(root) == []
+
+
+def test_same_origin_browser_post_is_accepted(client: tuple[TestClient, Path]) -> None:
+    test_client, _ = client
+    response = test_client.post(
+        "/assess",
+        headers={"origin": "http://testserver", "sec-fetch-site": "same-origin"},
+        files={"workbooks": ("a.txt", b"plain text", XLSX)},
+    )
+    assert response.status_code == 415  # past the origin check, refused for its content
 
 
 # ---------------------------------------------------------------------------

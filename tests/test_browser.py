@@ -1,0 +1,193 @@
+"""End to end in headless Chromium: upload an example workbook, read findings, get the PDF."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+# Where a copy of each page's screenshot is kept when set (for looking at it by eye).
+SCREENSHOT_DIR = os.environ.get("ASSESSOR_SCREENSHOT_DIR")
+
+
+def _require_chromium() -> None:
+    if not CHROMIUM.exists():
+        reason = (
+            f"{CHROMIUM} is missing: install Debian's chromium package "
+            "(scripts/system-deps.sh --browser) to run the browser test"
+        )
+        print(f"SKIP: {reason}")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The upload app under uvicorn in a thread, on a free localhost port."""
+    _require_chromium()
+    import uvicorn
+
+    from assessor import web
+
+    root = tmp_path_factory.mktemp("uploads")
+    app = web.create_app(tmp_root=root, today=lambda: date(2024, 6, 30), workers=2)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(200):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    assert srv.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+    assert sorted(root.iterdir()) == [], "an upload folder was left behind"
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's chromium driven by Playwright, with a fresh profile folder."""
+    _require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            accept_downloads=True,
+            viewport={"width": 1280, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def _serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(n.get("target")) for n in v.get("nodes", [])[:3])
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+def _screenshot(page: Any, name: str, tmp_path: Path) -> None:
+    target = tmp_path / name
+    page.screenshot(path=str(target), full_page=True)
+    assert target.stat().st_size > 0
+    if SCREENSHOT_DIR:
+        Path(SCREENSHOT_DIR).mkdir(parents=True, exist_ok=True)
+        shutil.copy(target, Path(SCREENSHOT_DIR) / name)
+
+
+def test_upload_page_passes_axe_and_is_keyboard_operable(
+    server: str, browser_context: Any, tmp_path: Path
+) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    assert page.title().startswith("Assess a requirements workbook")
+    assert _serious_violations(page) == []
+    _screenshot(page, "upload.png", tmp_path)
+    # Tab through the page: the skip link, then every form control in order, then submit.
+    focused: list[str] = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
+    for control in ("workbooks", "organization", "as_of"):
+        assert control in focused, focused
+    assert "BUTTON" in focused, focused
+    page.close()
+
+
+def test_upload_an_example_shows_findings_and_downloads_a_pdf_naming_the_unit(
+    server: str, browser_context: Any, tmp_path: Path
+) -> None:
+    from pypdf import PdfReader
+
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    page.set_input_files("#workbooks", str(EXAMPLES / "contoso-retail.xlsx"))
+    page.fill("#organization", "Contoso Group")
+    page.fill("#as_of", "2024-06-30")
+    with page.expect_navigation(timeout=120_000):
+        page.click("button[type=submit]")
+    assert "/results/" in page.url, page.inner_text("main")
+    assert page.locator("h2", has_text="Contoso Retail").count() >= 1
+    table = page.locator("table.findings")
+    assert table.count() == 1
+    assert table.locator("tbody tr").count() >= 5
+    assert page.locator(".badge.status-covered").count() >= 1
+    assert _serious_violations(page) == []
+    _screenshot(page, "results.png", tmp_path)
+
+    with page.expect_download() as download_info:
+        page.click("a.button:has-text('PDF report')")
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    data = Path(download.path()).read_bytes()
+    assert data.startswith(b"%PDF-")
+    text = "".join(pg.extract_text() or "" for pg in PdfReader(io.BytesIO(data)).pages)
+    assert "Contoso Retail" in text
+    page.close()
+
+
+def test_several_units_give_a_portfolio_and_a_zip(
+    server: str, browser_context: Any, tmp_path: Path
+) -> None:
+    import zipfile
+
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    page.set_input_files("#workbooks", str(EXAMPLES / "fabrikam-group.xlsx"))
+    page.fill("#as_of", "2024-06-30")
+    with page.expect_navigation(timeout=180_000):
+        page.click("button[type=submit]")
+    assert "/results/" in page.url, page.inner_text("main")
+    assert page.locator("table.overview tbody tr").count() >= 3
+    assert _serious_violations(page) == []
+    _screenshot(page, "results-portfolio.png", tmp_path)
+    with page.expect_download() as download_info:
+        page.click("a.button:has-text('Every report (zip)')")
+    names = zipfile.ZipFile(download_info.value.path()).namelist()
+    assert sum(name.endswith(".pdf") for name in names) >= 3
+    page.close()
