@@ -160,7 +160,7 @@ def _build_index(catalog: Catalog) -> _Index:
     for fw in catalog.frameworks:
         idx.frameworks[fw.id] = fw
         owner = f"fw:{fw.id}"
-        for spelling in (fw.id, fw.short_name, *fw.aliases):
+        for spelling in (fw.id, fw.short_name, fw.name, *fw.aliases):
             key = compact_key(spelling)
             if key:
                 idx.aliases.setdefault(key, owner)

@@ -297,3 +297,16 @@ def test_any_text_gets_an_answer_naming_only_catalog_frameworks(
 )
 def test_common_spreadsheet_words_name_no_framework(catalog: Catalog, word: str) -> None:
     assert recognize.match_text(word, catalog).status == "unrecognized"
+
+
+def test_every_framework_resolves_from_its_own_official_name_and_short_name() -> None:
+    """Someone who pastes the official title ("EU General Data Protection Regulation
+    (Regulation (EU) 2016/679)") gets that framework, not `unrecognized`."""
+    catalog = load_catalog()
+    wrong = []
+    for fw in catalog.frameworks:
+        for text in (fw.name, fw.short_name):
+            found = recognize.match_text(text, catalog)
+            if found.status != "matched" or [c.framework for c in found.frameworks] != [fw.id]:
+                wrong.append((text, found.status, [c.framework for c in found.frameworks]))
+    assert wrong == []
