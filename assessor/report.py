@@ -372,6 +372,8 @@ class ReportView(AssessorModel):
     checklist: tuple[ChecklistGroup, ...]
     evidence_sections: tuple[EvidenceSection, ...]
     evidence_count: int
+    stp_home: str
+    stp_note: str
     status_definitions: tuple[Definition, ...]
     responsibility_definitions: tuple[Definition, ...]
     methodology: tuple[str, ...]
@@ -969,6 +971,8 @@ def build_view(
         checklist=checklist,
         evidence_sections=sections,
         evidence_count=sum(len(s.items) for s in sections),
+        stp_home=catalog.stp.home,
+        stp_note=catalog.stp.availability_note,
         status_definitions=tuple(
             Definition(
                 key=s, label=STATUS_LABELS[s], mark=STATUS_MARKS[s], text=STATUS_DEFINITIONS[s]
