@@ -137,6 +137,16 @@ FIELD_SYNONYMS: dict[Field, tuple[str, ...]] = {
     "due_date": ("due date", "due", "deadline", "target date", "date due", "due by"),
     "priority": ("priority", "criticality", "importance"),
 }
+_ACCEPTED_FRAMEWORK_HEADERS = (
+    "Framework",
+    "Standard",
+    "Regulation",
+    "Requirement",
+    "Certification",
+    "Compliance requirement",
+    "Law",
+    "Obligation",
+)
 UNIT_FIELD_SYNONYMS: dict[UnitField, tuple[str, ...]] = {
     "name": (
         "name",
@@ -503,9 +513,7 @@ class _Reader:
             return cached
         if CONTROL_CHARS.search(raw):
             location = (
-                where()
-                if callable(where)
-                else f"{where[0]}!{col_letters(where[1] + 1)}{where[2]}"
+                where() if callable(where) else f"{where[0]}!{col_letters(where[1] + 1)}{where[2]}"
             )
             self.warn(f"{location}: control characters removed")
             return normalize_text(raw)  # not cached: the next occurrence must warn too
@@ -620,8 +628,7 @@ def _read_requirements(
             return (sheet_name, c, excel_row)
 
         texts: dict[Field, str] = {
-            fld: reader.text(cell(r, c), (sheet_name, c, excel_row))
-            for fld, c in text_cols
+            fld: reader.text(cell(r, c), (sheet_name, c, excel_row)) for fld, c in text_cols
         }
         unit_name = texts.get("business_unit", "")
         if unit_name.casefold() == TEMPLATE_EXAMPLE_UNIT.casefold():
@@ -1133,7 +1140,7 @@ def read_workbook(
             _read_matrix(reader, name, rows, header_row, unit_col, fw_cols, fills)
 
     if not plans:
-        accepted = ", ".join(FIELD_SYNONYMS["framework"][:10])
+        accepted = ", ".join(_ACCEPTED_FRAMEWORK_HEADERS)
         raise InputError(
             f"{display}: no requirements table found: no header row in the first "
             f"{HEADER_SCAN_ROWS} rows of any visible sheet names a framework column",
@@ -1143,7 +1150,8 @@ def read_workbook(
                 if len(headers_seen) > 10
                 else []
             ),
-            hint=f"name the column one of: {accepted}, ... (or use `assessor template`)",
+            hint=f"name the framework column one of: {accepted} (or start from "
+            "`assessor template`)",
         )
     if reader.errors:
         raise InputError(
@@ -1184,14 +1192,13 @@ def read_workbook(
 
 
 def _headers_preview(rows: list[list[Any]]) -> str:
-    """'headers seen: ...' from the first row with two or more cells, for 'no table' messages."""
+    """'headers seen: ...' from the fullest of the first 30 rows, for 'no table' messages."""
+    best: list[str] = []
     for row in rows[:HEADER_SCAN_ROWS]:
         cells = [normalize_text(_plain(v))[:40] for v in row if _plain(v).strip()]
-        if len(cells) >= 2:
-            more = " ..." if len(cells) > 8 else ""
-            return "headers seen: " + ", ".join(repr(c) for c in cells[:8]) + more
-    for row in rows[:HEADER_SCAN_ROWS]:
-        cells = [normalize_text(_plain(v))[:40] for v in row if _plain(v).strip()]
-        if cells:
-            return "headers seen: " + ", ".join(repr(c) for c in cells[:8])
-    return ""
+        if len(cells) > len(best):
+            best = cells
+    if not best:
+        return ""
+    more = " ..." if len(best) > 8 else ""
+    return "headers seen: " + ", ".join(repr(c) for c in best[:8]) + more
