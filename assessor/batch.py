@@ -305,6 +305,7 @@ def _init_worker(catalog: Catalog, options: RunOptions, ignore_sigint: bool) -> 
     """Pool initializer: keep the catalog and options, import the heavy libraries once."""
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # abort() terminates workers
     _WORKER["catalog"] = catalog
     _WORKER["options"] = options
     from assessor import engine, intake, report  # noqa: F401
@@ -595,22 +596,26 @@ class Runner(Generic[T, R]):
 
 
 class InterruptGuard:
-    """SIGINT raises KeyboardInterrupt, except inside `deferred()` where it waits for the end."""
+    """Ctrl-C (SIGINT) or SIGTERM raise KeyboardInterrupt, except inside `deferred()`."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.pending = False
         self.depth = 0
-        self.previous: Any = None
+        self.previous: dict[int, Any] = {}
         self.active = threading.current_thread() is threading.main_thread()
 
     def __enter__(self) -> InterruptGuard:
         if self.active:
-            self.previous = signal.signal(signal.SIGINT, self._handle)
+            for sig in self.SIGNALS:
+                self.previous[sig] = signal.signal(sig, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.active:
-            signal.signal(signal.SIGINT, self.previous)
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+        self.previous = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self.depth:

@@ -207,12 +207,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="10 units, no 200/2,000 runs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--units", type=int, default=None)
-    parser.add_argument("--skip-scaling", action="store_true")
-    parser.add_argument("--skip-length", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=("compare", "scaling", "length"),
+        action="append",
+        help="run only these sections (repeatable; default all)",
+    )
+    parser.add_argument("--reps", type=int, default=None, help="repetitions of the pool and floor")
     args = parser.parse_args(argv)
     units = args.units or (10 if args.quick else 50)
     workers = args.workers
-    reps_main = 1 if args.quick else 3
+    reps_main = args.reps or (1 if args.quick else 3)
+    sections = set(args.only or ("compare", "scaling", "length"))
+    if args.quick:
+        sections = {"compare"}
     results: dict[str, Any] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -235,56 +243,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)
 
         print(f"{units} units x 15 requirements, formats {FORMATS}, {workers} workers", flush=True)
-        rows: dict[str, dict[str, Any]] = {}
-        rows["batch_pool"] = summary(repeat(batch_cli(inputs, out, workers), reps_main, reset))
-        print("  batch (pool):", rows["batch_pool"], flush=True)
-        rows["batch_loop"] = summary(repeat(batch_cli(inputs, out, 1), 1, reset))
-        print("  single-process loop:", rows["batch_loop"], flush=True)
-        rows["cli_per_unit"] = summary(repeat(per_unit_cli(paths, out), 1, reset))
-        print("  CLI once per unit:", rows["cli_per_unit"], flush=True)
-        htmls = batch_html(inputs, tmp / "html")
-        rows["floor_weasy_pool"] = summary(repeat(floor(htmls, workers), reps_main, reset))
-        print("  floor, WeasyPrint alone (pool):", rows["floor_weasy_pool"], flush=True)
-        rows["floor_weasy_serial"] = summary(repeat(floor(htmls, 1), 1, reset))
-        print("  floor, WeasyPrint alone (1 process):", rows["floor_weasy_serial"], flush=True)
-        med = {k: v["median_s"] for k, v in rows.items()}
-        ratios = {
-            "pool_speedup_vs_loop": round(med["batch_loop"] / med["batch_pool"], 2),
-            "pool_speedup_vs_cli_per_unit": round(med["cli_per_unit"] / med["batch_pool"], 2),
-            "pool_over_floor_pool": round(med["batch_pool"] / med["floor_weasy_pool"], 3),
-            "loop_over_floor_serial": round(med["batch_loop"] / med["floor_weasy_serial"], 3),
-        }
-        results["fifty"] = {"modes": rows, "ratios": ratios, "pdfs": len(htmls)}
-        print("  ratios:", ratios, flush=True)
-
-        if not (args.quick or args.skip_scaling):
-            scaling: dict[str, Any] = {}
-            for n, reps in ((1, 3), (10, 3), (units, 0), (200, 1)):
-                if reps == 0:
-                    scaling[str(n)] = rows["batch_pool"]
-                    continue
-                folder = tmp / f"scale-{n}"
-                make_inputs(folder, n, 15)
-                scaling[str(n)] = summary(repeat(batch_cli(folder, out, workers), reps, reset))
-                shutil.rmtree(folder)
-                print(f"  scaling {n} units:", scaling[str(n)], flush=True)
-            for n, row in scaling.items():
-                row["s_per_unit"] = round(row["median_s"] / int(n), 3)
-            results["scaling_units"] = scaling
-
-        if not (args.quick or args.skip_length):
-            length: dict[str, Any] = {}
-            for rows_n, reps in ((15, 3), (200, 1), (2000, 1)):
-                folder = tmp / f"len-{rows_n}"
-                make_inputs(folder, 1, rows_n)
-                times = repeat(batch_cli(folder, out, 1), reps, reset)
-                length[str(rows_n)] = summary(times)
-                pdf = next(out.glob("*.pdf"))
-                length[str(rows_n)]["pdf_kib"] = round(pdf.stat().st_size / 1024, 1)
-                length[str(rows_n)]["pages"] = _pages(pdf)
-                shutil.rmtree(folder)
-                print(f"  report length {rows_n} requirements:", length[str(rows_n)], flush=True)
-            results["report_length"] = length
+        if "compare" in sections:
+            results["fifty"] = compare(inputs, paths, out, tmp, workers, reps_main, reset)
+        if "scaling" in sections:
+            results["scaling_units"] = scaling(tmp, out, workers, reset)
+        if "length" in sections:
+            results["report_length"] = length(tmp, out, reset)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     results["machine"]["load_avg_at_end"] = os.getloadavg()
@@ -294,6 +258,74 @@ def main(argv: Sequence[str] | None = None) -> int:
     target.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"written {target}")
     return 0
+
+
+def compare(
+    inputs: Path,
+    paths: Sequence[Path],
+    out: Path,
+    tmp: Path,
+    workers: int,
+    reps_main: int,
+    reset: Callable[[], None],
+) -> dict[str, Any]:
+    """Pool vs single-process loop vs CLI per unit vs WeasyPrint alone, same inputs."""
+    rows: dict[str, dict[str, Any]] = {}
+    rows["batch_pool"] = summary(repeat(batch_cli(inputs, out, workers), reps_main, reset))
+    print("  batch (pool):", rows["batch_pool"], flush=True)
+    rows["batch_loop"] = summary(repeat(batch_cli(inputs, out, 1), 1, reset))
+    print("  single-process loop:", rows["batch_loop"], flush=True)
+    rows["cli_per_unit"] = summary(repeat(per_unit_cli(paths, out), 1, reset))
+    print("  CLI once per unit:", rows["cli_per_unit"], flush=True)
+    htmls = batch_html(inputs, tmp / "html")
+    rows["floor_weasy_pool"] = summary(repeat(floor(htmls, workers), reps_main, reset))
+    print("  floor, WeasyPrint alone (pool):", rows["floor_weasy_pool"], flush=True)
+    rows["floor_weasy_serial"] = summary(repeat(floor(htmls, 1), 1, reset))
+    print("  floor, WeasyPrint alone (1 process):", rows["floor_weasy_serial"], flush=True)
+    med = {k: v["median_s"] for k, v in rows.items()}
+    ratios = {
+        "pool_speedup_vs_loop": round(med["batch_loop"] / med["batch_pool"], 2),
+        "pool_speedup_vs_cli_per_unit": round(med["cli_per_unit"] / med["batch_pool"], 2),
+        "pool_over_floor_pool": round(med["batch_pool"] / med["floor_weasy_pool"], 3),
+        "loop_over_floor_serial": round(med["batch_loop"] / med["floor_weasy_serial"], 3),
+    }
+    return {"modes": rows, "ratios": ratios, "pdfs": len(htmls)}
+
+
+def scaling(tmp: Path, out: Path, workers: int, reset: Callable[[], None]) -> dict[str, Any]:
+    """Batch wall time for 1, 10, 50 and 200 units (fewer repetitions for the big ones)."""
+    result: dict[str, Any] = {}
+    for n, reps in ((1, 3), (10, 2), (50, 1), (200, 1)):
+        folder = tmp / f"scale-{n}"
+        make_inputs(folder, n, 15)
+        row = summary(repeat(batch_cli(folder, out, workers), reps, reset))
+        row["s_per_unit"] = round(row["median_s"] / n, 3)
+        result[str(n)] = row
+        shutil.rmtree(folder)
+        print(f"  scaling {n} units:", row, flush=True)
+    return result
+
+
+def length(tmp: Path, out: Path, reset: Callable[[], None]) -> dict[str, Any]:
+    """One unit with 15, 200 and 2,000 requirements (one run each for the long ones)."""
+    result: dict[str, Any] = {}
+    for rows_n, reps in ((15, 3), (200, 1), (2000, 1)):
+        folder = tmp / f"len-{rows_n}"
+        make_inputs(folder, 1, rows_n)
+        times = []
+        for _ in range(reps):
+            reset()
+            times.append(timed(batch_cli(folder, out, 1)))
+        row = summary(times)
+        pdf = next(out.glob("*.pdf"))
+        row["pdf_kib"] = round(pdf.stat().st_size / 1024, 1)
+        row["pages"] = _pages(pdf)
+        if row["pages"]:
+            row["ms_per_page"] = round(1000 * row["median_s"] / row["pages"])
+        result[str(rows_n)] = row
+        shutil.rmtree(folder)
+        print(f"  report length {rows_n} requirements:", row, flush=True)
+    return result
 
 
 def _pages(pdf: Path) -> int | None:
