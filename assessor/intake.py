@@ -1042,7 +1042,10 @@ def _read_units_sheet(
 # Entry point
 
 
-def _calamine_error(display: str, sheet: str | None, err: Exception) -> InputError:
+def _calamine_error(display: str, sheet: str | None, err: BaseException) -> InputError:
+    """An InputError for a calamine failure; interrupts and exits pass through unchanged."""
+    if isinstance(err, KeyboardInterrupt | SystemExit | MemoryError):
+        raise err
     where = f": sheet {sheet!r}" if sheet else ""
     message = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
     if "entity" in message.lower():
@@ -1083,7 +1086,7 @@ def read_workbook(
         reader.warn(f"{display}: macros are present; they were not run and are never copied")
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(BytesIO(data))
-    except Exception as err:  # calamine raises several families; all mean "unreadable"
+    except BaseException as err:  # calamine raises several families; all mean "unreadable"
         raise _calamine_error(display, None, err) from None
 
     loaded: list[tuple[str, list[list[Any]], Any, set[str]]] = []
@@ -1102,7 +1105,7 @@ def read_workbook(
             try:
                 sheet = workbook.get_sheet_by_name(info.name)
                 rows = sheet.to_python(skip_empty_area=False)
-            except Exception as err:  # any calamine failure is an input problem
+            except BaseException as err:  # any calamine failure (even a Rust panic)
                 raise _calamine_error(display, info.name, err) from None
             if len(rows) > limits.max_rows:
                 raise InputError(

@@ -9,9 +9,12 @@ That last check matters: python-calamine allocates a dense grid for a sheet's ce
 
 from __future__ import annotations
 
+import lzma
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from io import BytesIO
 from xml.etree.ElementTree import Element
@@ -27,6 +30,22 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _CHUNK = MIB
+# Everything zipfile and its decompressors raise on damaged or unsupported archives.
+ZIP_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    OSError,
+    EOFError,
+    ValueError,
+    RuntimeError,
+    NotImplementedError,
+    KeyError,
+    IndexError,
+    UnicodeDecodeError,
+)
 _EARLY = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")  # checked before they are parsed
 _HEAD_LIMIT = 64 * 1024  # the XML prolog (before the root element) must fit in this
 
@@ -135,38 +154,45 @@ def check_package(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) ->
     sniff(data, display)
     try:
         zf = zipfile.ZipFile(BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as err:
+    except ZIP_ERRORS as err:
         raise _fail(
             display,
             f"not a valid .xlsx: the zip archive is truncated or corrupt ({err})",
             hint="the file may be incomplete: download or copy it again",
         ) from None
-    with zf:
-        infos = zf.infolist()
-        _check_declared(infos, display, limits)
-        names = [i.filename for i in infos]
-        _check_is_workbook(zf, set(names), display)
-        for early in _EARLY:
-            if early in names:
-                _check_xml_member(zf, zf.getinfo(early), display)
-        sheets, date1904 = _read_workbook_part(zf, display)
-        sheet_parts = {s.part: s.name for s in sheets if s.part is not None}
-        scans: dict[str, SheetScan] = {}
-        for info in infos:
-            if info.filename in sheet_parts:
-                scans[info.filename] = scan_worksheet(
-                    zf, info.filename, display, sheet_parts[info.filename]
-                )
-            elif _is_xml(info.filename) and info.filename not in _EARLY:
-                _check_xml_member(zf, info, display)
-        macros = any(n.lower().endswith("vbaproject.bin") for n in names)
-        return Package(
-            members=tuple(names),
-            sheets=tuple(sheets),
-            date1904=date1904,
-            macros=macros,
-            scans=scans,
-        )
+    try:
+        with zf:
+            infos = zf.infolist()
+            _check_declared(infos, display, limits)
+            names = [i.filename for i in infos]
+            _check_is_workbook(zf, set(names), display)
+            for early in _EARLY:
+                if early in names:
+                    _check_xml_member(zf, zf.getinfo(early), display)
+            sheets, date1904 = _read_workbook_part(zf, display)
+            sheet_parts = {s.part: s.name for s in sheets if s.part is not None}
+            scans: dict[str, SheetScan] = {}
+            for info in infos:
+                if info.filename in sheet_parts:
+                    scans[info.filename] = scan_worksheet(
+                        zf, info.filename, display, sheet_parts[info.filename]
+                    )
+                elif _is_xml(info.filename) and info.filename not in _EARLY:
+                    _check_xml_member(zf, info, display)
+            macros = any(n.lower().endswith("vbaproject.bin") for n in names)
+            return Package(
+                members=tuple(names),
+                sheets=tuple(sheets),
+                date1904=date1904,
+                macros=macros,
+                scans=scans,
+            )
+    except ZIP_ERRORS as err:
+        raise _fail(
+            display,
+            f"not a valid .xlsx: the zip archive is corrupt ({type(err).__name__}: {err})",
+            hint="the file may be damaged: download or copy it again",
+        ) from None
 
 
 def _check_declared(infos: list[zipfile.ZipInfo], display: str, limits: Limits) -> None:
@@ -214,7 +240,7 @@ def _check_is_workbook(zf: zipfile.ZipFile, names: set[str], display: str) -> No
     if "mimetype" in names:
         try:
             mimetype = zf.read("mimetype")[:100].decode("ascii", "replace")
-        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        except ZIP_ERRORS:
             mimetype = ""
         if "opendocument.spreadsheet" in mimetype:
             raise _fail(
@@ -301,7 +327,7 @@ def _check_xml_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) 
                 pass
     except InputError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as err:
+    except ZIP_ERRORS as err:
         raise _fail(
             display,
             f"member {info.filename!r} is corrupt or lies about its size ({err}) — rejected",
@@ -516,7 +542,7 @@ def scan_worksheet(zf: zipfile.ZipFile, part: str, display: str, sheet: str) -> 
             if regular:
                 scan.max_row = max(bounds[0], _FAST_ROW_BOUND)
                 scan.max_col = max(bounds[1], _FAST_COL_BOUND)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as err:
+    except ZIP_ERRORS as err:
         raise _fail(
             display, f"sheet {sheet!r} part {part!r} is corrupt ({err}) — rejected"
         ) from None
@@ -584,11 +610,14 @@ def enforce_limits(
     if not scan.exact and (
         scan.max_row > limits.max_rows or scan.max_row * scan.max_col > limits.max_cells
     ):
-        with zipfile.ZipFile(BytesIO(zf_data)) as zf:
-            if scan.regular:
-                _exact_regular_rescan(zf, part, scan)
-            else:
-                _exact_rescan(zf, part, scan)
+        try:
+            with zipfile.ZipFile(BytesIO(zf_data)) as zf:
+                if scan.regular:
+                    _exact_regular_rescan(zf, part, scan)
+                else:
+                    _exact_rescan(zf, part, scan)
+        except ZIP_ERRORS as err:
+            raise _fail(display, f"sheet {sheet!r} cannot be read ({err})") from None
     _enforce(scan, display, sheet, limits)
 
 

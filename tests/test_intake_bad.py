@@ -223,3 +223,20 @@ def test_oversized_file_rejected_before_reading(tmp_path: Path) -> None:
     path = requirements_xlsx(tmp_path / "big.xlsx", [["IT", "ISO 27001"]])
     with pytest.raises(InputError, match="the limit is 0 MiB"):
         intake.read_workbook(path, catalog(), limits=zipcheck.Limits(max_file_bytes=100))
+
+
+def test_zip_slip_member_is_ignored_and_nothing_is_extracted(tmp_path: Path) -> None:
+    data = raw_xlsx(extra={"../../evil.txt": b"owned"})
+    path = tmp_path / "zip_slip.xlsx"
+    path.write_bytes(data)
+    result = intake.read_workbook(path, catalog())
+    assert [r.text for r in result.requirements] == ["ISO 27001"]
+    assert not (tmp_path.parent.parent / "evil.txt").exists()
+
+
+def test_damaged_deflate_stream_is_a_clear_error(tmp_path: Path) -> None:
+    data = bytearray(raw_xlsx())
+    at = data.find(b"xl/worksheets/sheet1.xml") + len("xl/worksheets/sheet1.xml")
+    data[at : at + 8] = b"\x00\xff\x00\xff\x00\xff\x00\xff"  # inside the compressed stream
+    err = refuse(tmp_path, bytes(data))
+    assert "corrupt" in err.message

@@ -144,3 +144,38 @@ def test_blank_rows_do_not_change_the_result(
     assert [re.sub(r"\d+", "N", r.reason) for r in spaced.rejected] == [
         re.sub(r"\d+", "N", r.reason) for r in baseline.rejected
     ]
+
+
+def _seed_workbook() -> bytes:
+    with tempfile.TemporaryDirectory() as tmp:
+        rows: list[list[object]] = [_FIELDS, ["Finance", "ISO 27001", "2022", "x", "Ann", None, ""]]
+        return _write(Path(tmp) / "seed.xlsx", rows).read_bytes()
+
+
+_SEED = _seed_workbook()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.integers(min_value=0, max_value=len(_SEED) - 1), st.integers(0, 255)),
+        min_size=1,
+        max_size=8,
+    ),
+    st.none() | st.integers(min_value=0, max_value=len(_SEED)),
+)
+def test_mutated_workbook_bytes_give_a_result_or_our_error(
+    flips: list[tuple[int, int]], cut: int | None
+) -> None:
+    data = bytearray(_SEED)
+    for at, value in flips:
+        data[at] = value
+    if cut is not None:
+        data = data[:cut]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "m.xlsx"
+        path.write_bytes(bytes(data))
+        try:
+            intake.read_workbook(path, catalog())
+        except InputError as err:
+            assert err.message.startswith("m.xlsx: ")
