@@ -872,7 +872,11 @@ def _find_matrix(
                 unit_col = c
                 break
         if unit_col is None:
-            continue
+            # A blank top-left corner over a column of unit names is common too.
+            first = next((c for c, v in enumerate(row) if _plain(v).strip()), None)
+            if first is None or first == 0:
+                continue
+            unit_col = first - 1
         fw_cols = []
         for c, v in enumerate(row):
             header = normalize_text(_plain(v))
@@ -881,7 +885,8 @@ def _find_matrix(
             if match_text(header, reader.catalog).status != "unrecognized":
                 fw_cols.append((c, header))
         body = [r for r in rows[index + 1 :] if not _is_blank(r)]
-        if len(fw_cols) >= 2 and body:
+        named = all(_plain(r[unit_col] if unit_col < len(r) else "").strip() for r in body)
+        if len(fw_cols) >= 2 and body and (named or _plain(row[unit_col]).strip()):
             ok = all(
                 _mark(r[c] if c < len(r) else "") is not None for r in body for c, _ in fw_cols
             )

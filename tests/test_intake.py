@@ -371,3 +371,12 @@ def test_extent_declared_far_beyond_the_data_is_read_fast(tmp_path: Path) -> Non
     path.write_bytes(data.getvalue())
     result = read(path)
     assert [r.text for r in result.requirements] == ["ISO 27001"] and result.data_rows == 1
+
+
+def test_applicability_matrix_with_a_blank_corner(tmp_path: Path) -> None:
+    rows = [["", "HIPAA", "SOC 2"], ["Clinic", "✔", ""], ["Billing", "", "Y"]]
+    result = read(write_xlsx(tmp_path / "corner.xlsx", {"Applicability": rows}))
+    assert {(r.business_unit, r.text) for r in result.requirements} == {
+        ("Clinic", "HIPAA"),
+        ("Billing", "SOC 2"),
+    }
