@@ -20,7 +20,8 @@ import time
 import traceback
 import zipfile
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from multiprocessing.connection import Connection
@@ -958,6 +959,27 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 # App and server
 
 
+def _warm_up(state: WebState) -> None:
+    """Start the worker fork server (heavy modules imported once) and load the catalog."""
+    from multiprocessing import forkserver
+
+    _mp_context()
+    forkserver.ensure_running()
+    try:
+        state.catalog()
+    except AssessorError as err:  # shown on the page of the first upload instead
+        print("\n".join(err.lines()), file=sys.stderr)
+
+
+def _lifespan(state: WebState) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(_warm_up, state)
+        yield
+
+    return lifespan
+
+
 def _default_catalog() -> Catalog:
     from assessor.catalog import load_catalog
 
@@ -1013,6 +1035,7 @@ def create_app(
             Route("/download/{token}/{name}", download, methods=["GET"]),
         ],
         exception_handlers={HTTPException: _http_error, Exception: _http_error},
+        lifespan=_lifespan(state),
     )
     app.state.web = state
     return app

@@ -541,18 +541,25 @@ def test_two_workbooks_give_a_portfolio_and_a_zip_and_a_bad_one_is_reported(
 @pytest.mark.slow
 def test_unreadable_workbook_shows_the_cli_message_with_400(tmp_path: Path) -> None:
     from assessor import xlsxio
+    from assessor.catalog import load_catalog
+    from assessor.errors import InputError
+    from assessor.intake import read_workbook
 
     wb = xlsxio.new_workbook()
     xlsxio.write_table(wb, "Notes", ["Nothing", "Useful"], [["a", "b"]])
+    data = xlsxio.workbook_bytes(wb)
+    local = tmp_path / "notes.xlsx"
+    local.write_bytes(data)
+    with pytest.raises(InputError) as raised:
+        read_workbook(local, load_catalog(), display_name="notes.xlsx")
+    cli_lines = [line.strip() for line in raised.value.lines()]
     test_client, root = make_app(tmp_path)
     with test_client:
-        response = test_client.post(
-            "/assess",
-            files={"workbooks": ("notes.xlsx", xlsxio.workbook_bytes(wb), XLSX)},
-        )
+        response = test_client.post("/assess", files={"workbooks": ("notes.xlsx", data, XLSX)})
     assert response.status_code == 400
     text = page_text(response.text)
-    assert text.count("notes.xlsx") >= 1
+    for line in cli_lines:
+        assert line.removeprefix("hint: ") in text, line
     assert leftovers(root) == []
 
 
