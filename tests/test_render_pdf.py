@@ -261,3 +261,25 @@ def test_pdf_bytes_identical_across_processes_and_seconds(variant: str) -> None:
     time.sleep(1.1)  # a clock-derived timestamp would now differ
     second = subprocess.run(run, check=True, capture_output=True).stdout
     assert first.startswith(b"%PDF") and first == second
+
+
+def test_weasyprint_failure_becomes_a_render_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import weasyprint
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("layout exploded")
+
+    monkeypatch.setattr(weasyprint.HTML, "render", boom)
+    with pytest.raises(RenderError, match="layout exploded"):
+        html_to_pdf("<p>x</p>", title="t", subject="s", created=date(2024, 1, 1))
+
+
+def test_unknown_attachment_relationship_is_refused() -> None:
+    with pytest.raises(RenderError):
+        html_to_pdf(
+            "<p>x</p>",
+            title="t",
+            subject="s",
+            created=date(2024, 1, 1),
+            attachments=[("a.txt", b"x", "Evil")],
+        )

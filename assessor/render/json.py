@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from assessor.errors import RenderError
 from assessor.report import ReportView, view_json
 
 
@@ -15,4 +16,7 @@ def dumps(data: object) -> bytes:
 
 def render_json(view: ReportView) -> bytes:
     """The report view as contract JSON bytes (same view, same bytes)."""
-    return dumps(view_json(view))
+    try:
+        return dumps(view_json(view))
+    except ValueError as exc:  # NaN/Infinity would make invalid JSON
+        raise RenderError(f"JSON report could not be written: {exc}") from exc

@@ -138,6 +138,10 @@ def html_to_pdf(
             pdf: bytes = document.write_pdf(**options)
     except FatalURLFetchingError as exc:
         raise RenderError(f"PDF rendering refused a resource: {exc}") from None
+    except RenderError:
+        raise
+    except Exception as exc:  # WeasyPrint's own failures become one clear, reportable error
+        raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
     return pdf
 
 
