@@ -495,12 +495,15 @@ async def _run_job(
         return ("crash",)
     try:
         sender.close()
-        return await run_in_threadpool(_wait_for, receiver, proc, settings.render_timeout)
+        result = await run_in_threadpool(_wait_for, receiver, proc, settings.render_timeout)
     finally:
         receiver.close()
         if proc.is_alive():
             proc.kill()
         await run_in_threadpool(proc.join, 5)
+    if result is not None and result[0] == "crash" and (proc.exitcode or 0) < 0:
+        return ("died", -int(proc.exitcode or 0))  # killed by a signal (abort, segfault)
+    return result
 
 
 def _job_problem(result: tuple[Any, ...] | None, file: str, settings: WebSettings) -> Problem:
@@ -525,6 +528,21 @@ def _job_problem(result: tuple[Any, ...] | None, file: str, settings: WebSetting
             (
                 f"{file}: processing needed more than {settings.memory_limit_mb} MB of memory "
                 "and was stopped.",
+                "hint: split the workbook, or run `assessor assess` on the command line",
+            ),
+            file,
+        )
+    if result[0] == "died":
+        cap = (
+            f", most likely by running out of its {settings.memory_limit_mb} MB memory cap"
+            if settings.memory_limit_mb
+            else ""
+        )
+        return Problem(
+            500,
+            (
+                f"{file}: the worker processing it stopped abnormally (signal {result[1]}){cap}; "
+                "nothing was kept.",
                 "hint: split the workbook, or run `assessor assess` on the command line",
             ),
             file,

@@ -266,9 +266,13 @@ def test_path_traversal_filename_is_stored_under_a_server_name_and_shown_escaped
     stored: list[Path] = []
     original = web._save_upload
 
+    modes: list[tuple[int, int]] = []
+
     def spy(upload: object, dest: Path) -> bytes:
         stored.append(dest)
-        return original(upload, dest)  # type: ignore[arg-type]
+        data = original(upload, dest)  # type: ignore[arg-type]
+        modes.append((dest.parent.stat().st_mode & 0o777, dest.stat().st_mode & 0o777))
+        return data
 
     monkeypatch.setattr(web, "_save_upload", spy)
     test_client, root = make_app(tmp_path)
@@ -281,6 +285,7 @@ def test_path_traversal_filename_is_stored_under_a_server_name_and_shown_escaped
     assert len(stored) == 1
     assert stored[0].parent.parent == root
     assert stored[0].name == "upload-01.xlsx"
+    assert modes == [(0o700, 0o600)]  # a private folder, a private file
     assert not (tmp_path / "etc").exists()
     assert "<img" not in response.text
     assert "&lt;img src=x onerror=alert(1)&gt;evil.xlsx" in response.text
@@ -581,3 +586,19 @@ def test_template_download_is_an_xlsx_attachment(client: tuple[TestClient, Path]
     assert response.status_code == 200
     assert response.headers["content-disposition"].startswith("attachment;")
     assert response.content.startswith(b"PK\x03\x04")
+
+
+@pytest.mark.slow
+def test_a_worker_past_the_memory_cap_is_stopped_with_a_clear_message(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path, memory_limit_mb=64)
+    data = workbook_bytes({"Retail Ops": ["ISO 27001"]})
+    with test_client:
+        response = test_client.post("/assess", files={"workbooks": ("big.xlsx", data, XLSX)})
+    # Python code out of memory raises MemoryError (400); a C library aborts instead (500).
+    text = page_text(response.text)
+    if response.status_code == 400:
+        assert "needed more than 64 MB of memory and was stopped" in text
+    else:
+        assert response.status_code == 500
+        assert "out of its 64 MB memory cap" in text
+    assert leftovers(root) == []
