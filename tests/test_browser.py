@@ -191,3 +191,22 @@ def test_several_units_give_a_portfolio_and_a_zip(
     names = zipfile.ZipFile(download_info.value.path()).namelist()
     assert sum(name.endswith(".pdf") for name in names) >= 3
     page.close()
+
+
+def test_a_bad_upload_shows_the_cli_message_readably(
+    server: str, browser_context: Any, tmp_path: Path
+) -> None:
+    bad = tmp_path / "requirements.xlsx"
+    bad.write_text("Business unit,Framework\nRetail,ISO 27001\n", encoding="utf-8")
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    page.set_input_files("#workbooks", str(bad))
+    with page.expect_navigation(timeout=60_000) as navigation:
+        page.click("button[type=submit]")
+    assert navigation.value.status == 415
+    main = page.inner_text("main")
+    assert "requirements.xlsx: not an .xlsx workbook: the file is text (CSV?)" in main
+    assert "save the sheet as Excel Workbook (.xlsx)" in main
+    assert _serious_violations(page) == []
+    _screenshot(page, "error.png", tmp_path)
+    page.close()
