@@ -723,7 +723,8 @@ def _read_requirements(
             location = f"{sheet_name}!{col_letters(dc + 1)}{excel_row}"
             if isinstance(parsed, str):
                 if parsed.startswith("ambiguous"):
-                    reader.errors.append(Issue(location, parsed))
+                    header = layout.headers[dc] or "Due date"
+                    reader.errors.append(Issue(location, f"{header}: {parsed}"))
                 else:
                     reader.warn(f"{location}: {parsed}; due date left empty")
             else:
@@ -999,7 +1000,8 @@ def _read_units_sheet(
                 continue
             parsed = parse_date(value(fld), date1904=reader.date1904)
             if isinstance(parsed, str):
-                reader.errors.append(Issue(where(fld)(), parsed))
+                header = normalize_text(_plain(rows[header_row][columns[fld]]))
+                reader.errors.append(Issue(where(fld)(), f"{header}: {parsed}"))
                 dates[fld] = None
             else:
                 dates[fld] = parsed
@@ -1161,9 +1163,14 @@ def read_workbook(
             hint=f"name the framework column one of: {accepted} (or start from "
             "`assessor template`)",
         )
+    if len(reader.errors) == 1:
+        raise InputError(
+            f"{display}: {reader.errors[0]}",
+            hint="write dates as YYYY-MM-DD or use real date cells",
+        )
     if reader.errors:
         raise InputError(
-            f"{display}: {len(reader.errors)} cell(s) cannot be read safely",
+            f"{display}: {len(reader.errors)} cells cannot be read safely",
             issues=reader.errors[:50],
             hint="write dates as YYYY-MM-DD or use real date cells",
         )
