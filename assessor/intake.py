@@ -1099,14 +1099,17 @@ def read_workbook(
     loaded: list[tuple[str, list[list[Any]], Any, set[str]]] = []
     headers_seen: list[Issue] = []
     with workbook:
+        kinds = {m.name: str(m.typ).rsplit(".", 1)[-1] for m in workbook.sheets_metadata}
         for info in package.sheets:
+            if kinds.get(info.name, "WorkSheet") != "WorkSheet":
+                continue  # chart, dialog and macro sheets hold no table
             if info.state != "visible":
                 if info.name != TEMPLATE_LIST_SHEET:
                     reader.warn(f"sheet {info.name!r} is {info.state}: ignored")
                 continue
             scan = package.scans.get(info.part or "")
             if scan is None:
-                reader.warn(f"sheet {info.name!r}: no worksheet part (chart sheet?): ignored")
+                reader.warn(f"sheet {info.name!r}: its worksheet part is missing: ignored")
                 continue
             zipcheck.enforce_limits(data, scan, info.part or "", display, info.name, limits)
             try:

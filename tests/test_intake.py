@@ -381,3 +381,22 @@ def test_applicability_matrix_with_a_blank_corner(tmp_path: Path) -> None:
         ("Clinic", "HIPAA"),
         ("Billing", "SOC 2"),
     }
+
+
+def test_chart_sheet_is_skipped(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Requirements"
+    for row in (["Framework", "Score"], ["ISO 27001", 3], ["SOC 2", 4]):
+        ws.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=3))
+    wb.create_chartsheet("Chart").add_chart(chart)
+    wb.save(tmp_path / "chart.xlsx")
+    result = read(tmp_path / "chart.xlsx")
+    assert [r.text for r in result.requirements] == ["ISO 27001", "SOC 2"]
+    assert result.warnings == () and result.sheets_read == ("Requirements",)
