@@ -28,6 +28,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
 
+import anyio
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -796,7 +797,7 @@ async def _assess_uploads(
         except AssessorError as err:
             return _problem_response(Problem(500, tuple(err.lines())))
         options = RunOptions(formats=WEB_FORMATS, organization=organization, as_of=as_of)
-        if not await run_in_threadpool(state.slots.acquire, True, settings.queue_wait):
+        if not await _acquire_slot(state):
             return _busy()
         try:
             for result, stored in pending:
@@ -919,6 +920,16 @@ async def _portfolio(
     if answer is not None and answer[0] == "ok":
         return dict(answer[1]), None
     return {}, _job_problem(answer, "portfolio", state.settings)
+
+
+async def _acquire_slot(state: WebState) -> bool:
+    """Wait up to queue_wait for a free worker slot, polling without a thread (never leaks one)."""
+    deadline = time.monotonic() + state.settings.queue_wait
+    while not state.slots.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            return False
+        await anyio.sleep(0.05)
+    return True
 
 
 def _busy() -> Response:

@@ -364,6 +364,25 @@ def test_more_requests_than_workers_get_a_clear_503(tmp_path: Path) -> None:
     assert leftovers(root) == []
 
 
+@pytest.mark.slow
+def test_a_request_waits_for_a_worker_that_frees_up(tmp_path: Path) -> None:
+    import threading
+
+    test_client, root = make_app(tmp_path, workers=1, queue_wait=60)
+    state: web.WebState = test_client.app.state.web  # type: ignore[attr-defined]
+    assert state.slots.acquire(timeout=1)  # another upload holds the only worker...
+    timer = threading.Timer(0.5, state.slots.release)  # ...and finishes while this one waits
+    data = workbook_bytes({"Retail Ops": ["ISO 27001"]})
+    with test_client:
+        timer.start()
+        response = test_client.post("/assess", files={"workbooks": ("a.xlsx", data, XLSX)})
+    timer.join()
+    assert response.status_code == 200
+    assert "Retail Ops" in page_text(response.text)
+    assert state.slots.acquire(blocking=False)  # the slot came back after the request
+    assert leftovers(root) == []
+
+
 def _tiny_zip() -> bytes:
     """A zip that passes the magic-byte sniff (the busy check comes before any worker)."""
     buffer = io.BytesIO()
