@@ -625,3 +625,25 @@ def test_a_worker_past_the_memory_cap_is_stopped_with_a_clear_message(tmp_path: 
         assert response.status_code == 500
         assert "out of its 64 MB memory cap" in text
     assert leftovers(root) == []
+
+
+def test_zip_entry_count_reads_the_end_record() -> None:
+    assert web.zip_entry_count(_tiny_zip()) == 2
+    assert web.zip_entry_count(b"PK\x03\x04 no end record") is None
+
+
+@pytest.mark.slow
+def test_a_zip_declaring_thousands_of_members_is_left_to_the_worker_and_rejected(
+    client: tuple[TestClient, Path],
+) -> None:
+    test_client, root = client
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for i in range(web.MAX_PARENT_ZIP_ENTRIES + 1):
+            archive.writestr(f"junk/{i}.txt", "")
+    response = test_client.post(
+        "/assess", files={"workbooks": ("many.xlsx", buffer.getvalue(), XLSX)}
+    )
+    assert response.status_code == 400
+    assert "many.xlsx: the archive holds 2001 members" in page_text(response.text)
+    assert leftovers(root) == []
