@@ -8,6 +8,7 @@ as an applicability matrix (units x frameworks, or the transpose).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import hashlib
 import re
@@ -566,16 +567,47 @@ def _default_unit(reader: _Reader, sheet: str) -> str:
     return normalize_text(reader.stem) or "Unnamed unit"
 
 
-def _merged_fills(sheet: Any, nrows: int, ncols: int) -> dict[tuple[int, int], tuple[int, int]]:
-    """(row, col) -> top-left (row, col) for every non-top-left cell of a merged range."""
-    fills: dict[tuple[int, int], tuple[int, int]] = {}
-    for (r0, c0), (r1, _c1) in sheet.merged_cell_ranges or ():
-        if r0 >= nrows or c0 >= ncols:
-            continue
-        for r in range(r0, min(r1, nrows - 1) + 1):
-            if (r, c0) != (r0, c0):
-                fills[(r, c0)] = (r0, c0)
-    return fills
+class _Merges:
+    """Merged ranges, looked up per cell: (row, col) -> the range's top-left (row, col).
+
+    Memory is one entry per range (never per covered cell), so a sheet declaring huge merged
+    ranges costs nothing; lookups bisect the ranges that start in the cell's column.
+    """
+
+    def __init__(self, ranges: Sequence[Any], nrows: int, ncols: int) -> None:
+        by_col: dict[int, list[tuple[int, int]]] = {}
+        for (r0, c0), (r1, _c1) in ranges:
+            if 0 <= r0 < nrows and 0 <= c0 < ncols and r1 > r0:
+                by_col.setdefault(c0, []).append((r0, min(r1, nrows - 1)))
+        self._starts: dict[int, list[int]] = {}
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+        for col, spans in by_col.items():
+            spans.sort()
+            self._spans[col] = spans
+            self._starts[col] = [r0 for r0, _ in spans]
+
+    def __bool__(self) -> bool:
+        return bool(self._spans)
+
+    def __contains__(self, cell: tuple[int, int]) -> bool:
+        return self._top_left(cell) is not None
+
+    def __getitem__(self, cell: tuple[int, int]) -> tuple[int, int]:
+        found = self._top_left(cell)
+        if found is None:
+            raise KeyError(cell)
+        return found
+
+    def _top_left(self, cell: tuple[int, int]) -> tuple[int, int] | None:
+        row, col = cell
+        starts = self._starts.get(col)
+        if not starts:
+            return None
+        at = bisect.bisect_right(starts, row) - 1
+        if at < 0:
+            return None
+        r0, r1 = self._spans[col][at]
+        return (r0, col) if r0 < row <= r1 else None
 
 
 def _read_requirements(
@@ -583,7 +615,7 @@ def _read_requirements(
     sheet_name: str,
     rows: list[list[Any]],
     layout: _Layout,
-    fills: dict[tuple[int, int], tuple[int, int]],
+    fills: _Merges,
     missing_formulas: set[str],
 ) -> None:
     cols = layout.columns
@@ -903,7 +935,7 @@ def _read_matrix(
     header_row: int,
     unit_col: int,
     fw_cols: list[tuple[int, str]],
-    fills: dict[tuple[int, int], tuple[int, int]],
+    fills: _Merges,
 ) -> None:
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
@@ -1145,7 +1177,9 @@ def read_workbook(
         headers_seen.append(Issue(f"sheet {name!r}", _headers_preview(rows) or "(empty)"))
     reader.sheets_with_tables = [p[0] for p in plans]
     for name, rows, sheet, missing, plan in plans:
-        fills = _merged_fills(sheet, len(rows), max((len(r) for r in rows), default=0))
+        fills = _Merges(
+            sheet.merged_cell_ranges or (), len(rows), max((len(r) for r in rows), default=0)
+        )
         if isinstance(plan, _Layout):
             _read_requirements(reader, name, rows, plan, fills, missing)
         else:

@@ -382,7 +382,7 @@ def _resolve(target: str) -> str:
 _SUSPECT = re.compile(rb'<c r="(?=[A-Za-z]{2}|[A-Za-z]*[0-9]{6})\$?([A-Za-z]*)\$?([0-9]*)"')
 # Slow path: any row/cell start tag, any prefix, any attribute order or quoting.
 _TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)(row|c)(?=[\s/>])([^>]*)>")
-_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([^"']*)["']""")
+_R_ATTR = re.compile(rb"""(?:^|\s)(?:[\w.-]+:)?r\s*=\s*["']([^"']*)["']""")
 _REF = re.compile(r"^\$?([A-Za-z]{1,7})\$?([0-9]{1,12})$")
 _LETTERS_ONLY = re.compile(r"^\$?([A-Za-z]{1,7})$")
 _DIGITS_ONLY = re.compile(r"^\$?([0-9]{1,12})$")
@@ -417,25 +417,27 @@ class _SlowScanner:
 
     def feed(self, chunk: bytes) -> None:
         for match in _TAG.finditer(chunk):
-            attrs = match.group(3)
-            ref_match = _R_ATTR.search(attrs)
-            ref = ref_match.group(1).decode("ascii", "replace").strip() if ref_match else None
+            # Every r attribute counts (a parser may honour a duplicate): bound by the largest.
+            refs = [r.decode("ascii", "replace").strip() for r in _R_ATTR.findall(match.group(3))]
             if match.group(2) == b"row":
-                digits = _DIGITS_ONLY.match(ref) if ref else None
-                self.row = int(digits.group(1)) if digits else self.row + 1
+                rows = [int(d.group(1)) for ref in refs if (d := _DIGITS_ONLY.match(ref))]
+                self.row = max(rows) if rows else self.row + 1
                 self.col = 0
                 self.max_row = max(self.max_row, self.row)
-            else:
-                full = _REF.match(ref) if ref else None
+                continue
+            cols, cell_rows = [], []
+            for ref in refs:
+                full = _REF.match(ref)
+                letters = _LETTERS_ONLY.match(ref)
                 if full:
-                    self.col = _col_index(full.group(1))
-                    row = int(full.group(2))
-                else:
-                    letters = _LETTERS_ONLY.match(ref) if ref else None
-                    self.col = _col_index(letters.group(1)) if letters else self.col + 1
-                    row = max(self.row, 1)
-                self.max_col = max(self.max_col, self.col)
-                self.max_row = max(self.max_row, row)
+                    cols.append(_col_index(full.group(1)))
+                    cell_rows.append(int(full.group(2)))
+                elif letters:
+                    cols.append(_col_index(letters.group(1)))
+            self.col = max(cols) if cols else self.col + 1
+            row = max(cell_rows) if cell_rows else max(self.row, 1)
+            self.max_col = max(self.max_col, self.col)
+            self.max_row = max(self.max_row, row)
 
 
 def _fast_bounds(chunk: bytes, bounds: list[int]) -> None:
@@ -557,7 +559,13 @@ def _fast_chunk_ok(chunk: bytes) -> bool:
     if b":c" in chunk and _PREFIXED_CELL.search(chunk):
         return False
     cells = chunk.count(b"<c") - chunk.count(b"<co") - chunk.count(b"<ch")
-    return cells == chunk.count(b'<c r="')
+    plain = chunk.count(b'<c r="')
+    if cells != plain:
+        return False
+    # No second r attribute on any tag (a parser may honour the last one), no odd spacing.
+    if chunk.count(b" r=") != plain + chunk.count(b'<row r="'):
+        return False
+    return not any(sep in chunk for sep in (b"\tr=", b"\nr=", b"\rr=", b":r="))
 
 
 def _exact_rescan(zf: zipfile.ZipFile, part: str, scan: SheetScan) -> None:

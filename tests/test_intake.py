@@ -400,3 +400,25 @@ def test_chart_sheet_is_skipped(tmp_path: Path) -> None:
     result = read(tmp_path / "chart.xlsx")
     assert [r.text for r in result.requirements] == ["ISO 27001", "SOC 2"]
     assert result.warnings == () and result.sheets_read == ("Requirements",)
+
+
+def test_huge_and_overlapping_merged_ranges_cost_nothing(tmp_path: Path) -> None:
+    path = requirements_xlsx(tmp_path / "m.xlsx", [["Finance", "ISO 27001"], [None, "SOC 2"]])
+    merges = (
+        b'<mergeCells count="20001"><mergeCell ref="A2:A1048576"/>'
+        + b"".join(b'<mergeCell ref="C%d:C1048576"/>' % i for i in range(2, 20002))
+        + b"</mergeCells>"
+    )
+    data = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(data, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = body.replace(b"</sheetData>", b"</sheetData>" + merges)
+            dst.writestr(info.filename, body)
+    path.write_bytes(data.getvalue())
+    result = read(path)
+    assert [(r.business_unit, r.text) for r in result.requirements] == [
+        ("Finance", "ISO 27001"),
+        ("Finance", "SOC 2"),
+    ]

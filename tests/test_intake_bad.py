@@ -240,3 +240,17 @@ def test_damaged_deflate_stream_is_a_clear_error(tmp_path: Path) -> None:
     data[at : at + 8] = b"\x00\xff\x00\xff\x00\xff\x00\xff"  # inside the compressed stream
     err = refuse(tmp_path, bytes(data))
     assert "corrupt" in err.message
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b'<c r="A2" r="XFD1048576" t="s"><v>1</v></c>',  # duplicate r: the parser takes the last
+        b'<c t="s" r="XFD1048576"><v>1</v></c>',  # r not first
+        b'<c\tr="XFD1048576" t="s"><v>1</v></c>',  # tab before r
+        b'<c r = "XFD1048576" t="s"><v>1</v></c>',  # spaces around =
+    ],
+)
+def test_far_cell_in_unusual_spelling_is_still_bounded(tmp_path: Path, cell: bytes) -> None:
+    row = b'<row r="2">' + cell + b"</row>"
+    assert "1,048,576" in refuse(tmp_path, raw_xlsx(sheet=sheet_xml(row))).message
