@@ -168,7 +168,7 @@ def check_package(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) ->
             _check_is_workbook(zf, set(names), display)
             for early in _EARLY:
                 if early in names:
-                    _check_xml_member(zf, zf.getinfo(early), display)
+                    _check_xml_member(zf, zf.getinfo(early), display, limits)
             sheets, date1904 = _read_workbook_part(zf, display)
             sheet_parts = {s.part: s.name for s in sheets if s.part is not None}
             scans: dict[str, SheetScan] = {}
@@ -178,7 +178,7 @@ def check_package(data: bytes, display: str, limits: Limits = DEFAULT_LIMITS) ->
                         zf, info.filename, display, sheet_parts[info.filename]
                     )
                 elif _is_xml(info.filename) and info.filename not in _EARLY:
-                    _check_xml_member(zf, info, display)
+                    _check_xml_member(zf, info, display, limits)
             macros = any(n.lower().endswith("vbaproject.bin") for n in names)
             return Package(
                 members=tuple(names),
@@ -317,12 +317,15 @@ def _root_start(head: bytes) -> int:
         return match.start()
 
 
-def _check_xml_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) -> None:
+def _check_xml_member(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, limits: Limits = DEFAULT_LIMITS
+) -> None:
     """Stream the part once: checks its prolog, its declared size and CRC (zipfile enforces)."""
     try:
         with zf.open(info) as fh:
             head = fh.read(_HEAD_LIMIT)
             _check_head(head, info.filename, display)
+            _check_declared_counts(head, info, display, limits)
             while fh.read(_CHUNK):
                 pass
     except InputError:
@@ -332,6 +335,33 @@ def _check_xml_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str) 
             display,
             f"member {info.filename!r} is corrupt or lies about its size ({err}) — rejected",
         ) from None
+
+
+_SST_ROOT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sst(?=[\s>/])([^>]*)>")
+_COUNT_ATTR = re.compile(rb"""(?:^|\s)(?:count|uniqueCount)\s*=\s*["']\s*([0-9]+)""")
+_MIN_SI_BYTES = 5  # "<si/>": no string can take fewer bytes
+
+
+def _check_declared_counts(
+    head: bytes, info: zipfile.ZipInfo, display: str, limits: Limits
+) -> None:
+    """A shared-strings part may not declare more strings than its bytes can hold.
+
+    python-calamine reserves memory for the declared count up front: a 1 KB part declaring
+    4,000,000,000 strings aborts the process on a 96 GB allocation.
+    """
+    root = _root_start(head)
+    match = _SST_ROOT.match(head, root) if root >= 0 else None
+    if match is None:
+        return
+    most = max(min(info.file_size // _MIN_SI_BYTES, limits.max_cells), 1)
+    for raw in _COUNT_ATTR.findall(match.group(1)):
+        if int(raw) > most:
+            raise _fail(
+                display,
+                f"member {info.filename!r} declares {int(raw):,} strings but can hold at most "
+                f"{most:,} — rejected",
+            )
 
 
 def _parse_xml(zf: zipfile.ZipFile, name: str, display: str) -> Element:

@@ -254,3 +254,13 @@ def test_damaged_deflate_stream_is_a_clear_error(tmp_path: Path) -> None:
 def test_far_cell_in_unusual_spelling_is_still_bounded(tmp_path: Path, cell: bytes) -> None:
     row = b'<row r="2">' + cell + b"</row>"
     assert "1,048,576" in refuse(tmp_path, raw_xlsx(sheet=sheet_xml(row))).message
+
+
+@pytest.mark.parametrize("attribute", [b"count", b"uniqueCount"])
+def test_shared_strings_declaring_billions_of_strings_is_rejected(
+    tmp_path: Path, attribute: bytes
+) -> None:
+    # python-calamine reserves the declared count up front: 4e9 strings = a 96 GB allocation.
+    sst = sst_xml().replace(b'count="2" uniqueCount="2"', attribute + b'="4000000000"')
+    err = refuse(tmp_path, raw_xlsx(sst=sst))
+    assert "xl/sharedStrings.xml" in err.message and "4,000,000,000 strings" in err.message
