@@ -1128,7 +1128,8 @@ def read_workbook(
     except BaseException as err:  # calamine raises several families; all mean "unreadable"
         raise _calamine_error(display, None, err) from None
 
-    loaded: list[tuple[str, list[list[Any]], Any, set[str]]] = []
+    loaded: list[tuple[str, list[list[Any]], tuple[Any, ...], set[str]]] = []
+    total_cells = 0
     headers_seen: list[Issue] = []
     with workbook:
         kinds = {m.name: str(m.typ).rsplit(".", 1)[-1] for m in workbook.sheets_metadata}
@@ -1146,7 +1147,18 @@ def read_workbook(
             zipcheck.enforce_limits(data, scan, info.part or "", display, info.name, limits)
             try:
                 sheet = workbook.get_sheet_by_name(info.name)
+                total_cells += sheet.height * sheet.width
+                if total_cells > limits.max_cells:
+                    raise InputError(
+                        f"{display}: the visible sheets hold more than {limits.max_cells:,} "
+                        f"cells in all (limit reached at sheet {info.name!r})",
+                        hint="hide or delete the sheets that hold no requirements",
+                    )
                 rows = sheet.to_python(skip_empty_area=False)
+                merged = tuple(sheet.merged_cell_ranges or ())
+                del sheet  # the parsed grid is no longer needed
+            except InputError:
+                raise
             except BaseException as err:  # any calamine failure (even a Rust panic)
                 raise _calamine_error(display, info.name, err) from None
             if len(rows) > limits.max_rows:
@@ -1154,11 +1166,11 @@ def read_workbook(
                     f"{display}: sheet {info.name!r} has {len(rows):,} rows; the limit is "
                     f"{limits.max_rows:,}"
                 )
-            loaded.append((info.name, rows, sheet, set(scan.formulas_without_value)))
+            loaded.append((info.name, rows, merged, set(scan.formulas_without_value)))
 
     # Pass 1: business-units sheets; pass 2: requirement tables and matrices.
     plans: list[tuple[str, list[list[Any]], Any, set[str], Any]] = []
-    for name, rows, sheet, missing in loaded:
+    for name, rows, merged, missing in loaded:
         units_layout = _units_layout(rows)
         layout = _find_layout(rows)
         is_units_sheet = units_layout is not None and (
@@ -1168,18 +1180,16 @@ def read_workbook(
             _read_units_sheet(reader, name, rows, units_layout[0], units_layout[1])
             continue
         if layout is not None:
-            plans.append((name, rows, sheet, missing, layout))
+            plans.append((name, rows, merged, missing, layout))
             continue
         matrix = _find_matrix(reader, rows)
         if matrix is not None:
-            plans.append((name, rows, sheet, missing, matrix))
+            plans.append((name, rows, merged, missing, matrix))
             continue
         headers_seen.append(Issue(f"sheet {name!r}", _headers_preview(rows) or "(empty)"))
     reader.sheets_with_tables = [p[0] for p in plans]
-    for name, rows, sheet, missing, plan in plans:
-        fills = _Merges(
-            sheet.merged_cell_ranges or (), len(rows), max((len(r) for r in rows), default=0)
-        )
+    for name, rows, merged, missing, plan in plans:
+        fills = _Merges(merged, len(rows), max((len(r) for r in rows), default=0))
         if isinstance(plan, _Layout):
             _read_requirements(reader, name, rows, plan, fills, missing)
         else:

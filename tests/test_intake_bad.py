@@ -264,3 +264,11 @@ def test_shared_strings_declaring_billions_of_strings_is_rejected(
     sst = sst_xml().replace(b'count="2" uniqueCount="2"', attribute + b'="4000000000"')
     err = refuse(tmp_path, raw_xlsx(sst=sst))
     assert "xl/sharedStrings.xml" in err.message and "4,000,000,000 strings" in err.message
+
+
+def test_cells_are_capped_across_all_visible_sheets(tmp_path: Path) -> None:
+    sheets = {f"S{i}": [["Framework", "Notes"], *[["ISO 27001", "x"]] * 30] for i in range(5)}
+    path = write_xlsx(tmp_path / "many.xlsx", sheets)
+    with pytest.raises(InputError) as err:
+        intake.read_workbook(path, catalog(), limits=zipcheck.Limits(max_cells=200))
+    assert "more than 200 cells in all" in err.value.message and "'S3'" in err.value.message
