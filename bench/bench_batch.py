@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -209,16 +210,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=None)
     parser.add_argument(
         "--only",
-        choices=("compare", "scaling", "length"),
+        choices=("paired", "compare", "scaling", "length"),
         action="append",
         help="run only these sections (repeatable; default all)",
     )
     parser.add_argument("--reps", type=int, default=None, help="repetitions of the pool and floor")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of the paired comparison")
     args = parser.parse_args(argv)
     units = args.units or (10 if args.quick else 50)
     workers = args.workers
     reps_main = args.reps or (1 if args.quick else 3)
-    sections = set(args.only or ("compare", "scaling", "length"))
+    sections = set(args.only or ("paired", "scaling", "length"))
     if args.quick:
         sections = {"compare"}
     results: dict[str, Any] = {
@@ -243,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(out, ignore_errors=True)
 
         print(f"{units} units x 15 requirements, formats {FORMATS}, {workers} workers", flush=True)
+        if "paired" in sections:
+            results["paired"] = paired(inputs, paths, out, tmp, workers, args.rounds, reset)
         if "compare" in sections:
             results["fifty"] = compare(inputs, paths, out, tmp, workers, reps_main, reset)
         if "scaling" in sections:
@@ -290,6 +294,70 @@ def compare(
         "loop_over_floor_serial": round(med["batch_loop"] / med["floor_weasy_serial"], 3),
     }
     return {"modes": rows, "ratios": ratios, "pdfs": len(htmls)}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def paired(
+    inputs: Path,
+    paths: Sequence[Path],
+    out: Path,
+    tmp: Path,
+    workers: int,
+    rounds: int,
+    reset: Callable[[], None],
+) -> dict[str, Any]:
+    """Every mode once per round, order rotated; ratios taken within a round.
+
+    The machine is shared, so its load drifts over minutes; timing the modes back to back,
+    round after round, lets the drift hit them alike, and the per-round ratios cancel it.
+    """
+    htmls = batch_html(inputs, tmp / "html")
+    modes: dict[str, Callable[[], None]] = {
+        "batch_pool": batch_cli(inputs, out, workers),
+        "batch_loop": batch_cli(inputs, out, 1),
+        "cli_per_unit": per_unit_cli(paths, out),
+        "floor_weasy_pool": floor(htmls, workers),
+    }
+    names = list(modes)
+    wall: dict[str, list[float]] = {n: [] for n in names}
+    cpu: dict[str, list[float]] = {n: [] for n in names}
+    load: list[tuple[float, float, float]] = []
+    for r in range(rounds):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            reset()
+            before = _cpu()
+            start_self = time.process_time()
+            wall[name].append(timed(modes[name]))
+            cpu[name].append(_cpu() - before + time.process_time() - start_self)
+            load.append(os.getloadavg())
+            print(f"  round {r + 1} {name}: {wall[name][-1]:.1f}s wall", flush=True)
+
+    def ratio(top: str, bottom: str) -> list[float]:
+        return [t / b for t, b in zip(wall[top], wall[bottom], strict=True)]
+
+    per_round = {
+        "pool_speedup_vs_loop": ratio("batch_loop", "batch_pool"),
+        "pool_speedup_vs_cli_per_unit": ratio("cli_per_unit", "batch_pool"),
+        "pool_over_floor_pool": ratio("batch_pool", "floor_weasy_pool"),
+    }
+    result = {
+        "rounds": rounds,
+        "pdfs": len(htmls),
+        "wall": {n: summary(v) for n, v in wall.items()},
+        "cpu_s_median": {n: round(statistics.median(v), 1) for n, v in cpu.items()},
+        "ratios_median_of_rounds": {
+            k: round(statistics.median(v), 3) for k, v in per_round.items()
+        },
+        "ratios_each_round": {k: [round(x, 3) for x in v] for k, v in per_round.items()},
+        "load_avg_after_each_mode": load,
+    }
+    print("  paired:", json.dumps(result["ratios_median_of_rounds"]), flush=True)
+    return result
 
 
 def scaling(tmp: Path, out: Path, workers: int, reset: Callable[[], None]) -> dict[str, Any]:
