@@ -631,12 +631,14 @@ def _read_requirements(
         _read_transposed(reader, sheet_name, rows, layout, mark_cols)
         return
 
+    has_fills = bool(fills)
+
     def cell(r: int, c: int | None) -> Any:
         if c is None:
             return ""
         row = rows[r]
         value = row[c] if c < len(row) else ""
-        if fills and (value == "" or value is None) and (r, c) in fills:
+        if has_fills and (value == "" or value is None) and (r, c) in fills:
             tr, tc = fills[(r, c)]
             value = rows[tr][tc] if tc < len(rows[tr]) else ""
         return value
@@ -647,7 +649,7 @@ def _read_requirements(
         if (
             not (isinstance(fw_value, str) and fw_value.strip())
             and _is_blank(row)
-            and not any((r, c) in fills for c in cols.values())
+            and not (has_fills and any((r, c) in fills for c in cols.values()))
         ):
             continue
         excel_row = r + 1
@@ -656,12 +658,16 @@ def _read_requirements(
             continue
         reader.data_rows += 1
 
-        def where(c: int, excel_row: int = excel_row) -> tuple[str, int, int]:
-            return (sheet_name, c, excel_row)
-
-        texts: dict[Field, str] = {
-            fld: reader.text(cell(r, c), (sheet_name, c, excel_row)) for fld, c in text_cols
-        }
+        if has_fills:
+            texts: dict[Field, str] = {
+                fld: reader.text(cell(r, c), (sheet_name, c, excel_row)) for fld, c in text_cols
+            }
+        else:
+            width = len(row)
+            texts = {
+                fld: reader.text(row[c] if c < width else "", (sheet_name, c, excel_row))
+                for fld, c in text_cols
+            }
         unit_name = texts.get("business_unit", "")
         if unit_name.casefold() == TEMPLATE_EXAMPLE_UNIT.casefold():
             reader.rejected.append(
@@ -764,7 +770,7 @@ def _read_requirements(
         extra = tuple(
             (header, value)
             for c, header in layout.extras
-            if (value := reader.text(cell(r, c), where(c)))
+            if (value := reader.text(cell(r, c), (sheet_name, c, excel_row)))
         )
         for c in cols.values() if missing_formulas else ():
             cref = f"{col_letters(c + 1)}{excel_row}"
