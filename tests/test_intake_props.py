@@ -40,7 +40,9 @@ def _write(path: Path, rows: list[list[object]], *, formulas: bool = False) -> P
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(row=r, column=c)
-            if isinstance(value, str) and not (formulas and value.startswith("=")):
+            if isinstance(value, str) and formulas and value.startswith("="):
+                cell.value = xlsxio.safe_text(value)  # a formula with no cached value
+            elif isinstance(value, str):
                 xlsxio.set_text(cell, value)
             elif isinstance(value, float) and value != value:
                 continue
@@ -54,6 +56,19 @@ def _read(rows: list[list[object]], *, formulas: bool = False) -> IntakeResult:
     with tempfile.TemporaryDirectory() as tmp:
         path = _write(Path(tmp) / "p.xlsx", rows, formulas=formulas)
         return intake.read_workbook(path, catalog())
+
+
+def _outcome(rows: list[list[object]]) -> tuple[object, ...]:
+    """What reading says, without where it came from (row and column may move)."""
+    try:
+        result = _read(rows)
+    except InputError as err:
+        return ("refused", err.message.split(": ", 1)[1].split(" (")[0])
+    return (
+        result.data_rows,
+        _content(result),
+        [re.sub(r"\d+", "N", r.reason) for r in result.rejected],
+    )
 
 
 def _content(result: IntakeResult) -> list[tuple[object, ...]]:
@@ -122,10 +137,10 @@ def test_header_order_case_and_whitespace_do_not_change_the_result(
             "title": text.title(),
         }[how]
 
-    baseline = _read([_FIELDS, *[list(r) for r in rows]])
+    baseline = _outcome([_FIELDS, *[list(r) for r in rows]])
     header = [style(_FIELDS[i], styles[i]) for i in order]
     shuffled = [header, *[[r[i] for i in order] for r in rows]]
-    assert _content(_read(shuffled)) == _content(baseline)
+    assert _outcome(shuffled) == baseline
 
 
 @SETTINGS
@@ -133,17 +148,11 @@ def test_header_order_case_and_whitespace_do_not_change_the_result(
 def test_blank_rows_do_not_change_the_result(
     rows: list[tuple[object, ...]], blanks_at: list[int]
 ) -> None:
-    baseline = _read([_FIELDS, *[list(r) for r in rows]])
+    baseline = _outcome([_FIELDS, *[list(r) for r in rows]])
     body: list[list[object]] = [list(r) for r in rows]
     for at in sorted(blanks_at, reverse=True):
         body.insert(min(at, len(body)), [None] * 7)
-    spaced = _read([_FIELDS, *body])
-    assert _content(spaced) == _content(baseline)
-    assert spaced.data_rows == baseline.data_rows
-    # "duplicate of row N" moves with the rows; the reasons are otherwise the same.
-    assert [re.sub(r"\d+", "N", r.reason) for r in spaced.rejected] == [
-        re.sub(r"\d+", "N", r.reason) for r in baseline.rejected
-    ]
+    assert _outcome([_FIELDS, *body]) == baseline
 
 
 def _seed_workbook() -> bytes:
