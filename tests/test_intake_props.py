@@ -188,3 +188,59 @@ def test_mutated_workbook_bytes_give_a_result_or_our_error(
             intake.read_workbook(path, catalog())
         except InputError as err:
             assert err.message.startswith("m.xlsx: ")
+
+
+def _fast_chunk_ok_by_counting(chunk: bytes) -> bool:
+    """The pre-check's former rule (ten counts), kept as the reference for the regex version."""
+    if b":c" in chunk and re.search(rb"<[A-Za-z_][\w.-]*:c[\s/>]", chunk):
+        return False
+    cells = chunk.count(b"<c") - chunk.count(b"<co") - chunk.count(b"<ch")
+    plain = chunk.count(b'<c r="')
+    if cells != plain:
+        return False
+    if chunk.count(b" r=") != plain + chunk.count(b'<row r="'):
+        return False
+    return not any(sep in chunk for sep in (b"\tr=", b"\nr=", b"\rr=", b":r="))
+
+
+_xml_piece = st.sampled_from(
+    [
+        b'<row r="1">',
+        b"<row>",
+        b"<row r=1>",
+        b'<c r="A1">',
+        b'<c r="A1" t="s">',
+        b"<c>",
+        b"<c  r=",
+        b'<c r="B2" r="C3">',
+        b' r="',
+        b"\tr=",
+        b"\nr=",
+        b"\rr=",
+        b":r=",
+        b"<x:c ",
+        b":c",
+        b"<color/>",
+        b"<charset/>",
+        b"<v>1</v>",
+        b"</c>",
+        b"</row>",
+        b"<is><r><rPr/></r></is>",
+        b'<row r="2" r="3">',
+        b"r=",
+        b"<c",
+        b" ",
+        b'"',
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_xml_piece, max_size=12))
+def test_fast_extent_path_accepts_exactly_what_the_counting_rule_accepted(
+    pieces: list[bytes],
+) -> None:
+    from assessor import zipcheck
+
+    chunk = b"".join(pieces)
+    assert zipcheck._fast_chunk_ok(chunk) == _fast_chunk_ok_by_counting(chunk)
