@@ -647,6 +647,9 @@ def _read_requirements(
     requirements = reader.requirements
     seen = reader.seen
     display = reader.display
+    split_cache = reader._split_cache
+    example_unit = TEMPLATE_EXAMPLE_UNIT.casefold()
+    fw_header_key = header_keys[fw_col] if fw_col < len(header_keys) else None
 
     def cell(r: int, c: int | None) -> Any:
         if c is None:
@@ -669,7 +672,11 @@ def _read_requirements(
         ):
             continue
         excel_row = r + 1
-        if _repeats_header(row, fw_col, header_keys):
+        if (
+            isinstance(fw_value, str)
+            and _header_key(fw_value) == fw_header_key
+            and _repeats_header(row, fw_col, header_keys)
+        ):
             reader.warn(f"{sheet_name}!{excel_row}: repeated header row skipped")
             continue
         reader.data_rows += 1
@@ -680,7 +687,8 @@ def _read_requirements(
             found = norm.get(value) if value.__class__ is str else None
             texts[fld] = found if found is not None else text(value, (sheet_name, c, excel_row))
         unit_name = texts.get("business_unit", "")
-        if unit_name.casefold() == TEMPLATE_EXAMPLE_UNIT.casefold():
+        unit_key = unit_name.casefold()
+        if unit_key == example_unit:
             reader.rejected.append(
                 RejectedRow(
                     file=display,
@@ -691,7 +699,7 @@ def _read_requirements(
             )
             continue
         if unit_name:
-            known = units.get(unit_name.casefold())
+            known = units.get(unit_key)
             if known is not None:
                 unit_name = known.name
             else:
@@ -731,7 +739,8 @@ def _read_requirements(
                 )
             )
             continue
-        if framework_cell.casefold() in _PLACEHOLDERS:
+        framework_key = framework_cell.casefold()
+        if framework_key in _PLACEHOLDERS:
             reader.rejected.append(
                 RejectedRow(
                     file=display,
@@ -743,7 +752,7 @@ def _read_requirements(
             )
             continue
         version = texts.get("version") or None
-        key = (unit_name.casefold(), framework_cell.casefold(), (version or "").casefold())
+        key = (unit_name.casefold(), framework_key, version.casefold() if version else "")
         first = seen.get(key)
         if first is not None:
             reader.rejected.append(
@@ -757,7 +766,9 @@ def _read_requirements(
             )
             continue
         seen[key] = f"{sheet_name}!{excel_row}" if multi_sheet else f"row {excel_row}"
-        parts = reader.split(framework_cell)
+        parts = split_cache.get(framework_cell)
+        if parts is None:
+            parts = reader.split(framework_cell)
         if not parts:
             reader.rejected.append(
                 RejectedRow(
@@ -1251,7 +1262,8 @@ def _read_workbook(
         headers_seen.append(Issue(f"sheet {name!r}", _headers_preview(rows) or "(empty)"))
     reader.sheets_with_tables = [p[0] for p in plans]
     for name, rows, merged, missing, plan in plans:
-        fills = _Merges(merged, len(rows), max((len(r) for r in rows), default=0))
+        width = max(map(len, rows), default=0) if merged else 0  # no ranges: no scan
+        fills = _Merges(merged, len(rows), width)
         if isinstance(plan, _Layout):
             _read_requirements(reader, name, rows, plan, fills, missing)
         else:
