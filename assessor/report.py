@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
@@ -183,23 +184,6 @@ class FindingView(AssessorModel):
     rationale: str
 
 
-class CertificationView(AssessorModel):
-    """What a certification is, proves and does not prove."""
-
-    id: str
-    name: str
-    standard: str
-    assurance: str
-    auditor: str
-    cadence: str
-    validity: str
-    scope: str
-    scope_note: str
-    proves: str
-    does_not_prove: str
-    caveats: tuple[str, ...]
-
-
 class EvidenceItem(AssessorModel):
     """An STP document to request, listed once, with everything that needs it."""
 
@@ -234,6 +218,27 @@ class EvidenceLine(AssessorModel):
     self_attested: bool
 
 
+class CertificationView(AssessorModel):
+    """What a certification is, proves and does not prove."""
+
+    id: str
+    name: str
+    standard: str
+    assurance: str
+    auditor: str
+    cadence: str
+    validity: str
+    scope: str
+    scope_note: str
+    proves: str
+    does_not_prove: str
+    caveats: tuple[str, ...]
+    number: str = ""
+    anchor: str = ""
+    evidence: tuple[EvidenceLine, ...] = ()
+    frameworks: tuple[str, ...] = ()
+
+
 class RequirementLine(AssessorModel):
     """A requirement as listed under its framework."""
 
@@ -256,6 +261,14 @@ class Reason(AssessorModel):
     text: str
 
 
+class CertRef(AssessorModel):
+    """A link from a framework to the certification block it rests on."""
+
+    number: str
+    name: str
+    anchor: str
+
+
 class FrameworkDetail(AssessorModel):
     """Per-framework detail: certifications, evidence, duties, caveats."""
 
@@ -273,6 +286,12 @@ class FrameworkDetail(AssessorModel):
     customer_actions: tuple[str, ...]
     caveats: tuple[str, ...]
     suggestions: tuple[str, ...]
+    # Said once elsewhere: the certification blocks this framework rests on (their proves,
+    # evidence, caveats); below, only what is this framework's own.
+    cert_refs: tuple[CertRef, ...] = ()
+    own_actions: tuple[str, ...] = ()
+    own_caveats: tuple[str, ...] = ()
+    own_evidence: tuple[EvidenceLine, ...] = ()
 
 
 class ChecklistGroup(AssessorModel):
@@ -368,6 +387,7 @@ class ReportView(AssessorModel):
     key_gaps: str
     findings: tuple[FindingView, ...]
     frameworks: tuple[FrameworkDetail, ...]
+    certifications: tuple[CertificationView, ...] = ()
     unrecognized: tuple[FindingView, ...]
     checklist: tuple[ChecklistGroup, ...]
     evidence_sections: tuple[EvidenceSection, ...]
@@ -604,14 +624,88 @@ def _period_label(assessment: Assessment) -> tuple[str, str]:
     return label, basis
 
 
-def _frameworks(
-    views: tuple[FindingView, ...], catalog: Catalog
-) -> tuple[tuple[FrameworkDetail, ...], tuple[ChecklistGroup, ...]]:
-    """Group findings by framework: the detail sections and the customer checklist."""
+def _stp_places(catalog: Catalog) -> dict[str, StpSection]:
+    """STP sections by every key a finding's evidence may name them with."""
     sections: dict[str, StpSection] = {}
     for stp_section in catalog.stp.sections:
         for key in (stp_section.path, stp_section.name, stp_section.id):
             sections.setdefault(key, stp_section)
+    return sections
+
+
+def _evidence_line(ev: EvidenceRef, sections: dict[str, StpSection]) -> EvidenceLine:
+    """An evidence document labelled for a list."""
+    stp = sections.get(ev.stp_section)
+    return EvidenceLine(
+        title=ev.title,
+        kind_label=KIND_LABELS.get(ev.kind, ev.kind),
+        section=stp.name if stp else ev.stp_section,
+        restricted=ev.restricted,
+        self_attested=ev.self_attested,
+    )
+
+
+def _anchor(prefix: str, key: str) -> str:
+    """An id attribute built from a catalog id: only [a-z0-9-], never user text."""
+    slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+    return f"{prefix}-{slug or 'x'}"
+
+
+def _certifications(
+    views: tuple[FindingView, ...], catalog: Catalog, sections: dict[str, StpSection]
+) -> tuple[CertificationView, ...]:
+    """One numbered block per certification the findings rest on, in catalog order."""
+    used = {c for f in views for c in f.certifications}
+    evidence: dict[str, dict[str, EvidenceLine]] = {}
+    frameworks: dict[str, list[str]] = {}
+    for f in views:
+        for ev in f.evidence:
+            evidence.setdefault(ev.certification, {}).setdefault(
+                ev.title, _evidence_line(ev, sections)
+            )
+        if f.framework is not None:
+            for cid in f.certifications:
+                frameworks.setdefault(cid, []).append(f.framework_short or f.framework_label)
+    held = [c for c in catalog.certifications if c.id in used]
+    width = max(2, len(str(len(held))))
+    out: list[CertificationView] = []
+    anchors: set[str] = set()
+    for i, cert in enumerate(held, start=1):
+        anchor = _anchor("cert", cert.id)
+        if anchor in anchors:  # two ids that slug alike: the number keeps them apart
+            anchor = f"{anchor}-{i}"
+        anchors.add(anchor)
+        out.append(
+            CertificationView(
+                id=cert.id,
+                name=cert.name,
+                standard=cert.standard_version,
+                assurance=cert.assurance.replace("-", " "),
+                auditor=cert.auditor,
+                cadence=cert.cadence,
+                validity=cert.validity,
+                scope=cert.scope,
+                scope_note=cert.scope_note,
+                proves=cert.proves,
+                does_not_prove=cert.does_not_prove,
+                caveats=cert.caveats,
+                number=f"C-{i:0{width}d}",
+                anchor=anchor,
+                evidence=tuple(evidence.get(cert.id, {}).values()),
+                frameworks=tuple(sorted(set(frameworks.get(cert.id, [])), key=str.casefold)),
+            )
+        )
+    return tuple(out)
+
+
+def _frameworks(
+    views: tuple[FindingView, ...],
+    catalog: Catalog,
+    sections: dict[str, StpSection],
+    certs: tuple[CertificationView, ...],
+) -> tuple[tuple[FrameworkDetail, ...], tuple[ChecklistGroup, ...]]:
+    """Group findings by framework: the detail sections and the customer checklist."""
+    blocks = {c.id: c for c in certs}
     groups: dict[str, list[FindingView]] = {}
     for fv in views:
         if fv.framework is not None:
@@ -633,41 +727,23 @@ def _frameworks(
         ref = items[0].framework
         full_name = ref.name if ref else fid
         name = _short_name(catalog, ref) if ref else fid
-        certs: list[CertificationView] = []
-        for cid in _unique(c for f in items for c in f.certifications):
+        cert_ids = _unique(c for f in items for c in f.certifications)
+        mine = sorted((blocks[c] for c in cert_ids if c in blocks), key=lambda c: (c.number, c.id))
+        cert_duties: set[str] = set()
+        cert_caveats: set[str] = set()
+        for cid in cert_ids:
             cert = _certification(catalog, cid)
-            if cert is None:
-                continue
-            certs.append(
-                CertificationView(
-                    id=cert.id,
-                    name=cert.name,
-                    standard=cert.standard_version,
-                    assurance=cert.assurance.replace("-", " "),
-                    auditor=cert.auditor,
-                    cadence=cert.cadence,
-                    validity=cert.validity,
-                    scope=cert.scope,
-                    scope_note=cert.scope_note,
-                    proves=cert.proves,
-                    does_not_prove=cert.does_not_prove,
-                    caveats=cert.caveats,
-                )
-            )
+            if cert is not None:
+                cert_duties.update(d.text for d in cert.duties)
+                cert_caveats.update(cert.caveats)
         evidence: dict[str, EvidenceLine] = {}
+        own_evidence: dict[str, EvidenceLine] = {}
         for f in items:
             for ev in f.evidence:
-                stp = sections.get(ev.stp_section)
-                evidence.setdefault(
-                    ev.title,
-                    EvidenceLine(
-                        title=ev.title,
-                        kind_label=KIND_LABELS.get(ev.kind, ev.kind),
-                        section=stp.name if stp else ev.stp_section,
-                        restricted=ev.restricted,
-                        self_attested=ev.self_attested,
-                    ),
-                )
+                line = _evidence_line(ev, sections)
+                evidence.setdefault(ev.title, line)
+                if ev.certification not in blocks:  # no block lists it: say it here
+                    own_evidence.setdefault(ev.title, line)
         by_reason: dict[str, list[FindingView]] = {}
         for f in items:
             if f.rationale:
@@ -681,6 +757,7 @@ def _frameworks(
             for text, fs in by_reason.items()
         )
         actions = _unique(a for f in items for a in f.customer_actions)
+        caveats = _unique(c for f in items for c in f.caveats)
         statuses = _unique(f.status_label for f in items)
         details.append(
             FrameworkDetail(
@@ -706,11 +783,17 @@ def _frameworks(
                     )
                     for f in items
                 ),
-                certifications=tuple(certs),
+                certifications=tuple(mine),
                 evidence=tuple(evidence.values()),
                 customer_actions=actions,
-                caveats=_unique(c for f in items for c in f.caveats),
+                caveats=caveats,
                 suggestions=_unique(s for f in items for s in f.suggestion_names),
+                cert_refs=tuple(
+                    CertRef(number=c.number, name=c.name, anchor=c.anchor) for c in mine
+                ),
+                own_actions=tuple(a for a in actions if a not in cert_duties),
+                own_caveats=tuple(c for c in caveats if c not in cert_caveats),
+                own_evidence=tuple(own_evidence.values()),
             )
         )
         if actions:
@@ -908,7 +991,9 @@ def build_view(
     if lifecycle_note.startswith(lifecycle.rstrip(".")):
         lifecycle, lifecycle_note = lifecycle_note, ""  # the engine's sentence says it all
     period_label, basis = _period_label(assessment)
-    frameworks, checklist = _frameworks(views, catalog)
+    places = _stp_places(catalog)
+    certifications = _certifications(views, catalog, places)
+    frameworks, checklist = _frameworks(views, catalog, places, certifications)
     sections = _evidence_sections(views, catalog)
     unit = assessment.business_unit
     rejected = _unique_rejected(
@@ -967,6 +1052,7 @@ def build_view(
         key_gaps=_key_gaps(views, service_name, after_eol),
         findings=views,
         frameworks=frameworks,
+        certifications=certifications,
         unrecognized=tuple(f for f in views if f.framework is None),
         checklist=checklist,
         evidence_sections=sections,

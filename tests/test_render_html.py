@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,38 @@ def test_no_template_marks_user_values_safe() -> None:
         text = path.read_text(encoding="utf-8")
         assert "|safe" not in text.replace(" ", ""), path.name
         assert "autoescape false" not in text, path.name
+
+
+def test_each_certification_block_appears_once_and_framework_sections_link_to_theirs() -> None:
+    assessment, catalog, intake = make_case()
+    view = build_view(assessment, catalog, intake=intake, tool_version=__version__)
+    html = render(view, "html").decode()
+    assert view.certifications
+    assert html.count('<article class="cert"') == len(view.certifications)
+    assert html.count('<th scope="row">Proves</th>') == len(view.certifications)
+    for c in view.certifications:
+        assert html.count(f'id="{c.anchor}"') == 1
+        assert html.count(f'<h2><span class="cert-no">{c.number}</span>') == 1
+    blocks = {c.id: c for c in view.certifications}
+    articles = html.split('<article class="framework">')[1:]
+    assert len(articles) >= len(view.frameworks)
+    for fw, article in zip(view.frameworks, articles, strict=False):
+        article = article.split("</article>")[0]
+        rests_on = {
+            c
+            for f in view.findings
+            if f.framework and f.framework.id == fw.key
+            for c in f.certifications
+        }
+        links = set(re.findall(r'<a class="cert-ref" href="#([a-z0-9-]+)">', article))
+        assert links == {blocks[c].anchor for c in rests_on}, fw.name
+        assert "Does not prove" not in article  # said once, in the certification block
+
+
+def test_contents_and_bookmarked_chapter_list_certifications_relied_on() -> None:
+    html = _html(n=3)
+    toc = html.split('<nav class="toc"')[1].split("</nav>")[0]
+    order = ["#frameworks", "#certifications", "#checklist"]
+    assert [toc.index(a) for a in order] == sorted(toc.index(a) for a in order)
+    assert '<section class="chapter" id="certifications">' in html
+    assert "<h1>Certifications relied on</h1>" in html

@@ -57,6 +57,16 @@ def test_pdf_text_shows_statuses_shared_marks_unit_and_evidence(standard_pdf: by
     assert "Microsoft Managed Desktop reached end of life on 31 July 2024" in _flat(pages[0])
 
 
+def test_framework_detail_cites_certification_blocks_with_their_page(standard_pdf: bytes) -> None:
+    _, pages = _text(standard_pdf)
+    text = _flat(" ".join(pages))
+    numbers = re.findall(r"C-01 ISO/IEC 27001 \(page (\d+)\)", text)
+    assert numbers, "no page reference to the ISO/IEC 27001 block"
+    page = int(numbers[0])
+    assert "C-01 ISO/IEC 27001" in _flat(pages[page - 1])
+    assert "Standard" in _flat(pages[page - 1])
+
+
 def test_every_page_says_page_n_of_m(standard_pdf: bytes) -> None:
     reader, pages = _text(standard_pdf)
     total = len(reader.pages)
@@ -77,7 +87,14 @@ def test_pdf_has_title_subject_bookmarks_and_embedded_fonts(standard_pdf: bytes)
     assert meta.title and "Retail Banking" in meta.title
     assert meta.subject and "Contoso Group" in meta.subject
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
-    for chapter in ("Executive summary", "Findings", "Framework detail", "Evidence request list"):
+    for chapter in (
+        "Executive summary",
+        "Findings",
+        "Framework detail",
+        "Certifications relied on",
+        "Customer responsibilities",
+        "Evidence request list",
+    ):
         assert chapter in titles
     fonts = set()
     for page in reader.pages:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 
 import jsonschema
 import pytest
-from report_fixtures import make_case
+from report_fixtures import make_case, real_case
 
 from assessor.errors import RenderError
 from assessor.model import CellRef, Finding
 from assessor.render import FORMATS, RenderOptions, render
 from assessor.render.json import dumps
-from assessor.report import build_view, long_date, view_json
+from assessor.report import _anchor, build_view, long_date, view_json
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report-schema.json").read_text())
 CONTRACT_KEYS = {
@@ -261,3 +262,47 @@ def test_every_finding_rationale_appears_once_under_its_framework() -> None:
     for f in view.findings:
         if f.framework is not None and f.rationale:
             assert f.ref in reasons[f.rationale].split(", ")
+
+
+@pytest.mark.parametrize("real", [False, True])
+def test_each_certification_relied_on_gets_one_numbered_block_in_catalog_order(real: bool) -> None:
+    assessment, catalog, intake = real_case() if real else make_case()
+    view = build_view(assessment, catalog, intake=intake, tool_version="x")
+    used = {c for f in view.findings for c in f.certifications}
+    ids = [c.id for c in view.certifications]
+    assert set(ids) == used and len(ids) == len(used)
+    order = [c.id for c in catalog.certifications]
+    assert ids == sorted(ids, key=order.index)
+    assert [c.number for c in view.certifications] == [f"C-{i:02d}" for i in range(1, len(ids) + 1)]
+    anchors = [c.anchor for c in view.certifications]
+    assert len(set(anchors)) == len(anchors)
+    assert all(re.fullmatch(r"cert-[a-z0-9-]+", a) for a in anchors)
+
+
+@pytest.mark.parametrize("real", [False, True])
+def test_no_caveat_or_duty_is_dropped_when_certification_text_moves_to_its_block(
+    real: bool,
+) -> None:
+    assessment, catalog, intake = real_case() if real else make_case()
+    view = build_view(assessment, catalog, intake=intake, tool_version="x")
+    blocks = {c.id: c for c in view.certifications}
+    for fw in view.frameworks:
+        items = [f for f in view.findings if f.framework and f.framework.id == fw.key]
+        rests_on = {c for f in items for c in f.certifications}
+        assert {r.anchor for r in fw.cert_refs} == {blocks[c].anchor for c in rests_on}
+        shown = set(fw.own_caveats) | {v for c in rests_on for v in blocks[c].caveats}
+        assert {v for f in items for v in f.caveats} <= shown
+        checklist = {i for g in view.checklist if g.name == fw.name for i in g.items}
+        assert {a for f in items for a in f.customer_actions} <= checklist
+        assert set(fw.own_actions) <= checklist
+        listed = {e.title for e in fw.own_evidence} | {
+            e.title for c in rests_on for e in blocks[c].evidence
+        }
+        assert {e.title for f in items for e in f.evidence} <= listed
+
+
+def test_certification_anchor_is_built_from_the_catalog_id_never_raw() -> None:
+    assert _anchor("cert", 'x"><script>alert(1)</script> url(http://e/)') == (
+        "cert-x-script-alert-1-script-url-http-e"
+    )
+    assert _anchor("cert", "\"'<>") == "cert-x"
