@@ -244,3 +244,21 @@ def test_fast_extent_path_accepts_exactly_what_the_counting_rule_accepted(
 
     chunk = b"".join(pieces)
     assert zipcheck._fast_chunk_ok(chunk) == _fast_chunk_ok_by_counting(chunk)
+
+
+def test_requirements_built_without_revalidation_equal_validated_ones(tmp_path: Path) -> None:
+    rows: list[list[object]] = [
+        list(HEADERS),
+        ["Retail", "SOC 1/2/3", "2022", "Stores", "Report", "Ana", dt.date(2025, 3, 1), "High"],
+        ["Retail", "ISO 27001", None, None, None, None, None, None],
+    ]
+    result = intake.read_workbook(_write(tmp_path / "t.xlsx", rows), catalog())
+    assert len(result.requirements) == 4
+    for req in result.requirements:
+        again = type(req).model_validate(req.model_dump())
+        assert again == req and hash(again) == hash(req)
+        assert again.model_dump_json() == req.model_dump_json()
+        assert again.source.model_fields_set == req.source.model_fields_set
+        assert req.model_fields_set == set(type(req).model_fields)
+        assert list(req.__dict__) == list(type(req).model_fields)
+        assert type(req.source.row) is int and type(req.text) is str
