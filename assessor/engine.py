@@ -35,21 +35,7 @@ from assessor.model import (
     ServiceProfile,
     Status,
 )
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from assessor.text import long_date
 
 NDA_CAVEAT = (
     "SOC 1 and SOC 2 reports are shared under a non-disclosure agreement and their "
@@ -68,11 +54,6 @@ BAA_CAVEAT = (
     "Microsoft's commitment is the Business Associate Agreement, part of the Microsoft Product "
     "Terms (no separate contract to sign); it does not by itself make the customer compliant."
 )
-
-
-def format_date(value: date) -> str:
-    """A date as people write it in a report: `31 July 2024` (locale-independent)."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 def _join(items: Sequence[str], conj: str = "and") -> str:
@@ -108,18 +89,18 @@ def _cap(text: str) -> str:
 def _before_end(period: Period) -> str:
     """`before the as-of date 1 May 2025` or `before the audit period ... ends`."""
     if period.basis == "as-of" and period.start is None:
-        return f"before the as-of date {format_date(period.end)}"
+        return f"before the as-of date {long_date(period.end)}"
     return f"before {_period_text(period)} ends"
 
 
 def _period_text(period: Period) -> str:
     """`the audit period 1 January 2024 to 31 December 2024` or `the as-of date 1 May 2025`."""
     if period.basis == "as-of" and period.start is None:
-        return f"the as-of date {format_date(period.end)}"
+        return f"the as-of date {long_date(period.end)}"
     if period.start is None:
-        return f"the audit period ending {format_date(period.end)}"
+        return f"the audit period ending {long_date(period.end)}"
     label = "audit period" if period.basis == "audit-period" else "period"
-    return f"the {label} {format_date(period.start)} to {format_date(period.end)}"
+    return f"the {label} {long_date(period.start)} to {long_date(period.end)}"
 
 
 # ---------------------------------------------------------------------------
@@ -155,12 +136,12 @@ def eol_caveat(service: ServiceProfile, period: Period) -> str | None:
     eol = life.end_of_life
     if period.end <= eol:
         return None
-    head = f"{service.name} reached end of life on {format_date(eol)}; no audit after that date "
+    head = f"{service.name} reached end of life on {long_date(eol)}; no audit after that date "
     head += f"covers {service.name}"
     if period.start is not None and period.start <= eol:
         head = (
             f"{_cap(_period_text(period))} runs past {service.name}'s end of life on "
-            f"{format_date(eol)}: no audit after that date covers {service.name}, so its "
+            f"{long_date(eol)}: no audit after that date covers {service.name}, so its "
             "certifications cannot evidence the rest of the period"
         )
     return f"{head}{_successors_text(service)}."
@@ -177,10 +158,8 @@ def _eol_reason(service: ServiceProfile, period: Period) -> str:
     if eol is None:
         return f"{service.name}'s end-of-life date is unknown"
     if period.start is not None and period.start <= eol:
-        return f"the period runs past {service.name}'s end of life on {format_date(eol)}"
-    return (
-        f"{service.name} reached end of life on {format_date(eol)}, before {_period_text(period)}"
-    )
+        return f"the period runs past {service.name}'s end of life on {long_date(eol)}"
+    return f"{service.name} reached end of life on {long_date(eol)}, before {_period_text(period)}"
 
 
 def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
@@ -190,7 +169,7 @@ def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
     if life.status != "end-of-life":
         return (
             f"{service.name} is available; its certifications are those its documentation lists "
-            f"as of {format_date(service.list_as_of)}, judged for {what}."
+            f"as of {long_date(service.list_as_of)}, judged for {what}."
         )
     if life.end_of_life is None:
         return (
@@ -201,17 +180,17 @@ def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
     verb = "reached" if as_of >= eol else "is due to reach"
     if period.end <= eol:
         return (
-            f"{service.name} {verb} end of life on {format_date(eol)}; {what} lies inside "
+            f"{service.name} {verb} end of life on {long_date(eol)}; {what} lies inside "
             "the service's life, so its certifications can evidence it."
         )
     if period.start is not None and period.start <= eol:
         return (
-            f"{service.name} {verb} end of life on {format_date(eol)}, during {what}, so its "
+            f"{service.name} {verb} end of life on {long_date(eol)}, during {what}, so its "
             "certifications cannot evidence the part after that date and no finding is covered"
             f"{_successors_text(service)}."
         )
     return (
-        f"{service.name} {verb} end of life on {format_date(eol)}, before {what}, so no "
+        f"{service.name} {verb} end of life on {long_date(eol)}, before {what}, so no "
         f"finding is covered: no audit after that date covers {service.name}"
         f"{_successors_text(service)}."
     )
@@ -436,13 +415,13 @@ def _check_asked_edition(fw: Framework, asked: Edition, period: Period, work: _W
             work.block(f"{asked.label} is retired", f"{asked.label} is retired{successor}.")
         elif asked.retired_on < period.end:
             work.block(
-                f"{asked.label} was retired on {format_date(asked.retired_on)}",
-                f"{asked.label} was retired on {format_date(asked.retired_on)}, "
+                f"{asked.label} was retired on {long_date(asked.retired_on)}",
+                f"{asked.label} was retired on {long_date(asked.retired_on)}, "
                 f"{_before_end(period)}{successor}.",
             )
         else:
             work.notes.append(
-                f"{asked.label} is retired from {format_date(asked.retired_on)}{successor}."
+                f"{asked.label} is retired from {long_date(asked.retired_on)}{successor}."
             )
     elif asked.status == "superseded" and asked.superseded_by:
         work.notes.append(
@@ -611,7 +590,7 @@ def finding_for(
     if period.end < service.list_as_of:
         work.notes.append(
             f"{service.name}'s list of certifications is documented as of "
-            f"{format_date(service.list_as_of)}; for an earlier period, confirm in that "
+            f"{long_date(service.list_as_of)}; for an earlier period, confirm in that "
             f"period's report that {service.name} was in scope."
         )
     work.notes.extend(_informative(catalog, certs, evidence))

@@ -21,7 +21,8 @@ from assessor.model import (
     Finding,
     Status,
 )
-from assessor.report import KIND_LABELS, STATUS_LABELS, STATUS_MARKS, long_date
+from assessor.report import KIND_LABELS, STATUS_LABELS, STATUS_MARKS
+from assessor.text import long_date
 
 SCHEMA_VERSION = 1
 MATRIX_COLUMNS = 11  # frameworks per matrix block on a landscape page

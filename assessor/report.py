@@ -27,6 +27,7 @@ from assessor.model import (
     Status,
     StpSection,
 )
+from assessor.text import long_date
 
 SCHEMA_VERSION = 1  # version of the JSON report contract (docs/report-schema.json)
 
@@ -89,20 +90,6 @@ KIND_LABELS: dict[EvidenceKind, str] = {
     "registry-entry": "Registry entry",
     "guide": "Guide",
 }
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 _KEY_GAP_NAMES = 8  # names listed per kind in the executive summary paragraph
 DISPLAY_CHARS = 400  # longest user text shown in the PDF/HTML per field (JSON keeps it whole)
 HEADER_CHARS = 60  # longest name in the running header
@@ -113,11 +100,6 @@ def clip(text: str, limit: int = DISPLAY_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit].rstrip()}\u2026 [{len(text) - limit} more characters]"
-
-
-def long_date(value: date) -> str:
-    """`31 July 2024`: locale-independent, so the same inputs give the same bytes."""
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 # ---------------------------------------------------------------------------

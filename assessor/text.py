@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 # Zero-width and BOM characters vanish; every kind of unicode space becomes a plain space.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -27,6 +28,20 @@ _QUOTES = str.maketrans(
         "\u2212": "-",
     }
 )
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 # XML 1.0 cannot carry these; openpyxl raises on them at write time.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -46,3 +61,8 @@ def normalize_text(value: str) -> str:
     value = CONTROL_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     lines = (_SPACES.sub(" ", line).strip() for line in value.split("\n"))
     return "\n".join(line for line in lines if line)
+
+
+def long_date(value: date) -> str:
+    """`31 July 2024`: how reports write dates, locale-independent so bytes stay the same."""
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"

@@ -15,7 +15,8 @@ from assessor.errors import RenderError
 from assessor.model import CellRef, Finding
 from assessor.render import FORMATS, RenderOptions, render
 from assessor.render.json import dumps
-from assessor.report import _anchor, build_view, long_date, view_json
+from assessor.report import _anchor, build_view, view_json
+from assessor.text import long_date
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report-schema.json").read_text())
 CONTRACT_KEYS = {
