@@ -13,17 +13,9 @@ import openpyxl
 
 from assessor.catalog import load_catalog
 from assessor.model import Catalog
+from assessor.template import REQUIREMENT_HEADERS
 
-HEADERS = [
-    "Business unit",
-    "Framework",
-    "Version",
-    "Scope / notes",
-    "Evidence needed",
-    "Owner",
-    "Due date",
-    "Priority",
-]
+HEADERS = list(REQUIREMENT_HEADERS)  # the template's own columns
 
 
 @functools.cache
