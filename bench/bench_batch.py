@@ -216,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--reps", type=int, default=None, help="repetitions of the pool and floor")
     parser.add_argument("--rounds", type=int, default=2, help="rounds of the paired comparison")
+    parser.add_argument(
+        "--skip-cli", action="store_true", help="paired: leave out the per-unit CLI"
+    )
     args = parser.parse_args(argv)
     units = args.units or (10 if args.quick else 50)
     workers = args.workers
@@ -246,7 +249,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"{units} units x 15 requirements, formats {FORMATS}, {workers} workers", flush=True)
         if "paired" in sections:
-            results["paired"] = paired(inputs, paths, out, tmp, workers, args.rounds, reset)
+            results["paired"] = paired(
+                inputs, paths, out, tmp, workers, args.rounds, reset, skip_cli=args.skip_cli
+            )
         if "compare" in sections:
             results["fifty"] = compare(inputs, paths, out, tmp, workers, reps_main, reset)
         if "scaling" in sections:
@@ -309,6 +314,8 @@ def paired(
     workers: int,
     rounds: int,
     reset: Callable[[], None],
+    *,
+    skip_cli: bool = False,
 ) -> dict[str, Any]:
     """Every mode once per round, order rotated; ratios taken within a round.
 
@@ -322,6 +329,8 @@ def paired(
         "cli_per_unit": per_unit_cli(paths, out),
         "floor_weasy_pool": floor(htmls, workers),
     }
+    if skip_cli:
+        del modes["cli_per_unit"]
     names = list(modes)
     wall: dict[str, list[float]] = {n: [] for n in names}
     cpu: dict[str, list[float]] = {n: [] for n in names}
@@ -342,7 +351,11 @@ def paired(
 
     per_round = {
         "pool_speedup_vs_loop": ratio("batch_loop", "batch_pool"),
-        "pool_speedup_vs_cli_per_unit": ratio("cli_per_unit", "batch_pool"),
+        **(
+            {}
+            if skip_cli
+            else {"pool_speedup_vs_cli_per_unit": ratio("cli_per_unit", "batch_pool")}
+        ),
         "pool_over_floor_pool": ratio("batch_pool", "floor_weasy_pool"),
     }
     result = {
