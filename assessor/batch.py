@@ -370,26 +370,15 @@ def _assess_and_render(
     options: RunOptions,
     names: Collection[str],
 ) -> list[UnitDone]:
-    """Assess a workbook's units and render the named ones (pipeline.process_workbook, filtered)."""
-    from assessor import engine, report
-    from assessor.render import RenderOptions, render
+    """Assess a workbook and render only the named units, so one workbook's units can spread."""
+    from assessor import pipeline
 
-    assessments = engine.assess(
-        result, catalog, as_of=options.as_of, organization=options.organization
-    )
     source_bytes = path.read_bytes() if options.pdf_variant == "a" and path is not None else None
-    render_options = RenderOptions(
-        pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file
-    )
     wanted = set(names)
-    done: list[UnitDone] = []
-    for assessment in assessments:
-        name = assessment.business_unit.name
-        if name not in wanted:
-            continue
-        view = report.build_view(assessment, catalog, intake=result, tool_version=__version__)
-        files = {fmt: render(view, fmt, render_options) for fmt in options.formats}
-        done.append(UnitDone(unit=name, assessment=assessment, files=files))
+    outputs = pipeline.assess_and_render(
+        result, catalog, options, source_bytes=source_bytes, units=wanted
+    )
+    done = [UnitDone(unit=o.unit, assessment=o.assessment, files=o.files) for o in outputs]
     missing = wanted - {d.unit for d in done}
     if missing:
         raise InputError(

@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -100,6 +101,38 @@ def unique_slugs(names: list[str]) -> dict[str, str]:
     return out
 
 
+def assess_and_render(
+    result: IntakeResult,
+    catalog: Catalog,
+    options: RunOptions,
+    *,
+    source_bytes: bytes | None = None,
+    units: Collection[str] | None = None,
+) -> list[UnitOutput]:
+    """Assess a read workbook and render its business units (all, or only those named)."""
+    from assessor import engine, report
+    from assessor.render import RenderOptions, render
+
+    assessments = engine.assess(
+        result, catalog, as_of=options.as_of, organization=options.organization
+    )
+    slugs = unique_slugs([a.business_unit.name for a in assessments])
+    render_options = RenderOptions(
+        pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file
+    )
+    outputs: list[UnitOutput] = []
+    for assessment in assessments:
+        name = assessment.business_unit.name
+        if units is not None and name not in units:
+            continue
+        view = report.build_view(assessment, catalog, intake=result, tool_version=__version__)
+        files = {fmt: render(view, fmt, render_options) for fmt in options.formats}
+        outputs.append(
+            UnitOutput(unit=name, slug=slugs[name], assessment=assessment, view=view, files=files)
+        )
+    return outputs
+
+
 def process_workbook(
     path: Path,
     catalog: Catalog,
@@ -108,27 +141,11 @@ def process_workbook(
     display_name: str | None = None,
 ) -> tuple[IntakeResult, list[UnitOutput]]:
     """Read one workbook and render every business unit in it; raise InputError/RenderError."""
-    from assessor import engine, intake, report
-    from assessor.render import RenderOptions, render
+    from assessor import intake
 
     result = intake.read_workbook(path, catalog, display_name=display_name)
-    assessments = engine.assess(
-        result, catalog, as_of=options.as_of, organization=options.organization
-    )
-    slugs = unique_slugs([a.business_unit.name for a in assessments])
     source_bytes = path.read_bytes() if options.pdf_variant == "a" else None
-    render_options = RenderOptions(
-        pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file
-    )
-    outputs: list[UnitOutput] = []
-    for assessment in assessments:
-        view = report.build_view(assessment, catalog, intake=result, tool_version=__version__)
-        files = {fmt: render(view, fmt, render_options) for fmt in options.formats}
-        name = assessment.business_unit.name
-        outputs.append(
-            UnitOutput(unit=name, slug=slugs[name], assessment=assessment, view=view, files=files)
-        )
-    return result, outputs
+    return result, assess_and_render(result, catalog, options, source_bytes=source_bytes)
 
 
 def _umask() -> int:
