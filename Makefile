@@ -38,8 +38,10 @@ pytest: system venv
 
 test: system venv lint typecheck pytest
 
-bench: venv
-	$(BIN)/python bench/run.py
+bench: system venv
+	$(BIN)/python bench/bench_intake.py
+	$(BIN)/python bench/bench_report.py
+	$(BIN)/python bench/bench_batch.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(OUT)
