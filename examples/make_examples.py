@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from assessor.template import REQUIREMENT_HEADERS, UNIT_HEADERS  # the template's own columns
+
 HERE = Path(__file__).resolve().parent
 FIXED = datetime(2026, 11, 1, 9, 0, 0)
 ZIP_TIME = (2026, 11, 1, 9, 0, 0)
@@ -27,18 +29,6 @@ BOLD = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
 
 Cell = str | int | float | date | None
-
-REQUIREMENT_HEADERS = (
-    "Business unit",
-    "Framework",
-    "Version",
-    "Scope / notes",
-    "Evidence needed",
-    "Owner",
-    "Due date",
-    "Priority",
-)
-UNIT_HEADERS = ("Business unit", "Owner", "Auditor", "Audit period start", "Audit period end")
 
 
 def _table(
