@@ -844,32 +844,14 @@ def _read_requirements(
             requirements.append(_new_requirement({**fields, "text": part}))
 
 
-def _trusted(cls: type[Any]) -> Callable[[dict[str, Any]], Any]:
-    """A constructor for a frozen model from values already of its field types (no revalidation).
-
-    The row loop builds every value itself (str, int, date, None, tuples of str, a CellRef), so
-    validation would only re-check them; this is what ``model_construct`` does with all fields
-    given, minus its per-call overhead, and with one shared fields-set (a frozen model never
-    changes it) instead of a ~700-byte set per requirement. ``values`` must list every field in
-    declaration order; tests compare the result with validated construction.
-    """
-    fields_set = set(cls.model_fields)
-    new = object.__new__  # pydantic models define no __new__
-    set_attr = object.__setattr__
-
-    def make(values: dict[str, Any]) -> Any:
-        obj = new(cls)
-        set_attr(obj, "__dict__", values)
-        set_attr(obj, "__pydantic_fields_set__", fields_set)
-        set_attr(obj, "__pydantic_extra__", None)
-        set_attr(obj, "__pydantic_private__", None)
-        return obj
-
-    return make
+def _new_cellref(values: dict[str, Any]) -> CellRef:
+    """A validated cell reference (the models are the contract; never built unchecked)."""
+    return CellRef(**values)
 
 
-_new_cellref: Callable[[dict[str, Any]], CellRef] = _trusted(CellRef)
-_new_requirement: Callable[[dict[str, Any]], Requirement] = _trusted(Requirement)
+def _new_requirement(values: dict[str, Any]) -> Requirement:
+    """A validated requirement: pydantic checks every field the row loop filled in."""
+    return Requirement(**values)
 
 
 def _repeats_header(row: Sequence[Any], fw_col: int, header_keys: list[str]) -> bool:

@@ -246,7 +246,7 @@ def test_fast_extent_path_accepts_exactly_what_the_counting_rule_accepted(
     assert zipcheck._fast_chunk_ok(chunk) == _fast_chunk_ok_by_counting(chunk)
 
 
-def test_requirements_built_without_revalidation_equal_validated_ones(tmp_path: Path) -> None:
+def test_requirements_read_from_a_workbook_round_trip_through_validation(tmp_path: Path) -> None:
     rows: list[list[object]] = [
         list(HEADERS),
         ["Retail", "SOC 1/2/3", "2022", "Stores", "Report", "Ana", dt.date(2025, 3, 1), "High"],
