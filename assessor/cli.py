@@ -32,8 +32,10 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except AssessorError as err:
-        for line in err.lines():
-            typer.echo(f"error: {line}" if line is err.lines()[0] else line, err=True)
+        first, *rest = err.lines()
+        typer.echo(f"error: {first}", err=True)
+        for line in rest:
+            typer.echo(line, err=True)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted: no partial output was kept", err=True)
@@ -102,6 +104,9 @@ def match(
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
 ) -> None:
     """Show how each text resolves to a framework and version, or the closest suggestions."""
+    if fmt not in ("table", "json"):
+        typer.echo(f"error: unknown --format {fmt!r}: use table or json", err=True)
+        raise typer.Exit(2)
     from assessor import catalog as cat
     from assessor import recognize
 

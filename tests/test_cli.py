@@ -54,3 +54,19 @@ def test_python_dash_m_runs_the_cli() -> None:
 def test_unknown_command_is_a_usage_error() -> None:
     result = runner.invoke(app, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_match_refuses_an_unknown_format() -> None:
+    result = runner.invoke(app, ["match", "SOC 2", "--format", "yaml"])
+    assert result.exit_code == 2
+    assert "unknown --format" in result.output
+
+
+def test_a_bad_workbook_prints_error_then_one_line_per_issue(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("just text, not a workbook")
+    result = runner.invoke(app, ["assess", str(bad), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ")
+    assert "notes.xlsx" in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
