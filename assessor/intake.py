@@ -651,6 +651,14 @@ def _read_requirements(
     example_unit = TEMPLATE_EXAMPLE_UNIT.casefold()
     fw_header_key = header_keys[fw_col] if fw_col < len(header_keys) else None
 
+    def reject(excel_row: int, reason: str, unit: str | None) -> None:
+        """Account for a data row that becomes no requirement (every row is reconciled)."""
+        reader.rejected.append(
+            RejectedRow(
+                file=display, sheet=sheet_name, row=excel_row, reason=reason, business_unit=unit
+            )
+        )
+
     def cell(r: int, c: int | None) -> Any:
         if c is None:
             return ""
@@ -689,14 +697,7 @@ def _read_requirements(
         unit_name = texts.get("business_unit", "")
         unit_key = unit_name.casefold()
         if unit_key == example_unit:
-            reader.rejected.append(
-                RejectedRow(
-                    file=display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason="the template's example row (delete it)",
-                )
-            )
+            reject(excel_row, "the template's example row (delete it)", None)
             continue
         if unit_name:
             known = units.get(unit_key)
@@ -729,55 +730,31 @@ def _read_requirements(
                 reason = (
                     f"formula in {ref} has no calculated value (open and save the file in Excel)"
                 )
-            reader.rejected.append(
-                RejectedRow(
-                    file=display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason=reason,
-                    business_unit=unit_name if unit_col is not None else None,
-                )
-            )
+            reject(excel_row, reason, unit_name if unit_col is not None else None)
             continue
         framework_key = framework_cell.casefold()
         if framework_key in _PLACEHOLDERS:
-            reader.rejected.append(
-                RejectedRow(
-                    file=display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason=f"no framework named ({framework_cell!r})",
-                    business_unit=unit_name if unit_col is not None else None,
-                )
+            reject(
+                excel_row,
+                f"no framework named ({framework_cell!r})",
+                unit_name if unit_col is not None else None,
             )
             continue
         version = texts.get("version") or None
         key = (unit_name.casefold(), framework_key, version.casefold() if version else "")
         first = seen.get(key)
         if first is not None:
-            reader.rejected.append(
-                RejectedRow(
-                    file=display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason=f"duplicate of {first}",
-                    business_unit=unit_name,
-                )
-            )
+            reject(excel_row, f"duplicate of {first}", unit_name)
             continue
         seen[key] = f"{sheet_name}!{excel_row}" if multi_sheet else f"row {excel_row}"
         parts = split_cache.get(framework_cell)
         if parts is None:
             parts = reader.split(framework_cell)
         if not parts:
-            reader.rejected.append(
-                RejectedRow(
-                    file=display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason=f"no framework named ({framework_cell[:80]!r})",
-                    business_unit=unit_name if unit_col is not None else None,
-                )
+            reject(
+                excel_row,
+                f"no framework named ({framework_cell[:80]!r})",
+                unit_name if unit_col is not None else None,
             )
             continue
         due: date | None = None
