@@ -493,6 +493,12 @@ class _Reader:
     _norm_cache: dict[str, str] = field(default_factory=dict)
     _split_cache: dict[str, list[str]] = field(default_factory=dict)
 
+    def reject(self, sheet: str, row: int, reason: str, unit: str | None = None) -> None:
+        """Account for a data row that becomes no requirement (every row is reconciled)."""
+        self.rejected.append(
+            RejectedRow(file=self.display, sheet=sheet, row=row, reason=reason, business_unit=unit)
+        )
+
     def warn(self, message: str) -> None:
         if len(self.warnings) < _MAX_WARNINGS:
             self.warnings.append(message)
@@ -651,14 +657,6 @@ def _read_requirements(
     example_unit = TEMPLATE_EXAMPLE_UNIT.casefold()
     fw_header_key = header_keys[fw_col] if fw_col < len(header_keys) else None
 
-    def reject(excel_row: int, reason: str, unit: str | None) -> None:
-        """Account for a data row that becomes no requirement (every row is reconciled)."""
-        reader.rejected.append(
-            RejectedRow(
-                file=display, sheet=sheet_name, row=excel_row, reason=reason, business_unit=unit
-            )
-        )
-
     def cell(r: int, c: int | None) -> Any:
         if c is None:
             return ""
@@ -697,7 +695,7 @@ def _read_requirements(
         unit_name = texts.get("business_unit", "")
         unit_key = unit_name.casefold()
         if unit_key == example_unit:
-            reject(excel_row, "the template's example row (delete it)", None)
+            reader.reject(sheet_name, excel_row, "the template's example row (delete it)", None)
             continue
         if unit_name:
             known = units.get(unit_key)
@@ -722,6 +720,8 @@ def _read_requirements(
             )
         else:
             unit_name = reader.unit(default_unit)
+        # a rejected row belongs to its unit only when the sheet has a unit column
+        row_unit = unit_name if unit_col is not None else None
         framework_cell = texts["framework"]
         if not framework_cell:
             ref = f"{fw_letter}{excel_row}"
@@ -730,31 +730,33 @@ def _read_requirements(
                 reason = (
                     f"formula in {ref} has no calculated value (open and save the file in Excel)"
                 )
-            reject(excel_row, reason, unit_name if unit_col is not None else None)
+            reader.reject(sheet_name, excel_row, reason, row_unit)
             continue
         framework_key = framework_cell.casefold()
         if framework_key in _PLACEHOLDERS:
-            reject(
+            reader.reject(
+                sheet_name,
                 excel_row,
                 f"no framework named ({framework_cell!r})",
-                unit_name if unit_col is not None else None,
+                row_unit,
             )
             continue
         version = texts.get("version") or None
         key = (unit_name.casefold(), framework_key, version.casefold() if version else "")
         first = seen.get(key)
         if first is not None:
-            reject(excel_row, f"duplicate of {first}", unit_name)
+            reader.reject(sheet_name, excel_row, f"duplicate of {first}", unit_name)
             continue
         seen[key] = f"{sheet_name}!{excel_row}" if multi_sheet else f"row {excel_row}"
         parts = split_cache.get(framework_cell)
         if parts is None:
             parts = reader.split(framework_cell)
         if not parts:
-            reject(
+            reader.reject(
+                sheet_name,
                 excel_row,
                 f"no framework named ({framework_cell[:80]!r})",
-                unit_name if unit_col is not None else None,
+                row_unit,
             )
             continue
         due: date | None = None
@@ -883,14 +885,7 @@ def _read_transposed(
             _loc(sheet_name, fw_col, excel_row),
         )
         if not framework_cell or framework_cell.casefold() in _PLACEHOLDERS:
-            reader.rejected.append(
-                RejectedRow(
-                    file=reader.display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason="empty framework cell",
-                )
-            )
+            reader.reject(sheet_name, excel_row, "empty framework cell")
             continue
         parts = reader.split(framework_cell)
         made = 0
@@ -912,14 +907,7 @@ def _read_transposed(
                 )
                 made += 1
         if not made:
-            reader.rejected.append(
-                RejectedRow(
-                    file=reader.display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason="no business unit marked as required",
-                )
-            )
+            reader.reject(sheet_name, excel_row, "no business unit marked as required")
 
 
 def _find_matrix(
@@ -981,14 +969,7 @@ def _read_matrix(
         unit_letter = col_letters(unit_col + 1)
         unit_text = reader.text(raw_unit, _loc(sheet_name, unit_col, excel_row))
         if not unit_text:
-            reader.rejected.append(
-                RejectedRow(
-                    file=reader.display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason="empty business unit cell",
-                )
-            )
+            reader.reject(sheet_name, excel_row, "empty business unit cell")
             continue
         unit_name = reader.unit(
             unit_text,
@@ -1007,15 +988,7 @@ def _read_matrix(
                 )
                 made += 1
         if not made:
-            reader.rejected.append(
-                RejectedRow(
-                    file=reader.display,
-                    sheet=sheet_name,
-                    row=excel_row,
-                    reason="no framework marked as required",
-                    business_unit=unit_name,
-                )
-            )
+            reader.reject(sheet_name, excel_row, "no framework marked as required", unit_name)
 
 
 def _units_layout(rows: list[list[Any]]) -> tuple[int, dict[UnitField, int]] | None:
