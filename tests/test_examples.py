@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import io
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +127,22 @@ def test_messy_register_splits_cells_keeps_merged_units_and_skips_hidden_sheet(
     assert {f["source"]["row"] for f in labs["findings"]} >= {12, 13, 14, 15}
 
 
+GOLD = Path(__file__).resolve().parent / "gold" / "examples"
+UPDATE_GOLD = os.environ.get("ASSESSOR_UPDATE_GOLD") == "1"
+
+
+def _pdf_hashes(out: Path) -> str:
+    return "".join(
+        f"{hashlib.sha256(pdf.read_bytes()).hexdigest()}  {pdf.name}\n"
+        for pdf in sorted(out.glob("*.pdf"))
+    )
+
+
 @pytest.mark.slow
-def test_demo_renders_unit_pdfs_and_portfolio_pdf(tmp_path: Path) -> None:
+def test_demo_renders_unit_pdfs_and_portfolio_pdf_byte_for_byte_as_the_golden_files(
+    tmp_path: Path,
+) -> None:
+    """Every example's JSON and PDF equal tests/gold/examples (ASSESSOR_UPDATE_GOLD=1 rewrites)."""
     pypdf = pytest.importorskip("pypdf")
     out = tmp_path / "out"
     assert _run(out, "pdf,json") == batch.EXIT_OK
@@ -138,3 +154,14 @@ def test_demo_renders_unit_pdfs_and_portfolio_pdf(tmp_path: Path) -> None:
     assert f"Page 1 of {len(reader.pages)}" in text
     for unit in UNITS:
         assert unit in text
+    produced = sorted(p.name for p in out.glob("*.json") if p.name != "manifest.json")
+    if UPDATE_GOLD:
+        for old in GOLD.glob("*.json"):
+            old.unlink()
+        for name in produced:
+            (GOLD / name).write_bytes((out / name).read_bytes())
+        (GOLD / "pdf.sha256").write_text(_pdf_hashes(out), encoding="utf-8")
+    assert produced == sorted(p.name for p in GOLD.glob("*.json"))
+    for name in produced:
+        assert (out / name).read_bytes() == (GOLD / name).read_bytes(), f"{name} differs"
+    assert _pdf_hashes(out) == (GOLD / "pdf.sha256").read_text(encoding="utf-8")
