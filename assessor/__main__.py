@@ -1,5 +1,5 @@
 """`python -m assessor` runs the CLI."""
 
-from assessor.cli import main
+from assessor.app.cli import main
 
 main()

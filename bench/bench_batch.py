@@ -53,7 +53,7 @@ FRAMEWORKS = (
 
 def make_workbook(path: Path, unit: str, rows: int) -> None:
     """A template-shaped workbook for one unit, written with assessor's own xlsx helpers."""
-    from assessor import xlsxio
+    from assessor.render import xlsxio
 
     wb = xlsxio.new_workbook()
     xlsxio.write_table(
@@ -175,7 +175,7 @@ def batch_html(inputs: Path, out: Path) -> list[str]:
 
 
 def floor(htmls: Sequence[str], workers: int) -> Callable[[], None]:
-    from assessor.resources import templates_dir
+    from assessor.catalog.resources import templates_dir
 
     base = templates_dir().resolve().as_uri() + "/"
 

@@ -32,7 +32,7 @@ from report_fixtures import real_case  # noqa: E402
 
 from assessor.render import RenderOptions, render  # noqa: E402
 from assessor.render.pdf import html_to_pdf  # noqa: E402
-from assessor.report import ReportView, build_view  # noqa: E402
+from assessor.views.report import ReportView, build_view  # noqa: E402
 
 
 def _baseline_html(view: ReportView) -> str:

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from assessor.template import REQUIREMENT_HEADERS, UNIT_HEADERS  # the template's own columns
+from assessor.render.blank_workbook import REQUIREMENT_HEADERS, UNIT_HEADERS  # the template's own columns
 
 HERE = Path(__file__).resolve().parent
 FIXED = datetime(2026, 11, 1, 9, 0, 0)

@@ -11,9 +11,9 @@ from typing import Any
 
 import openpyxl
 
-from assessor.catalog import load_catalog
-from assessor.model import Catalog
-from assessor.template import REQUIREMENT_HEADERS
+from assessor.catalog.load import load_catalog
+from assessor.domain.models import Catalog
+from assessor.render.blank_workbook import REQUIREMENT_HEADERS
 
 HEADERS = list(REQUIREMENT_HEADERS)  # the template's own columns
 

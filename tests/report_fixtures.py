@@ -7,7 +7,7 @@ import hashlib
 from datetime import date
 from pathlib import Path
 
-from assessor.model import (
+from assessor.domain.models import (
     Assessment,
     BusinessUnit,
     Catalog,
@@ -525,9 +525,9 @@ def real_case(
     as_of: date = date(2026, 11, 29),
 ) -> tuple[Assessment, Catalog, IntakeResult]:
     """The shipped catalog and the real engine on an intake built in code (no workbook)."""
-    from assessor import engine
-    from assessor.catalog import load_catalog
-    from assessor.recognize import split_frameworks
+    from assessor.assess import engine
+    from assessor.catalog.load import load_catalog
+    from assessor.recognize.match import split_frameworks
 
     catalog = load_catalog()
     file, sheet = "contoso-frameworks.xlsx", "Requirements"

@@ -1,4 +1,5 @@
-"""The layering rules: each third-party library in one module; the engine and view stay pure."""
+"""The layering rules: one-way flow between packages, each third-party library in one module,
+the assessment and views pure, only the CLI exits."""
 
 from __future__ import annotations
 
@@ -11,21 +12,33 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assessor"
 
 # library -> the one module allowed to import it
 OWNERS = {
-    "yaml": "catalog.py",
-    "rapidfuzz": "recognize.py",
-    "openpyxl": "xlsxio.py",
-    "python_calamine": "intake.py",
-    "defusedxml": "zipcheck.py",
+    "yaml": "catalog/load.py",
+    "rapidfuzz": "recognize/match.py",
+    "openpyxl": "render/xlsxio.py",
+    "python_calamine": "intake/workbook.py",
+    "defusedxml": "intake/zipcheck.py",
     "jinja2": "render/html.py",
     "weasyprint": "render/pdf.py",
-    "rich": "progress.py",
-    "starlette": "web.py",
-    "uvicorn": "web.py",
-    "multipart": "web.py",
-    "python_multipart": "web.py",
-    "typer": "cli.py",
+    "rich": "run/progress.py",
+    "starlette": "app/web.py",
+    "uvicorn": "app/web.py",
+    "multipart": "app/web.py",
+    "python_multipart": "app/web.py",
+    "typer": "app/cli.py",
 }
-PURE = {"engine.py", "report.py", "recognize.py", "model.py", "text.py", "portfolio.py"}
+# Packages from the bottom up: a package may import only from its own layer and those below.
+LAYERS: tuple[str, ...] = (
+    "domain",
+    "recognize",
+    "catalog",
+    "intake",
+    "assess",
+    "views",
+    "render",
+    "run",
+    "app",
+)
+PURE_PACKAGES = {"domain", "recognize", "assess", "views"}
 IMPURE_CALLS = {"open", "print", "exit", "input"}
 CLOCK = {("date", "today"), ("datetime", "now"), ("datetime", "utcnow"), ("time", "time")}
 
@@ -53,7 +66,53 @@ def test_each_third_party_library_is_imported_in_one_module(library: str, owner:
     assert set(importers) <= {owner}, importers
 
 
-@pytest.mark.parametrize("module", sorted(PURE))
+def _pure_modules() -> list[str]:
+    return sorted(
+        path.relative_to(PACKAGE).as_posix()
+        for package in PURE_PACKAGES
+        for path in (PACKAGE / package).rglob("*.py")
+    )
+
+
+def _layer(rel: str) -> int | None:
+    top = rel.split("/")[0]
+    return LAYERS.index(top) if top in LAYERS else None
+
+
+def _assessor_imports(tree: ast.Module, rel: str) -> set[str]:
+    """The top-level assessor packages a module imports (absolute or relative)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level == 0 and node.module and node.module.startswith("assessor."):
+                found.add(node.module.split(".")[1])
+            elif node.level == 0 and node.module == "assessor":
+                found |= {alias.name for alias in node.names if alias.name != "__version__"}
+            elif node.level == 1 and "/" in rel:
+                found.add(rel.split("/")[0])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("assessor."):
+                    found.add(alias.name.split(".")[1])
+    return found
+
+
+def test_every_module_lives_in_a_layer() -> None:
+    loose = [rel for rel, _ in _modules() if _layer(rel) is None]
+    assert set(loose) <= {"__init__.py", "__main__.py"}, loose
+
+
+@pytest.mark.parametrize("rel", [rel for rel, _ in _modules() if _layer(rel) is not None])
+def test_imports_flow_one_way_down_the_layers(rel: str) -> None:
+    tree = ast.parse((PACKAGE / rel).read_text(encoding="utf-8"))
+    own = _layer(rel)
+    assert own is not None
+    for package in sorted(_assessor_imports(tree, rel)):
+        assert package in LAYERS, f"{rel} imports assessor.{package}, which is in no layer"
+        assert LAYERS.index(package) <= own, f"{rel} imports assessor.{package}: a back-arrow"
+
+
+@pytest.mark.parametrize("module", _pure_modules())
 def test_pure_modules_touch_no_files_clock_or_console(module: str) -> None:
     tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
     assert not (_imports(tree) & {"os", "shutil", "subprocess", "tempfile", "time", "sys"})
@@ -70,7 +129,7 @@ def test_pure_modules_touch_no_files_clock_or_console(module: str) -> None:
 
 def test_only_the_cli_exits() -> None:
     for rel, tree in _modules():
-        if rel == "cli.py":
+        if rel == "app/cli.py":
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "exit":

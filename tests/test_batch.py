@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from assessor import batch
-from assessor.cli import app
-from assessor.errors import OutputError, RenderError, UsageError
+from assessor.app.cli import app
+from assessor.domain.errors import OutputError, RenderError, UsageError
+from assessor.run import batch
 
 INSIDE = (date(2023, 7, 1), date(2024, 6, 30))
 Row = tuple[str, str]
@@ -262,7 +262,7 @@ def test_write_failure_stops_cleanly_without_partial_files(
 def test_worker_that_dies_fails_only_its_workbook(
     good_inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from assessor import intake
+    from assessor.intake import workbook as intake
 
     real = intake.read_workbook
 

@@ -56,7 +56,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()
     import uvicorn
 
-    from assessor import web
+    from assessor.app import web
 
     root = tmp_path_factory.mktemp("uploads")
     app = web.create_app(tmp_root=root, today=lambda: date(2024, 6, 30), workers=2)

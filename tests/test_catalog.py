@@ -11,11 +11,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from assessor import catalog as cat
-from assessor.cli import app
-from assessor.errors import CatalogError
-from assessor.model import Edition
-from assessor.resources import catalog_dir
+from assessor.app.cli import app
+from assessor.catalog import load as cat
+from assessor.catalog.resources import catalog_dir
+from assessor.domain.errors import CatalogError
+from assessor.domain.models import Edition
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from assessor import __version__
-from assessor.cli import app
+from assessor.app.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ["assess", "template", "catalog", "catalog check", "match", "serve"]

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from assessor import engine
-from assessor.model import (
+from assessor.assess import engine
+from assessor.domain.models import (
     BusinessUnit,
     Candidate,
     Catalog,
@@ -37,7 +37,7 @@ from assessor.model import (
     StpLayout,
     StpSection,
 )
-from assessor.text import normalize_text
+from assessor.domain.text import normalize_text
 
 EOL = date(2024, 7, 31)
 INSIDE = Period(start=date(2023, 1, 1), end=date(2023, 12, 31), basis="audit-period")
@@ -467,13 +467,13 @@ def fake_match_text(text: str, catalog: Catalog) -> Match:
 @pytest.fixture(autouse=True)
 def fake_recognize(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Drive the engine with the fake recognizer so these tests test rules, not recognition."""
-    module = sys.modules.get("assessor.recognize")
+    module = sys.modules.get("assessor.recognize.match")
     if module is None:
         try:
-            import assessor.recognize as module
+            import assessor.recognize.match as module
         except ImportError:
-            module = types.ModuleType("assessor.recognize")
-            monkeypatch.setitem(sys.modules, "assessor.recognize", module)
+            module = types.ModuleType("assessor.recognize.match")
+            monkeypatch.setitem(sys.modules, "assessor.recognize.match", module)
     monkeypatch.setattr(module, "match_text", fake_match_text, raising=False)
     yield
 
@@ -913,7 +913,7 @@ def test_assess_is_deterministic() -> None:
 
 
 def test_unknown_service_is_a_usage_error_naming_the_known_ones() -> None:
-    from assessor.errors import UsageError
+    from assessor.domain.errors import UsageError
 
     with pytest.raises(UsageError) as info:
         engine.assess(intake(()), CATALOG, as_of=date(2024, 1, 1), organization="C", service="x")
@@ -926,7 +926,7 @@ def test_unknown_service_is_a_usage_error_naming_the_known_ones() -> None:
 
 def _shipped() -> Catalog | None:
     try:
-        from assessor.catalog import load_catalog
+        from assessor.catalog.load import load_catalog
 
         return load_catalog()
     except Exception:
@@ -940,7 +940,7 @@ needs_shipped = pytest.mark.skipif(SHIPPED is None, reason="the shipped catalog 
 @pytest.fixture
 def shipped(fake_recognize: None, monkeypatch: pytest.MonkeyPatch) -> Catalog:
     """The shipped catalog, with the real recognizer put back in place of the fake."""
-    import assessor.recognize as recognize
+    import assessor.recognize.match as recognize
 
     assert SHIPPED is not None
     monkeypatch.setattr(recognize, "match_text", REAL_MATCH_TEXT)
@@ -948,7 +948,7 @@ def shipped(fake_recognize: None, monkeypatch: pytest.MonkeyPatch) -> Catalog:
 
 
 try:
-    from assessor.recognize import match_text as REAL_MATCH_TEXT
+    from assessor.recognize.match import match_text as REAL_MATCH_TEXT
 except ImportError:  # pragma: no cover - recognize lands separately
     REAL_MATCH_TEXT = fake_match_text
 

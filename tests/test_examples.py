@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from assessor import batch
+from assessor.run import batch
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNITS = {

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from intake_fixtures import HEADERS, catalog, requirements_xlsx, write_xlsx
 
-from assessor import intake
-from assessor.errors import InputError
-from assessor.model import IntakeResult
+from assessor.domain.errors import InputError
+from assessor.domain.models import IntakeResult
+from assessor.intake import workbook as intake
 
 
 def read(path: Path) -> IntakeResult:

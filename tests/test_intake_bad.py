@@ -23,8 +23,9 @@ from intake_fixtures import (
     zip_bomb_xlsx,
 )
 
-from assessor import intake, zipcheck
-from assessor.errors import InputError
+from assessor.domain.errors import InputError
+from assessor.intake import workbook as intake
+from assessor.intake import zipcheck
 
 
 def refuse(tmp_path: Path, data: bytes, name: str = "bad.xlsx") -> InputError:

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from intake_fixtures import HEADERS, catalog
 
-from assessor import intake, xlsxio
-from assessor.errors import InputError
-from assessor.model import IntakeResult
+from assessor.domain.errors import InputError
+from assessor.domain.models import IntakeResult
+from assessor.intake import workbook as intake
+from assessor.render import xlsxio
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -240,7 +241,7 @@ _xml_piece = st.sampled_from(
 def test_fast_extent_path_accepts_exactly_what_the_counting_rule_accepted(
     pieces: list[bytes],
 ) -> None:
-    from assessor import zipcheck
+    from assessor.intake import zipcheck
 
     chunk = b"".join(pieces)
     assert zipcheck._fast_chunk_ok(chunk) == _fast_chunk_ok_by_counting(chunk)

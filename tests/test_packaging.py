@@ -63,7 +63,7 @@ def test_installed_wheel_runs_catalog_outside_the_source_tree(wheel: Path, tmp_p
     )
     env = {"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"}
     where = subprocess.run(
-        [sys.executable, "-c", "import assessor.resources as r; print(r.catalog_dir())"],
+        [sys.executable, "-c", "import assessor.catalog.resources as r; print(r.catalog_dir())"],
         cwd=tmp_path,
         env=env,
         capture_output=True,

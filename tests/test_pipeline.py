@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assessor.errors import OutputError, UsageError
-from assessor.pipeline import parse_formats, parse_pdf_variant, slugify, unique_slugs, write_atomic
+from assessor.domain.errors import OutputError, UsageError
+from assessor.run.files import slugify, unique_slugs, write_atomic
+from assessor.run.pipeline import parse_formats, parse_pdf_variant
 
 
 def test_written_reports_follow_the_umask_not_mkstemps_private_mode(tmp_path: Path) -> None:

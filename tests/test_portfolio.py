@@ -9,9 +9,11 @@ from datetime import date
 import pytest
 from report_fixtures import HOSTILE, make_case, make_catalog
 
-from assessor import portfolio
-from assessor.model import Assessment, Catalog
-from assessor.pipeline import unique_slugs
+from assessor.domain.models import Assessment, Catalog
+from assessor.render import portfolio as portfolio_render
+from assessor.render import registry
+from assessor.run.files import unique_slugs
+from assessor.views import portfolio
 
 AS_OF = date(2026, 11, 29)
 INSIDE = (date(2023, 7, 1), date(2024, 6, 30))
@@ -153,8 +155,8 @@ def test_coverage_counts_add_up_per_unit_and_overall(catalog: Catalog) -> None:
 def test_portfolio_json_is_strict_sorted_and_deterministic(catalog: Catalog) -> None:
     rows = (("ISO 27001", "iso-27001"), ("NIST CSF", "nist-csf"))
     units = _units(catalog, [("A", INSIDE, rows), ("B", AFTER, rows)])
-    first = portfolio.render_json(_view(units, catalog))
-    again = portfolio.render_json(_view(list(reversed(units)), catalog))
+    first = portfolio_render.render_json(_view(units, catalog))
+    again = portfolio_render.render_json(_view(list(reversed(units)), catalog))
     assert first == again
     data = json.loads(first, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
     assert data["schema_version"] == 1
@@ -170,10 +172,10 @@ def test_hostile_unit_names_stay_text_in_html_and_xlsx(catalog: Catalog) -> None
     rows = (("ISO 27001", "iso-27001"),)
     names = [h.replace("{port}", "9") for h in HOSTILE]
     view = _view(_units(catalog, [(n, INSIDE, rows) for n in names]), catalog)
-    html = portfolio.render_html(view)
+    html = portfolio_render.render_html(view)
     assert "<script>" not in html and "<b>bold</b>" not in html
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
-    wb = openpyxl.load_workbook(io.BytesIO(portfolio.render_xlsx(view)))
+    wb = openpyxl.load_workbook(io.BytesIO(portfolio_render.render_xlsx(view)))
     seen = set()
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -185,9 +187,9 @@ def test_hostile_unit_names_stay_text_in_html_and_xlsx(catalog: Catalog) -> None
 
 
 def test_portfolio_formats_always_include_json_and_xlsx() -> None:
-    assert portfolio.portfolio_formats(("pdf", "json")) == ("pdf", "json", "xlsx")
-    assert portfolio.portfolio_formats(("json",)) == ("json", "xlsx")
-    assert portfolio.portfolio_formats(("html", "xlsx")) == ("html", "json", "xlsx")
+    assert registry.portfolio_formats(("pdf", "json")) == ("pdf", "json", "xlsx")
+    assert registry.portfolio_formats(("json",)) == ("json", "xlsx")
+    assert registry.portfolio_formats(("html", "xlsx")) == ("html", "json", "xlsx")
 
 
 @pytest.mark.slow
@@ -198,7 +200,7 @@ def test_portfolio_pdf_names_units_statuses_and_pages(catalog: Catalog) -> None:
         _units(catalog, [("Contoso Retail", INSIDE, rows), ("Fabrikam Payments", AFTER, rows)]),
         catalog,
     )
-    reader = pypdf.PdfReader(io.BytesIO(portfolio.render_pdf(view)))
+    reader = pypdf.PdfReader(io.BytesIO(portfolio_render.render_pdf(view)))
     text = "\n".join(page.extract_text() for page in reader.pages)
     pages = len(reader.pages)
     assert f"Page 1 of {pages}" in text

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from intake_fixtures import catalog
 
-from assessor import intake
-from assessor.errors import InputError
+from assessor.domain.errors import InputError
+from assessor.intake import workbook as intake
 
 REALDATA = Path(__file__).parents[2] / "shared" / "realdata"
 
@@ -66,8 +66,9 @@ def test_cri_gap_tracker_is_refused_listing_both_sheets(tmp_path: Path) -> None:
 _MEASURE = """
 import resource, sys
 from pathlib import Path
-from assessor import catalog, intake
-from assessor.errors import InputError
+from assessor.catalog import load as catalog
+from assessor.intake import workbook as intake
+from assessor.domain.errors import InputError
 try:
     intake.read_workbook(Path(sys.argv[1]), catalog.load_catalog(None))
 except InputError:

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from assessor import recognize
-from assessor.catalog import load_catalog
-from assessor.cli import app
-from assessor.model import Catalog, Match
+from assessor.app.cli import app
+from assessor.catalog.load import load_catalog
+from assessor.domain.models import Catalog, Match
+from assessor.recognize import match as recognize
 
 _TABLE = yaml.safe_load((Path(__file__).parent / "data" / "spellings.yaml").read_text("utf-8"))
 

@@ -9,10 +9,10 @@ import pytest
 from report_fixtures import check_gold, make_case
 
 from assessor import __version__
-from assessor.errors import RenderError
+from assessor.domain.errors import RenderError
 from assessor.render import render
 from assessor.render.html import environment, inline_css, render_template
-from assessor.report import build_view
+from assessor.views.report import build_view
 
 
 def _html(**kw: object) -> str:

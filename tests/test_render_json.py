@@ -9,7 +9,7 @@ from report_fixtures import check_gold, make_case
 
 from assessor import __version__
 from assessor.render import render
-from assessor.report import build_view
+from assessor.views.report import build_view
 
 
 def test_json_matches_gold_for_the_standard_unit(update_gold: bool) -> None:

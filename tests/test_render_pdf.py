@@ -16,11 +16,11 @@ from pypdf import PdfReader
 from report_fixtures import HOSTILE, make_case
 from weasyprint.urls import FatalURLFetchingError
 
-from assessor.errors import RenderError
+from assessor.catalog.resources import templates_dir
+from assessor.domain.errors import RenderError
 from assessor.render import RenderOptions, render
 from assessor.render.pdf import SafeFetcher, html_to_pdf
-from assessor.report import ReportView, build_view
-from assessor.resources import templates_dir
+from assessor.views.report import ReportView, build_view
 
 pytestmark = pytest.mark.slow
 
@@ -259,7 +259,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from report_fixtures import make_case
 from assessor.render import RenderOptions, render
-from assessor.report import build_view
+from assessor.views.report import build_view
 a, c, i = make_case(n=4)
 view = build_view(a, c, intake=i, tool_version="0.1.0")
 sys.stdout.buffer.write(render(view, "pdf", RenderOptions(pdf_variant=sys.argv[2] or None)))

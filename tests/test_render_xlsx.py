@@ -9,7 +9,7 @@ from report_fixtures import HOSTILE, make_case
 
 from assessor.render import render
 from assessor.render.xlsx import FINDING_HEADERS
-from assessor.report import build_view
+from assessor.views.report import build_view
 
 
 def _book(**kw: object) -> openpyxl.Workbook:

@@ -11,12 +11,11 @@ import jsonschema
 import pytest
 from report_fixtures import make_case, real_case
 
-from assessor.errors import RenderError
-from assessor.model import CellRef, Finding
-from assessor.render import FORMATS, RenderOptions, render
-from assessor.render.json import dumps
-from assessor.report import _anchor, build_view, view_json
-from assessor.text import long_date
+from assessor.domain.errors import RenderError
+from assessor.domain.models import CellRef, Finding
+from assessor.domain.text import canonical_json, long_date
+from assessor.render import RenderOptions, registry, render
+from assessor.views.report import _anchor, build_view, view_json
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report-schema.json").read_text())
 CONTRACT_KEYS = {
@@ -176,13 +175,13 @@ def test_unrecognized_finding_serializes_framework_as_null() -> None:
 
 def test_json_refuses_nan_instead_of_writing_invalid_json() -> None:
     with pytest.raises(ValueError):
-        dumps({"x": float("nan")})
+        canonical_json({"x": float("nan")})
 
 
 def test_unknown_format_is_a_render_error() -> None:
     with pytest.raises(RenderError):
         render(_view(), "docx")
-    assert FORMATS == ("pdf", "html", "json", "xlsx")
+    assert registry.names() == ("pdf", "html", "json", "xlsx")
 
 
 def test_json_bytes_identical_for_identical_inputs() -> None:

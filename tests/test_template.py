@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from intake_fixtures import catalog
 from typer.testing import CliRunner
 
-from assessor import intake, template, xlsxio
-from assessor.cli import app
-from assessor.errors import OutputError
-from assessor.text import normalize_text
+from assessor.app.cli import app
+from assessor.domain.errors import OutputError
+from assessor.domain.text import normalize_text
+from assessor.intake import workbook as intake
+from assessor.render import blank_workbook as template
+from assessor.render import xlsxio
+from assessor.run import files
 
 
 def load_template() -> openpyxl.Workbook:
@@ -63,14 +66,14 @@ def test_template_bytes_are_deterministic() -> None:
 
 def test_write_template_refuses_to_overwrite(tmp_path: Path) -> None:
     out = tmp_path / "intake.xlsx"
-    template.write_template(out, catalog(), overwrite=False)
+    files.write_template(out, catalog(), overwrite=False)
     first = out.read_bytes()
     out.write_bytes(b"user's own file")
     with pytest.raises(OutputError) as err:
-        template.write_template(out, catalog(), overwrite=False)
+        files.write_template(out, catalog(), overwrite=False)
     assert err.value.exit_code == 2 and "already exists" in err.value.message
     assert out.read_bytes() == b"user's own file"
-    template.write_template(out, catalog(), overwrite=True)
+    files.write_template(out, catalog(), overwrite=True)
     assert out.read_bytes() == first
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assessor import web
+from assessor.app import web
 
 with warnings.catch_warnings():  # starlette 1.x nudges toward httpx2; httpx is what is installed
     warnings.simplefilter("ignore")
@@ -408,7 +408,7 @@ def test_download_is_an_attachment_with_nosniff(client: tuple[TestClient, Path])
     state.store.put(
         token,
         "<p>page</p>",
-        {"unit.json": web.Download("unit.json", b'{"a": 1}', web.MEDIA_TYPES["json"])},
+        {"unit.json": web.Download("unit.json", b'{"a": 1}', "application/json")},
     )
     response = test_client.get(f"/download/{token}/unit.json")
     assert response.status_code == 200
@@ -463,7 +463,7 @@ UNIT_HEADERS = ["Business unit", "Owner", "Auditor", "Audit period start", "Audi
 
 def workbook_bytes(units: dict[str, list[str]]) -> bytes:
     """A template-shaped workbook: one Requirements row per framework, audit periods in 2023/24."""
-    from assessor import xlsxio
+    from assessor.render import xlsxio
 
     wb = xlsxio.new_workbook()
     rows: list[list[str | date | None]] = [
@@ -568,10 +568,10 @@ def test_two_workbooks_give_a_portfolio_and_a_zip_and_a_bad_one_is_reported(
 
 @pytest.mark.slow
 def test_unreadable_workbook_shows_the_cli_message_with_400(tmp_path: Path) -> None:
-    from assessor import xlsxio
-    from assessor.catalog import load_catalog
-    from assessor.errors import InputError
-    from assessor.intake import read_workbook
+    from assessor.catalog.load import load_catalog
+    from assessor.domain.errors import InputError
+    from assessor.intake.workbook import read_workbook
+    from assessor.render import xlsxio
 
     wb = xlsxio.new_workbook()
     xlsxio.write_table(wb, "Notes", ["Nothing", "Useful"], [["a", "b"]])

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assessor import xlsxio
+from assessor.render import xlsxio
 
 PAYLOADS = [
     "=1+1",
@@ -127,7 +127,7 @@ def test_core_properties_are_fixed() -> None:
 _SCRIPT = """
 import hashlib, sys
 from datetime import date
-from assessor import xlsxio
+from assessor.render import xlsxio
 wb = xlsxio.new_workbook()
 xlsxio.write_table(wb, "A", ["x", "y", "z"], [["=1", date(2024, 1, 1), 3.5], ["b", None, 2]])
 xlsxio.write_table(wb, "B", ["h"], [["\\u00e9t\\u00e9"]], widths=[20])

@@ -15,9 +15,9 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from assessor.errors import RenderError
-from assessor.report import ReportView
-from assessor.resources import templates_dir
+from assessor.catalog.resources import templates_dir
+from assessor.domain.errors import RenderError
+from assessor.views.report import ReportView
 
 REPORT_TEMPLATE = "report.html.j2"
 

@@ -18,9 +18,9 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from assessor.errors import RenderError
-from assessor.report import ReportView
-from assessor.resources import templates_dir
+from assessor.catalog.resources import templates_dir
+from assessor.domain.errors import RenderError
+from assessor.views.report import ReportView
 
 VARIANTS: dict[str, str] = {"ua": "pdf/ua-1", "a": "pdf/a-3b"}
 RELATIONSHIPS = ("Source", "Data", "Alternative", "Supplement", "Unspecified")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from assessor.report import ReportView
-from assessor.xlsxio import new_workbook, workbook_bytes, write_table
+from assessor.render.xlsxio import new_workbook, workbook_bytes, write_table
+from assessor.views.report import ReportView
 
 FINDING_HEADERS = (
     "Ref",

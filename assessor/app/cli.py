@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from assessor import __version__
-from assessor.errors import AssessorError
+from assessor.domain.errors import AssessorError
 
 app = typer.Typer(
     name="assessor",
@@ -68,7 +68,7 @@ def catalog_show(
     """Print the certifications and frameworks the catalog knows."""
     if ctx.invoked_subcommand is not None:
         return
-    from assessor import catalog as cat
+    from assessor.catalog import load as cat
 
     loaded = _run(lambda: cat.load_catalog(catalog))
     if fmt == "json":
@@ -87,7 +87,7 @@ def catalog_check(
     ] = None,
 ) -> None:
     """Validate a catalog folder: schema, cross-references, duplicate ids and aliases."""
-    from assessor import catalog as cat
+    from assessor.catalog import load as cat
 
     issues = _run(lambda: cat.check_catalog(directory))
     for issue in issues:
@@ -107,8 +107,8 @@ def match(
     if fmt not in ("table", "json"):
         typer.echo(f"error: unknown --format {fmt!r}: use table or json", err=True)
         raise typer.Exit(2)
-    from assessor import catalog as cat
-    from assessor import recognize
+    from assessor.catalog import load as cat
+    from assessor.recognize import match as recognize
 
     loaded = _run(lambda: cat.load_catalog(None))
     results = [recognize.match_cell(text, loaded) for text in texts]
@@ -124,11 +124,11 @@ def template(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
 ) -> None:
     """Write a blank requirements workbook to fill in."""
-    from assessor import catalog as cat
-    from assessor import template as tpl
+    from assessor.catalog import load as cat
+    from assessor.run import files
 
     loaded = _run(lambda: cat.load_catalog(None))
-    _run(lambda: tpl.write_template(out, loaded, overwrite=overwrite))
+    _run(lambda: files.write_template(out, loaded, overwrite=overwrite))
     typer.echo(f"template written: {out}")
 
 
@@ -159,7 +159,7 @@ def assess(
     ] = False,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
-    from assessor import batch
+    from assessor.run import batch
 
     options = _run(
         lambda: batch.BatchOptions.from_cli(
@@ -188,7 +188,7 @@ def serve(
     workers: Annotated[int, typer.Option(help="Concurrent renders.")] = 2,
 ) -> None:
     """Serve the upload page: drop a workbook in the browser and get the auditor PDF."""
-    from assessor import web
+    from assessor.app import web
 
     _run(lambda: web.serve(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import date
@@ -66,3 +67,10 @@ def normalize_text(value: str) -> str:
 def long_date(value: date) -> str:
     """`31 July 2024`: how reports write dates, locale-independent so bytes stay the same."""
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def canonical_json(data: object) -> bytes:
+    """JSON bytes that are the same for the same data: sorted keys, indent 2, UTF-8 kept, no
+    NaN or Infinity (ValueError instead), one trailing newline."""
+    text = json.dumps(data, allow_nan=False, sort_keys=True, ensure_ascii=False, indent=2)
+    return (text + "\n").encode("utf-8")

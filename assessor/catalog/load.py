@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,8 +14,9 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from assessor.errors import CatalogError, Issue
-from assessor.model import (
+from assessor.catalog.resources import catalog_dir
+from assessor.domain.errors import CatalogError, Issue
+from assessor.domain.models import (
     Catalog,
     CatalogMeta,
     Certification,
@@ -27,7 +27,7 @@ from assessor.model import (
     Source,
     StpLayout,
 )
-from assessor.resources import catalog_dir
+from assessor.domain.text import canonical_json
 
 SCHEMA_VERSION = 1
 
@@ -53,7 +53,7 @@ _SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoad
 
 def alias_key(text: str) -> str:
     """The comparison key for alias collisions: the recognizer's own compact key."""
-    from assessor.recognize import compact_key
+    from assessor.recognize.match import compact_key
 
     return compact_key(text)
 
@@ -364,7 +364,7 @@ def _cross_check(ld: _Loader, cat: Catalog) -> None:
 
 def _check_edition_keys(ld: _Loader, fw: Framework) -> None:
     """Within one framework, an edition spelling may name only one edition."""
-    from assessor.recognize import edition_keys
+    from assessor.recognize.match import edition_keys
 
     owner: dict[str, str] = {}
     for ed in fw.editions:
@@ -506,7 +506,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
 
 def catalog_json(catalog: Catalog) -> str:
     """The whole catalog as JSON: sorted keys, dates as ISO strings."""
-    return json.dumps(catalog.model_dump(mode="json"), sort_keys=True, indent=2, ensure_ascii=False)
+    return canonical_json(catalog.model_dump(mode="json")).decode("utf-8").rstrip("\n")
 
 
 def _table(headers: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:

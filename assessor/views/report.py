@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
-from assessor.model import (
+from assessor.domain.models import (
     RESPONSIBILITIES,
     STATUSES,
     Assessment,
@@ -27,7 +27,7 @@ from assessor.model import (
     Status,
     StpSection,
 )
-from assessor.text import long_date
+from assessor.domain.text import long_date
 
 SCHEMA_VERSION = 1  # version of the JSON report contract (docs/report-schema.json)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from assessor.model import Candidate, Catalog, Framework, GroupAlias, Match
-from assessor.text import normalize_text
+from assessor.domain.models import Candidate, Catalog, Framework, GroupAlias, Match
+from assessor.domain.text import normalize_text
 
 # ---------------------------------------------------------------------------------------------
 # Normalization

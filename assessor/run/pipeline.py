@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import re
-import tempfile
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
 from assessor import __version__
-from assessor.errors import OutputError, UsageError
-from assessor.model import Assessment, AssessorModel, Catalog, IntakeResult
-
-FORMATS: tuple[str, ...] = ("pdf", "html", "json", "xlsx")
-PdfVariant = Literal["ua", "a"]
+from assessor.domain.errors import UsageError
+from assessor.domain.models import Assessment, AssessorModel, Catalog, IntakeResult
+from assessor.render import registry
+from assessor.render.options import PdfVariant
+from assessor.run.files import unique_slugs
 
 
 class RunOptions(AssessorModel):
@@ -33,13 +27,14 @@ class RunOptions(AssessorModel):
 def parse_formats(text: str) -> tuple[str, ...]:
     """Parse `pdf,json` into known formats, in canonical order, or raise UsageError."""
     wanted = [part.strip().lower() for part in text.split(",") if part.strip()]
-    unknown = sorted(set(wanted) - set(FORMATS))
+    known = registry.names()
+    unknown = sorted(set(wanted) - set(known))
     if unknown or not wanted:
         raise UsageError(
             f"--format {text!r}: unknown format(s) {', '.join(unknown) or '(none given)'}",
-            hint=f"choose from {', '.join(FORMATS)}",
+            hint=f"choose from {', '.join(known)}",
         )
-    return tuple(fmt for fmt in FORMATS if fmt in wanted)
+    return tuple(fmt for fmt in known if fmt in wanted)
 
 
 def parse_as_of(text: str | None, today: date) -> date:
@@ -75,32 +70,6 @@ class UnitOutput:
     files: dict[str, bytes] = field(default_factory=dict)
 
 
-def slugify(name: str) -> str:
-    """A safe, readable file stem for a unit name: [a-z0-9-], capped, never empty or reserved."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
-    if not slug or slug in {"con", "prn", "aux", "nul", "portfolio", "manifest"}:
-        digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-        slug = f"{slug or 'unit'}-{digest}"
-    return slug
-
-
-def unique_slugs(names: list[str]) -> dict[str, str]:
-    """Map unit names to slugs, adding a short hash where two names slugify alike."""
-    by_slug: dict[str, list[str]] = {}
-    for name in sorted(set(names)):
-        by_slug.setdefault(slugify(name), []).append(name)
-    out: dict[str, str] = {}
-    for slug, group in by_slug.items():
-        for name in group:
-            out[name] = (
-                slug
-                if len(group) == 1
-                else f"{slug}-{hashlib.sha256(name.encode()).hexdigest()[:6]}"
-            )
-    return out
-
-
 def assess_and_render(
     result: IntakeResult,
     catalog: Catalog,
@@ -110,8 +79,9 @@ def assess_and_render(
     units: Collection[str] | None = None,
 ) -> list[UnitOutput]:
     """Assess a read workbook and render its business units (all, or only those named)."""
-    from assessor import engine, report
+    from assessor.assess import engine
     from assessor.render import RenderOptions, render
+    from assessor.views import report
 
     assessments = engine.assess(
         result, catalog, as_of=options.as_of, organization=options.organization
@@ -141,46 +111,8 @@ def process_workbook(
     display_name: str | None = None,
 ) -> tuple[IntakeResult, list[UnitOutput]]:
     """Read one workbook and render every business unit in it; raise InputError/RenderError."""
-    from assessor import intake
+    from assessor.intake import workbook as intake
 
     result = intake.read_workbook(path, catalog, display_name=display_name)
     source_bytes = path.read_bytes() if options.pdf_variant == "a" else None
     return result, assess_and_render(result, catalog, options, source_bytes=source_bytes)
-
-
-def _umask() -> int:
-    """The process umask (read by setting it and putting it back)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def write_atomic(path: Path, data: bytes, *, overwrite: bool) -> None:
-    """Write via a temp file in the same folder, fsync, then rename: never a half-written file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the target exists: create-only
-            except FileExistsError:
-                raise OutputError(
-                    f"{path}: already exists", hint="pass --overwrite to replace reports"
-                ) from None
-            os.unlink(tmp)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -19,7 +19,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from assessor.text import strip_controls
+from assessor.domain.text import strip_controls
 
 # openpyxl parses every XML part through defusedxml when it is installed; refuse to run without it.
 if not openpyxl.DEFUSEDXML:  # pragma: no cover - defusedxml is a hard dependency

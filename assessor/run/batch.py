@@ -9,7 +9,6 @@ initializer); the rendered bytes come back to the parent, which alone writes fil
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import multiprocessing
 import os
@@ -30,8 +29,8 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import Field
 
 from assessor import __version__
-from assessor.errors import AssessorError, InputError, Issue, OutputError, UsageError
-from assessor.model import (
+from assessor.domain.errors import AssessorError, InputError, Issue, OutputError, UsageError
+from assessor.domain.models import (
     Assessment,
     AssessorModel,
     BusinessUnit,
@@ -40,15 +39,17 @@ from assessor.model import (
     RejectedRow,
     Requirement,
 )
-from assessor.pipeline import (
+from assessor.domain.text import canonical_json
+from assessor.render import registry
+from assessor.render.options import RenderOptions
+from assessor.run.files import unique_slugs, write_atomic
+from assessor.run.pipeline import (
     RunOptions,
     parse_as_of,
     parse_formats,
     parse_pdf_variant,
-    unique_slugs,
-    write_atomic,
 )
-from assessor.progress import Progress
+from assessor.run.progress import Progress
 
 FailOn = Literal["gap", "partial"]
 # Statuses that trip --fail-on: unrecognized counts as a gap (nothing shows it is met).
@@ -57,7 +58,6 @@ FAIL_STATUSES: dict[str, frozenset[str]] = {
     "partial": frozenset({"partial", "gap", "unrecognized"}),
 }
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-REPORT_SUFFIXES = (".pdf", ".html", ".json", ".xlsx")
 PORTFOLIO_STEM = "portfolio"
 MANIFEST_NAME = "manifest.json"
 MANIFEST_SCHEMA = 1
@@ -205,7 +205,7 @@ def check_output_dir(out: Path, inputs: Sequence[Path], *, overwrite: bool) -> N
         for p in out.iterdir()
         if p.is_file()
         and not p.name.startswith(".")
-        and (p.name == MANIFEST_NAME or p.suffix.lower() in REPORT_SUFFIXES)
+        and (p.name == MANIFEST_NAME or p.suffix.lower() in registry.suffixes())
     )
     if reports:
         shown = ", ".join(reports[:3]) + (
@@ -308,8 +308,10 @@ def _init_worker(catalog: Catalog, options: RunOptions, ignore_sigint: bool) -> 
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # abort() terminates workers
     _WORKER["catalog"] = catalog
     _WORKER["options"] = options
-    from assessor import engine, intake, report  # noqa: F401
+    from assessor.assess import engine  # noqa: F401
+    from assessor.intake import workbook as intake  # noqa: F401
     from assessor.render import render  # noqa: F401
+    from assessor.views import report  # noqa: F401
 
     if "pdf" in options.formats:
         from assessor.render import pdf  # noqa: F401
@@ -317,7 +319,7 @@ def _init_worker(catalog: Catalog, options: RunOptions, ignore_sigint: bool) -> 
 
 def _read_task(source: Source) -> ReadSummary | Failure:
     """Phase one: read a workbook and report its business units."""
-    from assessor import intake
+    from assessor.intake import workbook as intake
 
     try:
         result = intake.read_workbook(source.path, _WORKER["catalog"])
@@ -341,7 +343,7 @@ def units_of(result: IntakeResult) -> tuple[BusinessUnit, ...]:
 
 def _render_task(task: UnitTask) -> TaskResult:
     """Phase two: read, assess and render the task's units; never raise."""
-    from assessor import intake
+    from assessor.intake import workbook as intake
 
     catalog: Catalog = _WORKER["catalog"]
     options: RunOptions = _WORKER["options"]
@@ -371,7 +373,7 @@ def _assess_and_render(
     names: Collection[str],
 ) -> list[UnitDone]:
     """Assess a workbook and render only the named units, so one workbook's units can spread."""
-    from assessor import pipeline
+    from assessor.run import pipeline
 
     source_bytes = path.read_bytes() if options.pdf_variant == "a" and path is not None else None
     wanted = set(names)
@@ -725,7 +727,7 @@ class Batch:
 
     def run(self) -> BatchResult:
         """Run the batch; KeyboardInterrupt is turned into exit 130 with complete files only."""
-        from assessor import catalog as catalog_module
+        from assessor.catalog import load as catalog_module
 
         options = self.options
         paths, self.problems = discover(self.inputs, exclude=options.out)
@@ -868,7 +870,7 @@ class Batch:
         """Never let a report overwrite an input workbook (possible with --overwrite)."""
         for slug in self.slugs.values():
             for fmt in self.options.run.formats:
-                target = (self.options.out / f"{slug}.{fmt}").resolve()
+                target = (self.options.out / f"{slug}{registry.get(fmt).suffix}").resolve()
                 if target in real_inputs:
                     raise OutputError(f"{target}: a report would overwrite this input workbook")
 
@@ -882,7 +884,7 @@ class Batch:
             slug = self.slugs[unit.unit]
             outputs = []
             for fmt in self.options.run.formats:
-                entry = self._write(f"{slug}.{fmt}", unit.files[fmt])
+                entry = self._write(f"{slug}{registry.get(fmt).suffix}", unit.files[fmt])
                 outputs.append({**entry, "business_unit": unit.unit, "format": fmt})
             self.units[unit.unit] = replace(unit, files={})  # keep the assessment, free the bytes
             self.unit_sources[unit.unit] = indices
@@ -935,7 +937,7 @@ class Batch:
         return any(f.status in statuses for u in self.units.values() for f in u.assessment.findings)
 
     def _write_portfolio(self) -> list[dict[str, str]]:
-        from assessor import portfolio
+        from assessor.views import portfolio
 
         assert self.catalog is not None
         run = self.options.run
@@ -947,11 +949,13 @@ class Batch:
             as_of=run.as_of,
             tool_version=__version__,
         )
-        formats = portfolio.portfolio_formats(run.formats)
+        formats = registry.portfolio_formats(run.formats)
+        options = RenderOptions(pdf_variant=run.pdf_variant)
         outputs = []
         for fmt in formats:
-            data = portfolio.render_portfolio(view, fmt, pdf_variant=run.pdf_variant)
-            outputs.append({**self._write(f"{PORTFOLIO_STEM}.{fmt}", data), "format": fmt})
+            data = registry.render_portfolio(view, fmt, options)
+            name = f"{PORTFOLIO_STEM}{registry.get(fmt).suffix}"
+            outputs.append({**self._write(name, data), "format": fmt})
         if self.progress is not None:
             self.progress.line(f"portfolio: {', '.join(formats)} written")
         return outputs
@@ -993,8 +997,7 @@ class Batch:
             ],
             "portfolio": sorted(portfolio_outputs, key=lambda o: o["path"]),
         }
-        data = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
-        self._write(MANIFEST_NAME, (data + "\n").encode())
+        self._write(MANIFEST_NAME, canonical_json(manifest))
 
     def _interrupted(self) -> BatchResult:
         """After Ctrl-C: keep what is complete; describe it in the manifest if anything was."""

@@ -13,9 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from assessor import recognize
-from assessor.errors import UsageError
-from assessor.model import (
+from assessor.domain.errors import UsageError
+from assessor.domain.models import (
     Assessment,
     BusinessUnit,
     Candidate,
@@ -35,7 +34,8 @@ from assessor.model import (
     ServiceProfile,
     Status,
 )
-from assessor.text import long_date
+from assessor.domain.text import long_date
+from assessor.recognize import match as recognize
 
 NDA_CAVEAT = (
     "SOC 1 and SOC 2 reports are shared under a non-disclosure agreement and their "

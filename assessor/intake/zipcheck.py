@@ -21,7 +21,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
 
-from assessor.errors import InputError, Issue
+from assessor.domain.errors import InputError, Issue
 
 MIB = 1024 * 1024
 _CFB_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")

@@ -1,6 +1,6 @@
 """Read an organization's requirements workbook into an IntakeResult, accounting for every row.
 
-The only module importing python_calamine. Every file first passes assessor.zipcheck (format,
+The only module importing python_calamine. Every file first passes assessor.intake.zipcheck (format,
 zip bombs, entity tricks, sheet extents); then calamine reads cached cell values. Tables are
 found by their header row (anywhere in the first 30 rows, names matched by synonyms), or read
 as an applicability matrix (units x frameworks, or the transpose).
@@ -23,9 +23,8 @@ from typing import Any, Literal
 
 import python_calamine
 
-from assessor import zipcheck
-from assessor.errors import InputError, Issue
-from assessor.model import (
+from assessor.domain.errors import InputError, Issue
+from assessor.domain.models import (
     BusinessUnit,
     Catalog,
     CellRef,
@@ -33,9 +32,10 @@ from assessor.model import (
     RejectedRow,
     Requirement,
 )
-from assessor.recognize import match_text, split_frameworks
-from assessor.text import CONTROL_CHARS, normalize_text
-from assessor.zipcheck import DEFAULT_LIMITS, Limits, col_letters
+from assessor.domain.text import CONTROL_CHARS, normalize_text
+from assessor.intake import zipcheck
+from assessor.intake.zipcheck import DEFAULT_LIMITS, Limits, col_letters
+from assessor.recognize.match import match_text, split_frameworks
 
 __all__ = [
     "DEFAULT_LIMITS",

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-from assessor import xlsxio
-from assessor.errors import OutputError
-from assessor.intake import TEMPLATE_EXAMPLE_UNIT, TEMPLATE_LIST_SHEET
-from assessor.model import Catalog
+from assessor.domain.models import Catalog
+from assessor.intake.workbook import TEMPLATE_EXAMPLE_UNIT, TEMPLATE_LIST_SHEET
+from assessor.render import xlsxio
 
 REQUIREMENTS_SHEET = "Requirements"
 UNITS_SHEET = "Business units"
@@ -100,19 +98,3 @@ def template_bytes(catalog: Catalog) -> bytes:
     xlsxio.add_date_validation(units, f"D2:E{MAX_ROWS}")
     wb.active = 1
     return xlsxio.workbook_bytes(wb)
-
-
-def write_template(path: Path, catalog: Catalog, *, overwrite: bool) -> None:
-    """Write the template to `path`; refuse to replace an existing file without overwrite."""
-    from assessor.pipeline import write_atomic
-
-    if path.suffix.lower() not in (".xlsx", ""):
-        raise OutputError(f"{path}: the template is an .xlsx workbook; name it *.xlsx")
-    if path.is_dir():
-        raise OutputError(f"{path}: is a folder; give a file name such as intake.xlsx")
-    if path.exists() and not overwrite:
-        raise OutputError(f"{path}: already exists", hint="pass --overwrite to replace it")
-    try:
-        write_atomic(path, template_bytes(catalog), overwrite=overwrite)
-    except OSError as err:
-        raise OutputError(f"{path}: cannot write ({err.strerror or err})") from None

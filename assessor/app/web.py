@@ -39,16 +39,16 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assessor.errors import AssessorError, InputError, UsageError
-from assessor.model import Catalog
-from assessor.text import normalize_text
+from assessor.domain.errors import AssessorError, InputError, UsageError
+from assessor.domain.models import Catalog
+from assessor.domain.text import normalize_text
+from assessor.render import registry
 
 MIB = 1024 * 1024
 DEFAULT_MAX_UPLOAD_BYTES = 20 * MIB
 DEFAULT_MAX_FILES = 10
 DEFAULT_WORKERS = 2
 DEFAULT_RENDER_TIMEOUT = 120.0
-WEB_FORMATS: tuple[str, ...] = ("pdf", "xlsx", "json")
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 CSP = (
@@ -65,14 +65,12 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"cross-origin-opener-policy", b"same-origin"),
     (b"cross-origin-resource-policy", b"same-origin"),
 )
-MEDIA_TYPES = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "json": "application/json",
-    "html": "text/html; charset=utf-8",
-    "zip": "application/zip",
-}
-FORMAT_LABELS = {"pdf": "PDF report", "xlsx": "Excel workbook", "json": "JSON data"}
+ZIP_MEDIA_TYPE = "application/zip"
+
+
+def web_formats() -> tuple[str, ...]:
+    """The formats offered for download (the registry's web formats)."""
+    return tuple(fmt.name for fmt in registry.web_formats())
 
 
 # ---------------------------------------------------------------------------
@@ -377,19 +375,19 @@ class BodyLimitMiddleware:
 
 JobKind = Literal["workbook", "portfolio"]
 _PRELOAD = [
-    "assessor.web",
-    "assessor.pipeline",
-    "assessor.catalog",
-    "assessor.recognize",
-    "assessor.intake",
-    "assessor.engine",
-    "assessor.report",
+    "assessor.app.web",
+    "assessor.run.pipeline",
+    "assessor.catalog.load",
+    "assessor.recognize.match",
+    "assessor.intake.workbook",
+    "assessor.assess.engine",
+    "assessor.views.report",
     "assessor.render",
     "assessor.render.html",
     "assessor.render.pdf",
     "assessor.render.json",
     "assessor.render.xlsx",
-    "assessor.portfolio",
+    "assessor.views.portfolio",
 ]
 
 
@@ -413,7 +411,7 @@ def _limit_memory(memory_limit_mb: int | None) -> None:
 
 
 def _job_workbook(payload: dict[str, Any]) -> tuple[Any, ...]:
-    from assessor import pipeline
+    from assessor.run import pipeline
 
     intake, outputs = pipeline.process_workbook(
         Path(payload["path"]),
@@ -431,7 +429,8 @@ def _job_portfolio(payload: dict[str, Any]) -> tuple[Any, ...]:
 
 def _portfolio_files(payload: dict[str, Any]) -> dict[str, bytes]:
     """Render the portfolio roll-up over several units, in the formats it supports."""
-    from assessor import __version__, portfolio
+    from assessor import __version__
+    from assessor.views import portfolio
 
     view = portfolio.build_portfolio(
         payload["assessments"],
@@ -442,8 +441,8 @@ def _portfolio_files(payload: dict[str, Any]) -> dict[str, bytes]:
         tool_version=__version__,
     )
     return {
-        f"portfolio.{fmt}": portfolio.render_portfolio(view, fmt, pdf_variant=None)
-        for fmt in portfolio.portfolio_formats(WEB_FORMATS)
+        f"portfolio{registry.get(fmt).suffix}": registry.render_portfolio(view, fmt)
+        for fmt in registry.portfolio_formats(web_formats())
     }
 
 
@@ -592,7 +591,7 @@ def identify(data: bytes, file: str) -> Problem | None:
     when it declares few; the full pre-check (sizes, ratios, XML prologs, sheet extents) runs
     inside the memory-capped worker, where intake reads the file.
     """
-    from assessor import zipcheck
+    from assessor.intake import zipcheck
 
     try:
         zipcheck.sniff(data, file)
@@ -658,7 +657,7 @@ def _zip_bytes(entries: Sequence[tuple[str, bytes]], stamp: date) -> bytes:
 
 def _unit_names(results: Sequence[FileResult]) -> list[tuple[FileResult, Any, str]]:
     """(file, unit output, download stem): stems unique across every uploaded workbook."""
-    from assessor.pipeline import unique_slugs
+    from assessor.run.files import unique_slugs
 
     pairs = [(fr, out) for fr in results for out in fr.outputs]
     units = [out.unit for _, out in pairs]
@@ -697,7 +696,7 @@ async def upload_page(request: Request) -> Response:
 
 async def stylesheet(request: Request) -> Response:
     """GET /static/web.css: the page style (a file of the package; no inline styles under CSP)."""
-    from assessor.resources import templates_dir
+    from assessor.catalog.resources import templates_dir
 
     css = (templates_dir() / "web" / "web.css").read_bytes()
     return Response(css, media_type="text/css; charset=utf-8")
@@ -705,7 +704,7 @@ async def stylesheet(request: Request) -> Response:
 
 async def template_download(request: Request) -> Response:
     """GET /template.xlsx: the blank requirements workbook."""
-    from assessor import template
+    from assessor.render import blank_workbook as template
 
     state = _state(request)
     try:
@@ -713,7 +712,7 @@ async def template_download(request: Request) -> Response:
         data = await run_in_threadpool(template.template_bytes, catalog)
     except AssessorError as err:
         return _problem_response(Problem(500, tuple(err.lines())))
-    return _attachment(data, "assessor-requirements-template.xlsx", MEDIA_TYPES["xlsx"])
+    return _attachment(data, "assessor-requirements-template.xlsx", registry.get("xlsx").media_type)
 
 
 def _attachment(data: bytes, name: str, media_type: str) -> Response:
@@ -793,7 +792,7 @@ async def _assess_uploads(
     organization: str,
     as_of: date,
 ) -> Response:
-    from assessor.pipeline import RunOptions
+    from assessor.run.pipeline import RunOptions
 
     settings = state.settings
     results: list[FileResult] = []
@@ -814,7 +813,7 @@ async def _assess_uploads(
             catalog = await run_in_threadpool(state.catalog)
         except AssessorError as err:
             return _problem_response(Problem(500, tuple(err.lines())))
-        options = RunOptions(formats=WEB_FORMATS, organization=organization, as_of=as_of)
+        options = RunOptions(formats=web_formats(), organization=organization, as_of=as_of)
         if not await _acquire_slot(state):
             return _busy()
         try:
@@ -854,14 +853,15 @@ async def _assess_uploads(
     unit_rows: list[dict[str, object]] = []
     for result, output, stem in units:
         links = []
-        for fmt in WEB_FORMATS:
+        for fmt in web_formats():
             if fmt in output.files:
-                fname = f"{stem}.{fmt}"
-                files[fname] = Download(fname, output.files[fmt], MEDIA_TYPES[fmt])
+                spec = registry.get(fmt)
+                fname = f"{stem}{spec.suffix}"
+                files[fname] = Download(fname, output.files[fmt], spec.media_type)
                 links.append(
                     {
                         "href": f"/download/{token}/{fname}",
-                        "label": FORMAT_LABELS[fmt],
+                        "label": spec.label,
                         "fmt": fmt.upper(),
                         "name": fname,
                     }
@@ -877,22 +877,23 @@ async def _assess_uploads(
             }
         )
     extra_links = []
-    order = {f"portfolio.{fmt}": i for i, fmt in enumerate(WEB_FORMATS)}
-    for fname, data in sorted(portfolio.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])):
-        ext = fname.rsplit(".", 1)[-1]
-        files[fname] = Download(fname, data, MEDIA_TYPES.get(ext, "application/octet-stream"))
+    by_name = {f"portfolio{fmt.suffix}": fmt for fmt in registry.web_formats()}
+    order = list(by_name)
+    for fname, data in sorted(portfolio.items(), key=lambda kv: (order.index(kv[0]), kv[0])):
+        spec = by_name[fname]
+        files[fname] = Download(fname, data, spec.media_type)
         extra_links.append(
             {
                 "href": f"/download/{token}/{fname}",
                 "name": fname,
-                "label": f"Portfolio {FORMAT_LABELS.get(ext, ext)}",
-                "fmt": ext.upper(),
+                "label": f"Portfolio {spec.label}",
+                "fmt": spec.name.upper(),
             }
         )
     if len(units) > 1:
         entries = [(name, d.data) for name, d in files.items()]
         zname = "assessor-reports.zip"
-        files[zname] = Download(zname, _zip_bytes(entries, as_of), MEDIA_TYPES["zip"])
+        files[zname] = Download(zname, _zip_bytes(entries, as_of), ZIP_MEDIA_TYPE)
         extra_links.append(
             {
                 "href": f"/download/{token}/{zname}",
@@ -1028,7 +1029,7 @@ def _lifespan(state: WebState) -> Callable[[Starlette], AbstractAsyncContextMana
 
 
 def _default_catalog() -> Catalog:
-    from assessor.catalog import load_catalog
+    from assessor.catalog.load import load_catalog
 
     return load_catalog()
 

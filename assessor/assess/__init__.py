@@ -1,0 +1,1 @@
+"""Assessment (pure): requirements x catalog x period to findings with typed reasons."""

@@ -1,0 +1,1 @@
+"""The knowledge catalog: loading and checking requirements/*.yaml, and where data lives."""

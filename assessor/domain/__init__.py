@@ -1,0 +1,1 @@
+"""The domain: typed models, errors and text helpers shared by every layer (pure)."""

@@ -1,0 +1,1 @@
+"""Intake: workbooks (safety pre-check, tables, units, dates) to typed requirements."""

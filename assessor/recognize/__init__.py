@@ -1,0 +1,1 @@
+"""Recognition: framework names as people write them, resolved against the catalog (pure)."""

@@ -1,0 +1,157 @@
+"""The portfolio in each format: JSON, standalone HTML, PDF and an XLSX an analyst can filter."""
+
+from __future__ import annotations
+
+from assessor.domain.text import canonical_json
+from assessor.render.options import PdfVariant
+from assessor.views.portfolio import PortfolioView, portfolio_json
+
+
+def render_json(view: PortfolioView) -> bytes:
+    """Portfolio JSON bytes: sorted keys, no NaN, UTF-8, trailing newline."""
+    return canonical_json(portfolio_json(view))
+
+
+def render_html(view: PortfolioView) -> str:
+    """The portfolio as one standalone HTML document (CSS inlined)."""
+    from assessor.render.html import render_template
+
+    return render_template("portfolio.html.j2", view=view)
+
+
+def render_pdf(view: PortfolioView, *, pdf_variant: PdfVariant | None = None) -> bytes:
+    """The portfolio PDF (PDF/A-3b variant embeds the portfolio JSON)."""
+    from assessor.render.pdf import html_to_pdf
+
+    attachments: list[tuple[str, bytes, str]] = []
+    if pdf_variant == "a":
+        attachments.append(("portfolio.json", render_json(view), "Data"))
+    return html_to_pdf(
+        render_html(view),
+        title=view.title,
+        subject=view.subject,
+        created=view.as_of,
+        variant=pdf_variant,
+        attachments=attachments,
+    )
+
+
+def render_xlsx(view: PortfolioView) -> bytes:
+    """The portfolio as a workbook an analyst can filter: units, matrix, gaps, duties, evidence."""
+    from assessor.render import xlsxio
+
+    wb = xlsxio.new_workbook()
+    xlsxio.write_table(
+        wb,
+        "Units",
+        (
+            "Business unit",
+            "Period judged",
+            "Basis",
+            "After end of life",
+            "Covered",
+            "Partial",
+            "Gap",
+            "Not recognized",
+            "Findings",
+            "Shared",
+            "Coverage %",
+            "Covered or partial %",
+            "Report file",
+        ),
+        [
+            (
+                u.name,
+                u.period_label,
+                u.basis,
+                "yes" if u.after_end_of_life else "no",
+                u.covered,
+                u.partial,
+                u.gap,
+                u.unrecognized,
+                u.total,
+                u.shared,
+                u.coverage,
+                u.supported,
+                u.slug,
+            )
+            for u in view.units
+        ],
+        widths=(28, 34, 14, 10, 9, 9, 9, 9, 9, 9, 10, 12, 28),
+    )
+    headers = ["Business unit", *(f.short_name for f in view.frameworks)]
+    statuses: dict[str, dict[str, str]] = {}
+    for block in view.matrix:
+        for row in block.rows:
+            statuses.setdefault(row.unit, {}).update(
+                {
+                    fw.id: cell.label if cell.status is not None else ""
+                    for fw, cell in zip(block.frameworks, row.cells, strict=True)
+                }
+            )
+    xlsxio.write_table(
+        wb,
+        "Matrix",
+        headers,
+        [(u.name, *(statuses[u.name].get(f.id, "") for f in view.frameworks)) for u in view.units],
+        widths=(28, *(14 for _ in view.frameworks)),
+    )
+    xlsxio.write_table(
+        wb,
+        "Gaps",
+        ("Framework or entry", "Status", "Units affected", "Business units", "As typed"),
+        [
+            (
+                g.label,
+                g.status_label,
+                len(g.units),
+                "; ".join(g.units),
+                "; ".join(g.requirements),
+            )
+            for g in (*view.gaps, *view.unrecognized)
+        ],
+        widths=(36, 14, 10, 50, 50),
+    )
+    xlsxio.write_table(
+        wb,
+        "Customer duties",
+        ("Framework", "Customer duty", "Units", "Business units"),
+        [
+            (group.framework, duty.text, len(duty.units), "; ".join(duty.units))
+            for group in view.duties
+            for duty in group.duties
+        ],
+        widths=(30, 80, 8, 50),
+    )
+    xlsxio.write_table(
+        wb,
+        "Evidence requests",
+        (
+            "STP section",
+            "Document",
+            "Kind",
+            "Certifications",
+            "Frameworks",
+            "Business units",
+            "How the service appears",
+            "Restricted",
+            "Self-attested",
+        ),
+        [
+            (
+                item.stp_section,
+                item.title,
+                item.kind_label,
+                "; ".join(item.certifications),
+                "; ".join(item.frameworks),
+                "; ".join(item.units),
+                item.mmd_location,
+                "yes" if item.restricted else "no",
+                "yes" if item.self_attested else "no",
+            )
+            for group in view.evidence
+            for item in group.items
+        ],
+        widths=(30, 60, 18, 30, 30, 40, 40, 10, 10),
+    )
+    return xlsxio.workbook_bytes(wb)

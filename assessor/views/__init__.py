@@ -1,0 +1,1 @@
+"""Views (pure): assessments prepared for display, one model per report and portfolio."""
