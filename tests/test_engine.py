@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from assessor.assess import engine
+from assessor.assess import engine, wording
 from assessor.domain.models import (
     BusinessUnit,
     Candidate,
@@ -654,8 +654,8 @@ def test_csa_star_level_2_gives_two_findings_on_the_same_row() -> None:
 
 def test_soc_reports_carry_nda_and_self_attested_bridge_letter_caveats() -> None:
     f = one("SOC 2", version="Type 2")
-    assert engine.NDA_CAVEAT in f.caveats
-    assert engine.SELF_ATTESTED_CAVEAT in f.caveats
+    assert wording.NDA_CAVEAT in f.caveats
+    assert wording.SELF_ATTESTED_CAVEAT in f.caveats
     assert [(e.title, e.restricted, e.self_attested) for e in f.evidence] == [
         ("SOC 2 Type 2 Report", True, False),
         ("SOC Bridge Letter", False, True),

@@ -394,6 +394,53 @@ class EvidenceRef(AssessorModel):
     certification: str
 
 
+ReasonCode = Literal[
+    # why a finding cannot be covered ("blocks")
+    "eol-period",
+    "eol-undated",
+    "scope-claimed",
+    "scope-unconfirmed",
+    "cert-not-listed",
+    "supports-only",
+    "edition-unconfirmed",
+    "edition-retired-held",
+    "edition-unstated",
+    "edition-not-held",
+    "edition-not-confirmed",
+    "asked-edition-retired",
+    "edition-unknown",
+    "version-unknown",
+    "editions-conflict",
+    "approximate-read",
+    # what the reader should know, without changing the status ("informs")
+    "edition-superseded-held",
+    "asked-edition-retiring",
+    "asked-edition-superseded",
+    "list-as-of",
+    "contractual",
+    "baa",
+    "self-attested",
+    "restricted",
+    "catalog-caveat",
+    "recognizer-note",
+    # what decided a gap or an unrecognized finding ("decides")
+    "no-certification",
+    "certifications-not-listed",
+    "unrecognized",
+    "ambiguous",
+]
+ReasonEffect = Literal["blocks", "informs", "decides"]
+ReasonValue = str | bool | tuple[str, ...]
+
+
+class Reason(AssessorModel):
+    """Why a finding has its status, as a code plus the facts behind it (worded elsewhere)."""
+
+    code: ReasonCode
+    effect: ReasonEffect
+    data: dict[str, ReasonValue] = Field(default_factory=dict)
+
+
 class Finding(AssessorModel):
     """The assessment of one requirement."""
 
@@ -408,6 +455,7 @@ class Finding(AssessorModel):
     caveats: tuple[str, ...]
     suggestions: tuple[str, ...]
     rationale: str
+    reasons: tuple[Reason, ...] = ()
 
 
 class Period(AssessorModel):

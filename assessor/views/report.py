@@ -21,6 +21,7 @@ from assessor.domain.models import (
     Finding,
     FrameworkRef,
     IntakeResult,
+    Reason,
     RejectedRow,
     Responsibility,
     ServiceProfile,
@@ -164,6 +165,7 @@ class FindingView(AssessorModel):
     suggestions: tuple[str, ...]
     suggestion_names: tuple[str, ...]
     rationale: str
+    reasons: tuple[Reason, ...] = ()
 
 
 class EvidenceItem(AssessorModel):
@@ -482,6 +484,7 @@ def _finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         suggestions=finding.suggestions,
         suggestion_names=tuple(_framework_name(catalog, s) for s in finding.suggestions),
         rationale=finding.rationale,
+        reasons=finding.reasons,
     )
 
 
@@ -1140,7 +1143,17 @@ def _finding_json(fv: FindingView) -> dict[str, Any]:
         "caveats": list(fv.caveats),
         "suggestions": list(fv.suggestions),
         "rationale": fv.rationale,
+        "reasons": [reason_json(r) for r in fv.reasons],
     }
+
+
+def reason_json(reason: Reason) -> dict[str, Any]:
+    """A typed reason as JSON: its code and effect beside its facts (lists for tuples)."""
+    data: dict[str, Any] = {
+        key: list(value) if isinstance(value, tuple) else value
+        for key, value in reason.data.items()
+    }
+    return {**data, "code": reason.code, "effect": reason.effect}
 
 
 def view_json(view: ReportView) -> dict[str, Any]:
