@@ -237,7 +237,7 @@ class RequirementLine(AssessorModel):
     shared: bool
 
 
-class Reason(AssessorModel):
+class RationaleGroup(AssessorModel):
     """Why some requirements got their status (one engine rationale, the refs it applies to)."""
 
     refs: str
@@ -263,7 +263,7 @@ class FrameworkDetail(AssessorModel):
     category: str
     relation: str
     rationale: str
-    reasons: tuple[Reason, ...]
+    reasons: tuple[RationaleGroup, ...]
     requirements: tuple[RequirementLine, ...]
     certifications: tuple[CertificationView, ...]
     evidence: tuple[EvidenceLine, ...]
@@ -734,7 +734,7 @@ def _frameworks(
             if f.rationale:
                 by_reason.setdefault(f.rationale, []).append(f)
         reasons = tuple(
-            Reason(
+            RationaleGroup(
                 refs=", ".join(f.ref for f in fs),
                 status_label=" / ".join(_unique(f.status_label for f in fs)),
                 text=text,
