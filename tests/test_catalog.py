@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from assessor.app.cli import app
 from assessor.catalog import load as cat
+from assessor.catalog import show
 from assessor.catalog.resources import catalog_dir
 from assessor.domain.errors import CatalogError
-from assessor.domain.models import Edition
+from assessor.domain.models import Catalog, Edition
 
 runner = CliRunner()
 
@@ -40,7 +41,7 @@ HELD_IDS = {
 
 
 @pytest.fixture(scope="module")
-def shipped() -> cat.Catalog:
+def shipped() -> Catalog:
     return cat.load_catalog()
 
 
@@ -52,13 +53,13 @@ def test_shipped_catalog_has_no_problems_at_all() -> None:
     assert cat.check_catalog() == []
 
 
-def test_shipped_catalog_has_exactly_the_16_certification_ids(shipped: cat.Catalog) -> None:
+def test_shipped_catalog_has_exactly_the_16_certification_ids(shipped: Catalog) -> None:
     ids = [c.id for c in shipped.certifications]
     assert sorted(ids) == sorted(HELD_IDS)
     assert len(ids) == 16
 
 
-def test_every_certification_has_evidence_and_sources(shipped: cat.Catalog) -> None:
+def test_every_certification_has_evidence_and_sources(shipped: Catalog) -> None:
     for cert in shipped.certifications:
         assert cert.evidence, cert.id
         assert cert.sources, cert.id
@@ -66,14 +67,14 @@ def test_every_certification_has_evidence_and_sources(shipped: cat.Catalog) -> N
         assert {d.owner for d in cert.duties} & {"customer", "shared"}, cert.id
 
 
-def test_every_held_framework_names_its_own_certification(shipped: cat.Catalog) -> None:
+def test_every_held_framework_names_its_own_certification(shipped: Catalog) -> None:
     held = {f.id: f for f in shipped.frameworks if f.relation == "held"}
     assert set(held) == HELD_IDS
     for fw_id, fw in held.items():
         assert fw.certifications == (fw_id,)
 
 
-def test_at_least_60_frameworks_mmd_does_not_hold(shipped: cat.Catalog) -> None:
+def test_at_least_60_frameworks_mmd_does_not_hold(shipped: Catalog) -> None:
     others = [f for f in shipped.frameworks if f.relation != "held"]
     assert len(others) >= 60
     for fw in others:
@@ -125,31 +126,29 @@ def test_at_least_60_frameworks_mmd_does_not_hold(shipped: cat.Catalog) -> None:
         "fips-140",
     ],
 )
-def test_issue_list_framework_is_in_the_catalog_and_not_held(
-    shipped: cat.Catalog, fw_id: str
-) -> None:
+def test_issue_list_framework_is_in_the_catalog_and_not_held(shipped: Catalog, fw_id: str) -> None:
     assert shipped.framework(fw_id).relation in ("supports", "none")
 
 
-def test_pci_dss_scope_is_only_claimed(shipped: cat.Catalog) -> None:
+def test_pci_dss_scope_is_only_claimed(shipped: Catalog) -> None:
     assert shipped.certification("pci-dss").scope == "claimed"
 
 
-def test_sox_is_supported_by_soc1_and_gdpr_warns_about_27701(shipped: cat.Catalog) -> None:
+def test_sox_is_supported_by_soc1_and_gdpr_warns_about_27701(shipped: Catalog) -> None:
     assert shipped.framework("sox").certifications == ("soc-1",)
     gdpr = shipped.framework("gdpr")
     assert set(gdpr.certifications) == {"iso-27701", "iso-27018"}
     assert "not evidence" in gdpr.rationale
 
 
-def test_restricted_soc_reports_and_self_attested_bridge_letters(shipped: cat.Catalog) -> None:
+def test_restricted_soc_reports_and_self_attested_bridge_letters(shipped: Catalog) -> None:
     for cid in ("soc-1", "soc-2"):
         kinds = {e.kind: e for e in shipped.certification(cid).evidence}
         assert kinds["soc-report"].restricted
         assert kinds["bridge-letter"].self_attested
 
 
-def test_editions_that_moved_on_carry_official_dates(shipped: cat.Catalog) -> None:
+def test_editions_that_moved_on_carry_official_dates(shipped: Catalog) -> None:
     def edition(fw: str, ed: str) -> Edition:
         return next(e for e in shipped.framework(fw).editions if e.id == ed)
 
@@ -168,7 +167,7 @@ def test_editions_that_moved_on_carry_official_dates(shipped: cat.Catalog) -> No
     assert edition("soc-2", "type-2").also_satisfies == ("type-1",)
 
 
-def test_default_service_is_mmd_and_end_of_life(shipped: cat.Catalog) -> None:
+def test_default_service_is_mmd_and_end_of_life(shipped: Catalog) -> None:
     svc = shipped.service()
     assert svc.id == "mmd"
     assert str(svc.lifecycle.end_of_life) == "2024-07-31"
@@ -200,7 +199,7 @@ def test_another_service_is_added_as_data_alone(tmp_path: Path) -> None:
     assert loaded.service("intune").certifications == ("iso-27001", "soc-2")
 
 
-def test_old_audit_reports_link_is_marked_stale_and_unused(shipped: cat.Catalog) -> None:
+def test_old_audit_reports_link_is_marked_stale_and_unused(shipped: Catalog) -> None:
     stale = [s for s in shipped.stp.sections if s.stale]
     assert any("MSComplianceGuide" in (s.url or "") for s in stale)
     used = {e.stp_section for c in shipped.certifications for e in c.evidence}
@@ -208,7 +207,7 @@ def test_old_audit_reports_link_is_marked_stale_and_unused(shipped: cat.Catalog)
 
 
 def test_responsibility_matrix_keeps_microsofts_cells_and_marks_client_devices_shared(
-    shipped: cat.Catalog,
+    shipped: Catalog,
 ) -> None:
     rows = {r.area: r for r in shipped.responsibility.matrix}
     assert len(rows) == 10
@@ -237,14 +236,14 @@ def test_load_catalog_is_cached_for_the_same_folder() -> None:
     assert cat.load_catalog() is cat.load_catalog(catalog_dir())
 
 
-def test_catalog_json_round_trips_every_certification(shipped: cat.Catalog) -> None:
-    data = json.loads(cat.catalog_json(shipped))
+def test_catalog_json_round_trips_every_certification(shipped: Catalog) -> None:
+    data = json.loads(show.catalog_json(shipped))
     assert {c["id"] for c in data["certifications"]} == HELD_IDS
     assert data["meta"]["sha256"] == shipped.meta.sha256
 
 
-def test_catalog_table_shows_scope_and_relation(shipped: cat.Catalog) -> None:
-    table = cat.catalog_table(shipped)
+def test_catalog_table_shows_scope_and_relation(shipped: Catalog) -> None:
+    table = show.catalog_table(shipped)
     assert "pci-dss" in table and "claimed" in table
     assert "fedramp" in table and "none" in table
     assert "end-of-life" in table

@@ -69,12 +69,13 @@ def catalog_show(
     if ctx.invoked_subcommand is not None:
         return
     from assessor.catalog import load as cat
+    from assessor.catalog import show
 
     loaded = _run(lambda: cat.load_catalog(catalog))
     if fmt == "json":
-        typer.echo(cat.catalog_json(loaded))
+        typer.echo(show.catalog_json(loaded))
     elif fmt == "table":
-        typer.echo(cat.catalog_table(loaded))
+        typer.echo(show.catalog_table(loaded))
     else:
         typer.echo(f"error: unknown --format {fmt!r}: use table or json", err=True)
         raise typer.Exit(2)
