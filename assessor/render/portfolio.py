@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from assessor.domain.text import canonical_json
 from assessor.render.options import PdfVariant
 from assessor.views.portfolio import PortfolioView, portfolio_json
+
+if TYPE_CHECKING:
+    from assessor.render.xlsxio import CellValue
 
 
 def render_json(view: PortfolioView) -> bytes:
@@ -41,44 +47,58 @@ def render_xlsx(view: PortfolioView) -> bytes:
     from assessor.render import xlsxio
 
     wb = xlsxio.new_workbook()
-    xlsxio.write_table(
-        wb,
-        "Units",
-        (
-            "Business unit",
-            "Period judged",
-            "Basis",
-            "After end of life",
-            "Covered",
-            "Partial",
-            "Gap",
-            "Not recognized",
-            "Findings",
-            "Shared",
-            "Coverage %",
-            "Covered or partial %",
-            "Report file",
-        ),
-        [
-            (
-                u.name,
-                u.period_label,
-                u.basis,
-                "yes" if u.after_end_of_life else "no",
-                u.covered,
-                u.partial,
-                u.gap,
-                u.unrecognized,
-                u.total,
-                u.shared,
-                u.coverage,
-                u.supported,
-                u.slug,
-            )
-            for u in view.units
-        ],
-        widths=(28, 34, 14, 10, 9, 9, 9, 9, 9, 9, 10, 12, 28),
+    for title, headers, rows, widths in (
+        _units_sheet(view),
+        _matrix_sheet(view),
+        _gaps_sheet(view),
+        _duties_sheet(view),
+        _evidence_sheet(view),
+    ):
+        xlsxio.write_table(wb, title, headers, rows, widths=widths)
+    return xlsxio.workbook_bytes(wb)
+
+
+Sheet = tuple[str, Sequence[str], list[tuple["CellValue", ...]], Sequence[int]]
+
+
+def _units_sheet(view: PortfolioView) -> Sheet:
+    headers = (
+        "Business unit",
+        "Period judged",
+        "Basis",
+        "After end of life",
+        "Covered",
+        "Partial",
+        "Gap",
+        "Not recognized",
+        "Findings",
+        "Shared",
+        "Coverage %",
+        "Covered or partial %",
+        "Report file",
     )
+    rows: list[tuple[CellValue, ...]] = [
+        (
+            u.name,
+            u.period_label,
+            u.basis,
+            "yes" if u.after_end_of_life else "no",
+            u.covered,
+            u.partial,
+            u.gap,
+            u.unrecognized,
+            u.total,
+            u.shared,
+            u.coverage,
+            u.supported,
+            u.slug,
+        )
+        for u in view.units
+    ]
+    return "Units", headers, rows, (28, 34, 14, 10, 9, 9, 9, 9, 9, 9, 10, 12, 28)
+
+
+def _matrix_sheet(view: PortfolioView) -> Sheet:
     headers = ["Business unit", *(f.short_name for f in view.frameworks)]
     statuses: dict[str, dict[str, str]] = {}
     for block in view.matrix:
@@ -89,69 +109,56 @@ def render_xlsx(view: PortfolioView) -> bytes:
                     for fw, cell in zip(block.frameworks, row.cells, strict=True)
                 }
             )
-    xlsxio.write_table(
-        wb,
-        "Matrix",
-        headers,
-        [(u.name, *(statuses[u.name].get(f.id, "") for f in view.frameworks)) for u in view.units],
-        widths=(28, *(14 for _ in view.frameworks)),
+    rows: list[tuple[CellValue, ...]] = [
+        (u.name, *(statuses[u.name].get(f.id, "") for f in view.frameworks)) for u in view.units
+    ]
+    return "Matrix", headers, rows, (28, *(14 for _ in view.frameworks))
+
+
+def _gaps_sheet(view: PortfolioView) -> Sheet:
+    headers = ("Framework or entry", "Status", "Units affected", "Business units", "As typed")
+    rows: list[tuple[CellValue, ...]] = [
+        (g.label, g.status_label, len(g.units), "; ".join(g.units), "; ".join(g.requirements))
+        for g in (*view.gaps, *view.unrecognized)
+    ]
+    return "Gaps", headers, rows, (36, 14, 10, 50, 50)
+
+
+def _duties_sheet(view: PortfolioView) -> Sheet:
+    headers = ("Framework", "Customer duty", "Units", "Business units")
+    rows: list[tuple[CellValue, ...]] = [
+        (group.framework, duty.text, len(duty.units), "; ".join(duty.units))
+        for group in view.duties
+        for duty in group.duties
+    ]
+    return "Customer duties", headers, rows, (30, 80, 8, 50)
+
+
+def _evidence_sheet(view: PortfolioView) -> Sheet:
+    headers = (
+        "STP section",
+        "Document",
+        "Kind",
+        "Certifications",
+        "Frameworks",
+        "Business units",
+        "How the service appears",
+        "Restricted",
+        "Self-attested",
     )
-    xlsxio.write_table(
-        wb,
-        "Gaps",
-        ("Framework or entry", "Status", "Units affected", "Business units", "As typed"),
-        [
-            (
-                g.label,
-                g.status_label,
-                len(g.units),
-                "; ".join(g.units),
-                "; ".join(g.requirements),
-            )
-            for g in (*view.gaps, *view.unrecognized)
-        ],
-        widths=(36, 14, 10, 50, 50),
-    )
-    xlsxio.write_table(
-        wb,
-        "Customer duties",
-        ("Framework", "Customer duty", "Units", "Business units"),
-        [
-            (group.framework, duty.text, len(duty.units), "; ".join(duty.units))
-            for group in view.duties
-            for duty in group.duties
-        ],
-        widths=(30, 80, 8, 50),
-    )
-    xlsxio.write_table(
-        wb,
-        "Evidence requests",
+    rows: list[tuple[CellValue, ...]] = [
         (
-            "STP section",
-            "Document",
-            "Kind",
-            "Certifications",
-            "Frameworks",
-            "Business units",
-            "How the service appears",
-            "Restricted",
-            "Self-attested",
-        ),
-        [
-            (
-                item.stp_section,
-                item.title,
-                item.kind_label,
-                "; ".join(item.certifications),
-                "; ".join(item.frameworks),
-                "; ".join(item.units),
-                item.mmd_location,
-                "yes" if item.restricted else "no",
-                "yes" if item.self_attested else "no",
-            )
-            for group in view.evidence
-            for item in group.items
-        ],
-        widths=(30, 60, 18, 30, 30, 40, 40, 10, 10),
-    )
-    return xlsxio.workbook_bytes(wb)
+            item.stp_section,
+            item.title,
+            item.kind_label,
+            "; ".join(item.certifications),
+            "; ".join(item.frameworks),
+            "; ".join(item.units),
+            item.mmd_location,
+            "yes" if item.restricted else "no",
+            "yes" if item.self_attested else "no",
+        )
+        for group in view.evidence
+        for item in group.items
+    ]
+    return "Evidence requests", headers, rows, (30, 60, 18, 30, 30, 40, 40, 10, 10)

@@ -211,8 +211,3 @@ def workbook_bytes(wb: Workbook, *, created: datetime | None = None) -> bytes:
     archive = _FixedTimeZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
     ExcelWriter(wb, archive).save()
     return buffer.getvalue()
-
-
-def load_for_inspection(data: bytes) -> Workbook:
-    """Open xlsx bytes in full mode (formulas kept) to inspect output in tests and checks."""
-    return openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_vba=False)
