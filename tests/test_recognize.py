@@ -115,7 +115,8 @@ def test_cli_match_table_says_not_held_and_suggests() -> None:
 
 
 def test_unrecognized_text_gets_closest_framework_suggestions(catalog: Catalog) -> None:
-    match = recognize.match_text("Fedramp Moderat", catalog)
+    # "Fedramp Moderat" is now a one-edit typo read (issue 11); this spelling is too far off
+    match = recognize.match_text("Federal Ramp Moderate", catalog)
     assert match.status == "unrecognized"
     assert match.suggestions[0] == "fedramp"
 
@@ -239,7 +240,7 @@ def test_any_text_gets_an_answer_naming_only_catalog_frameworks(
 ) -> None:
     ids = {f.id for f in catalog.frameworks}
     for match in [recognize.match_text(text, catalog), *recognize.match_cell(text, catalog)]:
-        assert match.status in ("matched", "ambiguous", "unrecognized")
+        assert match.status in ("matched", "ambiguous", "review", "unrecognized")
         assert {c.framework for c in match.frameworks} <= ids
         assert set(match.suggestions) <= ids
         if match.status == "unrecognized":

@@ -286,10 +286,27 @@ class Candidate(AssessorModel):
     framework: str
     edition: str | None = None
     score: float = Field(ge=0, le=100)
-    via: str  # "alias", "pattern", "group", "fuzzy"
+    via: str  # "alias", "pattern", "group", "typo" (a near-miss read: confirm), "fuzzy"
 
 
-MatchStatus = Literal["matched", "ambiguous", "unrecognized"]
+MatchStatus = Literal["matched", "ambiguous", "review", "unrecognized"]
+ReviewReason = Literal["negated", "doubtful"]
+
+
+class Mention(AssessorModel):
+    """One framework name found inside a text: where, how it was read, and the words around it."""
+
+    start: int  # character offsets into the text as given
+    end: int
+    matched_text: str  # text[start:end]
+    status: Literal["matched", "ambiguous", "review"]
+    frameworks: tuple[Candidate, ...]
+    suggestions: tuple[str, ...] = ()
+    via: str  # "alias", "pattern", "group", "typo"
+    before: str = ""  # the words between the previous mention (or the start) and this one
+    after: str = ""  # the words between this mention and the next one (or the end)
+    review: ReviewReason | None = None  # negated ("no SOC 2 needed") or doubtful ("ISO 27001?")
+    note: str | None = None
 
 
 class Match(AssessorModel):
@@ -300,6 +317,9 @@ class Match(AssessorModel):
     frameworks: tuple[Candidate, ...] = ()  # all named (several for "CSA STAR Level 2")
     suggestions: tuple[str, ...] = ()  # framework ids, closest first
     note: str | None = None
+    matched_text: str | None = None  # the substring that named it: 'ISO 27001' in 'Current ...'
+    span: tuple[int, int] | None = None  # where matched_text is in text
+    review: ReviewReason | None = None  # status "review": why the name is not taken as asked
 
 
 # ---------------------------------------------------------------------------

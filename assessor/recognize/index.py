@@ -1,0 +1,147 @@
+"""The per-catalog recognition index: aliases, editions, patterns, near-miss keys. Built once.
+
+Pure: no files, no clock.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assessor.domain.models import Catalog, Framework, GroupAlias
+from assessor.recognize.norm import (
+    KEY_STOP,
+    YEAR,
+    compact,
+    compact_key,
+    deletions,
+    edition_keys,
+    letters,
+    tokens,
+)
+
+# A near-miss is read only against keys with enough letters to make one edit telling.
+TYPO_MIN_LETTERS = 4
+_TYPO_MAX_KEY = 40
+_EDITION_GROUP = re.compile(r"\(\?P<edition>")
+
+
+@dataclass
+class Index:
+    """Everything recognition looks up, keyed the way texts are folded."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  # key -> "fw:<id>" | "group:<alias>"
+    alias_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> its words
+    frameworks: dict[str, Framework] = field(default_factory=dict)
+    groups: dict[str, GroupAlias] = field(default_factory=dict)
+    editions: dict[str, dict[str, str]] = field(default_factory=dict)  # fw -> key -> edition
+    year_editions: dict[str, bool] = field(default_factory=dict)
+    name_words: dict[str, frozenset[str]] = field(default_factory=dict)
+    patterns: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
+    any_pattern: re.Pattern[str] | None = None
+    first_reach: dict[str, int] = field(default_factory=dict)  # first token -> longest window
+    typo_keys: dict[str, set[str]] = field(default_factory=dict)  # key or deletion -> keys
+    typo_first: set[str] = field(default_factory=set)  # their first tokens, and one letter less
+    clipped: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # head -> (last, owner)
+    choices: list[str] = field(default_factory=list)
+    choice_owner: list[str] = field(default_factory=list)
+    cache: dict[str, object] = field(default_factory=dict)
+
+
+_CACHE: list[tuple[Catalog, Index]] = []
+
+
+def index(catalog: Catalog) -> Index:
+    """The index of this catalog, built on first use and kept for the next calls."""
+    for cached, idx in _CACHE:
+        if cached is catalog:
+            return idx
+    idx = _build(catalog)
+    _CACHE.insert(0, (catalog, idx))
+    del _CACHE[8:]
+    return idx
+
+
+def _add_alias(idx: Index, spelling: str, owner: str) -> None:
+    toks = tokens(spelling)
+    key = compact(toks)
+    if not key:
+        return
+    idx.aliases.setdefault(key, owner)
+    idx.alias_words.setdefault(key, tuple(t for t in toks if t not in KEY_STOP))
+    head = next((t for t in toks if t not in KEY_STOP), toks[0])
+    idx.first_reach[head] = max(idx.first_reach.get(head, 0), len(toks) + 2)
+
+
+def _add_framework(idx: Index, fw: Framework) -> None:
+    idx.frameworks[fw.id] = fw
+    owner = f"fw:{fw.id}"
+    for spelling in (fw.id, fw.short_name, fw.name, *fw.aliases):
+        _add_alias(idx, spelling, owner)
+    eds: dict[str, str] = {}
+    for ed in fw.editions:
+        for spelling in (ed.id, *ed.aliases):
+            for key in edition_keys(spelling):
+                eds.setdefault(key, ed.id)
+    idx.editions[fw.id] = eds
+    idx.year_editions[fw.id] = any(YEAR.match(e.id) for e in fw.editions)
+    words = {
+        t
+        for spelling in (fw.name, fw.short_name, *fw.aliases)
+        for t in tokens(spelling)
+        if t.isalpha() and len(t) >= 3
+    }
+    idx.name_words[fw.id] = frozenset(words - set(eds))
+    for pattern in fw.patterns:
+        # a pattern may now match a window of words: it must end where a word ends
+        idx.patterns.append((fw.id, re.compile(f"(?:{pattern})(?= |$)")))
+
+
+def _add_near_miss_keys(idx: Index) -> None:
+    for key, owner in idx.aliases.items():
+        if (
+            owner.startswith("group:")
+            or letters(key) < TYPO_MIN_LETTERS
+            or len(key) > _TYPO_MAX_KEY
+        ):
+            continue
+        for variant in {key} | deletions(key):
+            idx.typo_keys.setdefault(variant, set()).add(key)
+    for fw in idx.frameworks.values():
+        for spelling in (fw.short_name, *fw.aliases):
+            toks = [t for t in tokens(spelling) if t not in KEY_STOP]
+            if not toks or letters(compact(toks)) < TYPO_MIN_LETTERS:
+                continue
+            idx.typo_first |= {toks[0]} | deletions(toks[0])
+            if len(toks) >= 2 and toks[-1].isalpha() and len(toks[-1]) > 3:
+                entry = (toks[-1], f"fw:{fw.id}")
+                idx.clipped.setdefault(" ".join(toks[:-1]), []).append(entry)
+
+
+def _build(catalog: Catalog) -> Index:
+    idx = Index()
+    for fw in catalog.frameworks:
+        _add_framework(idx, fw)
+    # a word that is a name by itself ("iso", "soc", "gdpr") never counts as the name's filler
+    all_keys = {compact_key(a) for f in catalog.frameworks for a in (f.short_name, *f.aliases)}
+    all_keys |= {compact_key(g.alias) for g in catalog.groups}
+    for fw_id, kept in idx.name_words.items():
+        idx.name_words[fw_id] = frozenset(kept - all_keys)
+    for group in catalog.groups:
+        idx.groups[group.alias] = group
+        _add_alias(idx, group.alias, f"group:{group.alias}")
+    _add_near_miss_keys(idx)
+    if idx.patterns:
+        joined = "|".join(_EDITION_GROUP.sub("(?:", p.pattern) for _, p in idx.patterns)
+        idx.any_pattern = re.compile(joined)
+    for key, owner in sorted(idx.aliases.items()):
+        idx.choices.append(key)
+        idx.choice_owner.append(owner)
+    return idx
+
+
+def owner_ids(idx: Index, owner: str) -> tuple[str, ...]:
+    """The framework ids an alias owner stands for (a group stands for several)."""
+    if owner.startswith("group:"):
+        return idx.groups[owner[6:]].frameworks
+    return (owner[3:],)

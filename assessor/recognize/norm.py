@@ -1,0 +1,203 @@
+"""How recognition reads text: folded to lower-case words and numbers, each with its place.
+
+Pure: no files, no clock. Every token keeps its character span in the text as given, so a
+framework found inside a sentence can be quoted exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+_ISO_IEC = re.compile(r"\biso\s*[/\\\-]?\s*iec\b")
+_NATIONAL_ISO = re.compile(
+    r"\b(?:(?:bs|din|nen|une|nf|sn|ds|ss|cen|onorm|sist|pn|csn)\s*-?\s*)?(?:en\s*-?\s*)?iso\b"
+)
+ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_SOC_ROMAN = re.compile(r"\b(soc|type|level|tier)\s*-?\s*(iv|iii|ii|i)\b")
+_WORD_PLUS = re.compile(r"(?<=[a-z0-9])\+(?=\s|$)")
+_AMP = re.compile(r"&")
+# Slugs write versions with underscores: "pci_dss_v4_0" = "PCI DSS v4.0".
+_DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
+# A number may carry the letter O for a zero ("27OO1"): read as digits, marked as a repair.
+_TOKEN = re.compile(r"\d[\do]*o[\do]*\d|\d+(?:\.\d+)*|[a-z]+")
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
+YEAR = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
+
+# Dropped from compact keys: "HIPAA and HITECH" = "HIPAA/HITECH", "The GDPR" = "GDPR".
+KEY_STOP = frozenset({"and", "the"})
+
+# Words that may follow (or precede) a framework name without changing what it names.
+_FILLER_WORDS = """
+    certification certifications certificate certificates certified cert certs compliance
+    compliant conformance conformity report reports audit audits audited attestation
+    attestations attested assessment assessments assessed standard standards framework
+    frameworks requirement requirements control controls program programme regulation
+    regulations act law rule rules of for with to per the letter evidence information validated
+    security management system systems baseline authorization authorisation authorized
+    authorised ato required requires mandatory latest current version edition mapping
+    mappings crosswalk
+"""
+FILLER = frozenset(_FILLER_WORDS.split())
+
+
+class Tok(NamedTuple):
+    """One word or number: its folded text, its span in the original, whether it was repaired."""
+
+    text: str
+    start: int
+    end: int
+    repaired: bool
+
+
+def _sub_mapped(
+    pattern: re.Pattern[str],
+    repl: Callable[[re.Match[str]], str],
+    text: str,
+    where: list[int],
+) -> tuple[str, list[int]]:
+    """re.sub that keeps, for every output character, the original index it came from."""
+    out: list[str] = []
+    pos_out: list[int] = []
+    last = 0
+    for m in pattern.finditer(text):
+        out.append(text[last : m.start()])
+        pos_out += where[last : m.start()]
+        new = repl(m)
+        out.append(new)
+        if len(new) == m.end() - m.start():
+            pos_out += where[m.start() : m.end()]
+        elif new:
+            pos_out += [where[m.start()]] * (len(new) - 1) + [where[m.end() - 1]]
+        last = m.end()
+    out.append(text[last:])
+    pos_out += where[last:]
+    return "".join(out), pos_out
+
+
+def _fold_chars(text: str) -> tuple[str, list[int]]:
+    """Lower case without accents; each folded character remembers its original index."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
+    out: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _INVISIBLE:
+            continue
+        for c in unicodedata.normalize("NFKD", ch.casefold()):
+            if not unicodedata.combining(c):
+                out.append(c)
+                where.append(i)
+    return "".join(out), where
+
+
+_SUBS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_AMP, lambda m: " and "),
+    (_DIGIT_UNDERSCORE, lambda m: "."),
+    (_WORD_PLUS, lambda m: " plus"),  # "Cyber Essentials+" = "Cyber Essentials Plus"
+    (_ISO_IEC, lambda m: "iso"),
+    (_NATIONAL_ISO, lambda m: "iso"),
+    (_SOC_ROMAN, lambda m: f"{m.group(1)} {ROMAN[m.group(2)]}"),
+)
+
+
+def fold(text: str) -> tuple[str, list[int]]:
+    """Folded text ("ISO/IEC" and national adoptions reduced to "iso") and its index map."""
+    folded, where = _fold_chars(text)
+    for pattern, repl in _SUBS:
+        if pattern.search(folded):
+            folded, where = _sub_mapped(pattern, repl, folded, where)
+    return folded, where
+
+
+def lex(text: str) -> list[Tok]:
+    """The words and numbers of a text, each with its span in `text`."""
+    folded, where = fold(text)
+    out: list[Tok] = []
+    for m in _TOKEN.finditer(folded):
+        word = m.group()
+        repaired = "o" in word and word[0].isdigit()
+        if repaired:
+            word = word.replace("o", "0")
+        out.append(Tok(word, where[m.start()], where[m.end() - 1] + 1, repaired))
+    return out
+
+
+def tokens(text: str) -> list[str]:
+    """Words and numbers of a name: letters and digits split, punctuation dropped."""
+    return [t.text for t in lex(text)]
+
+
+def compact(toks: Iterable[str]) -> str:
+    """Tokens joined without the stop words: the alias comparison key."""
+    return "".join(t for t in toks if t not in KEY_STOP)
+
+
+def compact_key(text: str) -> str:
+    """The key aliases are compared by: "ISO/IEC 27001" = "iso27001" = "ISO 27001"."""
+    return compact(tokens(text))
+
+
+def edition_canon(toks: Sequence[str]) -> str:
+    """Edition tokens in one spelling: "Rev. 5" = "r5" = "rev5", "Type II" = "type2"."""
+    out: list[str] = []
+    i = 0
+    while i < len(toks):
+        tok = toks[i]
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if tok in ("revision", "rev", "r"):
+            out.append("rev")
+        elif tok in ("version", "ver", "v"):
+            pass
+        elif tok in ("level", "lvl"):
+            out.append("level")
+        elif tok == "impact" and nxt == "level":
+            out.append("il")
+            i += 1
+        elif tok in ROMAN and out and out[-1] in ("type", "level"):
+            out.append(ROMAN[tok])
+        else:
+            out.append(tok)
+        i += 1
+    return "".join(out)
+
+
+def edition_keys(text: str) -> set[str]:
+    """Keys an edition spelling is compared by: as written, and canonical (Rev. 5 = r5 = rev5)."""
+    toks = [t for t in tokens(text) if t not in KEY_STOP]
+    if not toks:
+        return set()
+    return {"".join(toks), edition_canon(toks)}
+
+
+def deletions(word: str) -> set[str]:
+    """Every spelling with one character removed."""
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether a and b differ by one insertion, deletion, substitution or adjacent swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) < len(b):
+        return a[i:] == b[i + 1 :]
+    if a[i + 1 :] == b[i + 1 :]:
+        return True
+    return i + 1 < len(a) and a[i] == b[i + 1] and a[i + 1] == b[i] and a[i + 2 :] == b[i + 2 :]
+
+
+def letters(word: str) -> int:
+    """How many letters a key has."""
+    return sum(c.isalpha() for c in word)
+
+
+def digits(word: str) -> str:
+    """The digits of a key, in order."""
+    return "".join(c for c in word if c.isdigit())

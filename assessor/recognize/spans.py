@@ -1,0 +1,578 @@
+"""Find every framework named inside a text: spans over words, longest first, with context.
+
+Pure: no files, no clock. Words the finder does not know are context, never a reason to fail;
+what a mention must not be read as (a near number, an unknown explicit edition, a variant
+"+") is refused and kept only as a suggestion.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from assessor.domain.models import Candidate, GroupAlias, Mention
+from assessor.recognize.index import TYPO_MIN_LETTERS, Index, owner_ids
+from assessor.recognize.norm import (
+    FILLER,
+    KEY_STOP,
+    YEAR,
+    Tok,
+    compact,
+    deletions,
+    edition_canon,
+    letters,
+    lex,
+    one_edit,
+)
+
+_DOTTED = re.compile(r"^\d+(?:\.\d+)+$")
+_REV = re.compile(r"^rev\d+$")
+_MAX_TOKENS = 2000
+_CACHE_SIZE = 20_000
+_EDITION_WINDOW = 4
+_GLUE = frozenset({"", "-", "."})
+# Words that announce an edition: one the catalog does not know makes the name unsure.
+_EDITION_MARKERS = frozenset({"type", "level", "lvl", "tier", "rev", "revision", "class"})
+# A short all-letter alias inside a sentence counts only when written as an acronym.
+_ACRONYM_MAX = 5
+_CLAUSE = frozenset(
+    {"art", "article", "articles", "section", "sec", "clause", "annex", "appendix", "chapter"}
+    | {"requirement", "req", "domain"}
+)
+
+
+@dataclass(frozen=True)
+class _Ed:
+    edition: str | None
+    note: str | None = None
+    typo: bool = False
+
+
+@dataclass
+class _Hit:
+    """A raw find: token range, who it names, how it was read."""
+
+    owners: tuple[str, ...]  # "fw:<id>" or one "group:<alias>"
+    first: int
+    last: int
+    via: str
+    edition: str | None = None
+    notes: list[str] = field(default_factory=list)
+    cands: tuple[Candidate, ...] = ()
+    status: str = "matched"
+    suggestions: tuple[str, ...] = ()
+
+
+@dataclass
+class Reading:
+    """What the finder made of one text: mentions, and names it saw but would not read."""
+
+    mentions: tuple[Mention, ...]
+    refused: tuple[str, ...]  # framework ids seen inside names that were refused
+    toks: tuple[Tok, ...]
+
+
+# ---------------------------------------------------------------------------------------------
+# Editions
+
+
+def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
+    """The edition these words name for this framework, or None when they name none."""
+    eds = idx.editions[fw_id]
+    canon = edition_canon(left)
+    for key in ("".join(left), canon):
+        if key in eds:
+            return _Ed(eds[key])
+    if YEAR.match(canon):
+        if idx.year_editions[fw_id]:
+            return _Ed(canon, f"edition {canon} is not one the catalog knows for {fw_id}")
+        return _Ed(None, f"'{canon}' read as a year, not an edition")
+    explicit = left[0] in ("v", "ver", "version") and len(left) == 2 and left[1][0].isdigit()
+    if _REV.match(canon) or (_DOTTED.match(canon) and eds) or explicit:
+        return _Ed(canon, f"edition {canon!r} is not one the catalog knows for {fw_id}")
+    return None
+
+
+def _edition_typo(idx: Index, fw_id: str, word: str) -> _Ed | None:
+    """A one-edit misspelling of an all-letter edition name, when only one edition is that near."""
+    if not word.isalpha() or len(word) < TYPO_MIN_LETTERS:
+        return None
+    eds = idx.editions[fw_id]
+    near = {ed for key, ed in eds.items() if key.isalpha() and one_edit(word, key)}
+    if len(near) != 1:
+        return None
+    ed = near.pop()
+    return _Ed(ed, f"read '{word}' as edition {ed}: confirm", typo=True)
+
+
+def _edition_after(
+    idx: Index, fw_id: str, toks: Sequence[Tok], j: int, limit: int
+) -> tuple[_Ed, int] | None:
+    """An edition right after a name (past at most two filler words): what, and where it ends."""
+    k = j
+    while k < limit and k - j < 2 and toks[k].text in FILLER:
+        k += 1
+    for w in range(min(_EDITION_WINDOW, limit - k), 0, -1):
+        found = edition_from(idx, fw_id, [t.text for t in toks[k : k + w]])
+        if found is not None:
+            return found, k + w
+    if j < limit:
+        typo = _edition_typo(idx, fw_id, toks[j].text)
+        if typo is not None:
+            return typo, j + 1
+    return None
+
+
+def _edition_before(
+    idx: Index, fw_id: str, toks: Sequence[Tok], floor: int, i: int
+) -> tuple[str, int] | None:
+    """A known edition written before the name ("Type II SOC 2"): which, and where it starts."""
+    for w in range(min(3, i - floor), 0, -1):
+        found = edition_from(idx, fw_id, [t.text for t in toks[i - w : i]])
+        if found is not None and found.edition is not None and found.note is None:
+            return found.edition, i - w
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Scanning
+
+
+def _is_acronym(text: str, tok: Tok) -> bool:
+    written = text[tok.start : tok.end]
+    return not written.islower()
+
+
+def _alias_at(idx: Index, text: str, toks: Sequence[Tok], i: int, plain: bool) -> _Hit | None:
+    reach = idx.first_reach.get(toks[i].text)
+    if reach is None:
+        return None
+    for k in range(min(reach, len(toks) - i), 0, -1):
+        owner = idx.aliases.get(compact(t.text for t in toks[i : i + k]))
+        if owner is None:
+            continue
+        tok = toks[i]
+        short = k == 1 and tok.text.isalpha() and len(tok.text) <= _ACRONYM_MAX
+        if short and not plain and not _is_acronym(text, tok):
+            continue  # "star" in "five star rating" is a word, "STAR" may be CSA STAR
+        return _Hit((owner,), i, i + k, "alias")
+    return None
+
+
+def _patterns_at(
+    idx: Index, toks: Sequence[Tok], i: int, spaced: tuple[str, dict[int, int], list[int]]
+) -> _Hit | None:
+    line, ends, starts = spaced
+    if idx.any_pattern is None or not idx.any_pattern.match(line, starts[i]):
+        return None
+    best: dict[str, tuple[int, _Ed]] = {}
+    for fw_id, pattern in idx.patterns:
+        m = pattern.match(line, starts[i])
+        if m is None or m.end() not in ends:
+            continue
+        ed_text = m.groupdict().get("edition")
+        ed = _Ed(None)
+        if ed_text:
+            found = edition_from(idx, fw_id, ed_text.split())
+            if found is None:
+                continue
+            ed = found
+        last = ends[m.end()]
+        if fw_id not in best or last > best[fw_id][0]:
+            best[fw_id] = (last, ed)
+    if not best:
+        return None
+    top = max(last for last, _ in best.values())
+    ids = [f for f, (last, _) in best.items() if last == top]
+    ed = best[ids[0]][1]
+    hit = _Hit(tuple(f"fw:{f}" for f in ids), i, top, "pattern", ed.edition)
+    if ed.note:
+        hit.notes.append(ed.note)
+    return hit
+
+
+def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | None:
+    """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
+    head = toks[i].text
+    if not head.isalpha() or head in FILLER or head in KEY_STOP:
+        return None
+    if head not in idx.typo_first and not any(d in idx.typo_first for d in deletions(head)):
+        return None
+    for w in range(min(3, len(toks) - i), 0, -1):
+        window = toks[i : i + w]
+        if window[-1].text in FILLER:
+            continue
+        found = _typo_owner(idx, [t.text for t in window]) or _clipped_owner(idx, text, window)
+        if found is not None:
+            written = text[window[0].start : window[-1].end]
+            name = idx.frameworks[found[3:]].short_name
+            hit = _Hit((found,), i, i + w, "typo")
+            hit.notes.append(f"read '{written}' as {name}: confirm")
+            return hit
+    return None
+
+
+def _typo_owner(idx: Index, words: Sequence[str]) -> str | None:
+    """The one framework whose alias these words misspell by one edit inside one word."""
+    query = compact(words)
+    if letters(query) < TYPO_MIN_LETTERS:
+        return None
+    keys: set[str] = set()
+    for variant in {query} | deletions(query):
+        keys |= idx.typo_keys.get(variant, set())
+    owners = {idx.aliases[k] for k in keys if _one_word_off(query, words, k, idx.alias_words[k])}
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _one_word_off(query: str, words: Sequence[str], key: str, alias: tuple[str, ...]) -> bool:
+    """Same words but one, and that one a single letter edit away ("HIPPAA", "PCI-DDS")."""
+    kept = [w for w in words if w not in KEY_STOP]
+    if len(kept) != len(alias) or not one_edit(query, key):
+        return False
+    pairs = [(q, a) for q, a in zip(kept, alias, strict=True) if q != a]
+    if len(pairs) != 1:
+        return False
+    q, a = pairs[0]
+    return (
+        q.isalpha()
+        and a.isalpha()  # a digit is never changed, added or removed: SOC 2 is not SOC 3
+        and len(a) >= 3
+        and q[0] == a[0]  # the first letter is kept
+        and (len(q) >= len(a) or letters(query) > TYPO_MIN_LETTERS)  # "HIPA" is a code
+    )
+
+
+def _clipped_owner(idx: Index, text: str, window: Sequence[Tok]) -> str | None:
+    """'Cyber Ess.': a last word cut short and marked with a full stop."""
+    last = window[-1]
+    if len(window) < 2 or len(last.text) < 3 or text[last.end : last.end + 1] != ".":
+        return None
+    entries = idx.clipped.get(" ".join(t.text for t in window[:-1]), [])
+    owners = {o for full, o in entries if full.startswith(last.text) and full != last.text}
+    return owners.pop() if len(owners) == 1 else None
+
+
+_Spaced = tuple[str, dict[int, int], list[int]]
+
+
+def _spaced(toks: Sequence[Tok]) -> _Spaced:
+    starts: list[int] = []
+    ends: dict[int, int] = {}
+    pos = 0
+    for n, tok in enumerate(toks):
+        starts.append(pos)
+        pos += len(tok.text)
+        ends[pos] = n + 1
+        pos += 1
+    return " ".join(t.text for t in toks), ends, starts
+
+
+def _find_at(
+    idx: Index, text: str, toks: Sequence[Tok], i: int, ctx: tuple[bool, _Spaced, int]
+) -> _Hit | None:
+    """The longest name starting at word i, edition included: alias or pattern, else a near miss."""
+    plain, spaced, floor = ctx
+    alias = _alias_at(idx, text, toks, i, plain)
+    pattern = _patterns_at(idx, toks, i, spaced) if spaced[0] else None
+    if alias is not None and (pattern is None or not alias.owners[0].startswith("group:")):
+        alias = _resolved(idx, text, toks, alias, floor)
+    hit = (
+        alias if pattern is None or (alias is not None and alias.last >= pattern.last) else pattern
+    )
+    if hit is None or hit.owners[0].startswith("group:"):
+        near = _near_miss_at(idx, text, toks, i)  # "PCI-DDS" is more than the family "PCI"
+        hit = near if near is not None and (hit is None or near.last > hit.last) else hit
+    if hit is None or hit.cands:
+        return hit
+    return _resolved(idx, text, toks, hit, floor)
+
+
+def _resolved(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit, floor: int) -> _Hit:
+    """A find with its edition or family members worked out."""
+    if any(t.repaired for t in toks[hit.first : hit.last]):
+        written = text[toks[hit.first].start : toks[hit.last - 1].end]
+        hit.via = "typo"
+        hit.notes.append(f"read '{written}' with the letter O as zero: confirm")
+    if hit.owners[0].startswith("group:"):
+        return _resolve_group(idx, toks, hit, len(toks))
+    return _resolve_framework(idx, toks, hit, floor, len(toks))
+
+
+def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[str]]:
+    """Finds left to right, each resolved (edition, family) before the next word is read."""
+    plain = sum(t.text not in FILLER and t.text not in KEY_STOP for t in toks) <= 1
+    spaced: _Spaced = _spaced(toks) if idx.any_pattern is not None else ("", {}, [])
+    hits: list[_Hit] = []
+    refused: list[str] = []
+    i = 0
+    while i < len(toks):
+        floor = hits[-1].last if hits else 0
+        done = _find_at(idx, text, toks, i, (plain, spaced, floor))
+        if done is None:
+            i += 1
+            continue
+        j = done.last
+        if _refusal(text, toks, done) and _find_at(idx, text, toks, j, (plain, spaced, j)) is None:
+            refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
+        else:
+            hits.append(done)
+        i = max(j, i + 1)
+    return _merge(text, toks, hits), refused
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolving: editions, families, refusals
+
+
+def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | None:
+    """A family name, maybe with an edition that only some members have."""
+    cands: list[Candidate] = []
+    known: list[str] = []
+    for fw_id in group.frameworks:
+        edition: str | None = None
+        if left:
+            found = edition_from(idx, fw_id, left)
+            if found is None:
+                continue
+            edition = found.edition
+            if found.note is None:
+                known.append(fw_id)
+        score = 50.0 if group.ambiguous else 100.0
+        cands.append(Candidate(framework=fw_id, edition=edition, score=score, via="group"))
+    if known and len(known) < len(cands):  # an edition one member knows beats a guess
+        cands = [c for c in cands if c.framework in known]
+    if not cands:
+        return None
+    hit = _Hit((f"group:{group.alias}",), 0, 0, "group")
+    if left and len(cands) == 1 and cands[0].edition is not None:
+        # "CIS v8": only one member of the family has that edition
+        hit.cands = (cands[0].model_copy(update={"score": 95.0}),)
+        hit.notes.append(f"'{group.alias}' with this edition names only {cands[0].framework}")
+        return hit
+    ambiguous = group.ambiguous or len(cands) < len(group.frameworks)
+    hit.cands = tuple(cands)
+    hit.status = "ambiguous" if ambiguous else "matched"
+    hit.suggestions = tuple(c.framework for c in cands) if ambiguous else ()
+    hit.notes.append(group.note)
+    return hit
+
+
+def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _Hit:
+    group = idx.groups[hit.owners[0][6:]]
+    for w in range(min(_EDITION_WINDOW, limit - hit.last), -1, -1):
+        left = [t.text for t in toks[hit.last : hit.last + w] if t.text not in FILLER]
+        if w and not left:
+            continue
+        found = _group_cands(idx, group, left)
+        if found is not None:
+            return replace(found, first=hit.first, last=hit.last + w)
+    return replace(hit, status="ambiguous")  # unreachable: no edition always resolves
+
+
+def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, limit: int) -> _Hit:
+    ids = [o[3:] for o in hit.owners]
+    if len(ids) > 1:
+        cands = tuple(Candidate(framework=f, edition=None, score=60.0, via=hit.via) for f in ids)
+        notes = [*hit.notes, "several frameworks fit this name"]
+        return replace(hit, cands=cands, status="ambiguous", suggestions=tuple(ids), notes=notes)
+    fw_id = ids[0]
+    edition, notes, first, last, via = hit.edition, list(hit.notes), hit.first, hit.last, hit.via
+    if edition is None and hit.via != "pattern":
+        after = _edition_after(idx, fw_id, toks, last, limit)
+        if after is not None and after[0].edition is not None:
+            edition, last = after[0].edition, after[1]
+            notes += [after[0].note] if after[0].note else []
+            via = "typo" if after[0].typo else via
+        else:
+            before = _edition_before(idx, fw_id, toks, floor, first)
+            if before is not None:
+                edition, first = before
+    score = 85.0 if via == "typo" else 100.0
+    cand = Candidate(framework=fw_id, edition=edition, score=score, via=via)
+    return replace(
+        hit, first=first, last=last, edition=edition, notes=notes, cands=(cand,), via=via
+    )
+
+
+def _refusal(text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
+    """Why the words right after a name make it something else, or None when they do not."""
+    j = hit.last
+    if j >= len(toks):
+        return None
+    prev, nxt = toks[j - 1], toks[j]
+    gap = text[prev.end : nxt.start]
+    glued = gap in _GLUE
+    if glued and prev.text[-1].isdigit() and (nxt.text[0].isdigit() or len(nxt.text) == 1):
+        return "the number goes on"  # "800-53A", "27001-1", "20000-2"
+    if gap.strip():
+        return None  # "HIPAA Security Rule (45 CFR ...)": a bracket or dash starts other words
+    if nxt.text[0].isdigit() and not YEAR.match(nxt.text):
+        return "a number follows that is not an edition"  # "ISO 27001 2"
+    if nxt.text in _EDITION_MARKERS and j + 1 < len(toks):
+        return "an edition the catalog does not know"  # "SOC 2 Type 3"
+    if nxt.text == "plus":
+        return "a variant beyond the named framework"  # "SOC 2+"
+    return None
+
+
+def _merge(text: str, toks: Sequence[Tok], hits: list[_Hit]) -> list[_Hit]:
+    """Adjacent finds that name one thing become one mention."""
+    out: list[_Hit] = []
+    for hit in hits:
+        joined = _joined(text, toks, out[-1], hit) if out and out[-1].last == hit.first else None
+        if joined is None:
+            out.append(hit)
+        else:
+            out[-1] = joined
+    return out
+
+
+def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | None:
+    """One name written twice ("... Act (HIPAA)"), a family and its member ("AICPA SOC 2",
+    "... Framework (CSF)"), or a bracketed gloss ("CMMC Level 2 (NIST 800-171)")."""
+    before, after = {c.framework for c in prev.cands}, {c.framework for c in hit.cands}
+    if len(prev.cands) == 1 and before == after:
+        cand = hit.cands[0] if hit.cands[0].edition is not None else prev.cands[0]
+        if "typo" in (prev.via, hit.via):
+            cand = cand.model_copy(update={"via": "typo", "score": 85.0})
+        return replace(hit, first=prev.first, cands=(cand,), notes=[*prev.notes, *hit.notes])
+    if prev.via == "group" and len(hit.cands) == 1 and after <= before:
+        return replace(hit, first=prev.first)
+    if hit.via == "group" and len(prev.cands) == 1 and before <= after:
+        return replace(prev, last=hit.last)
+    gap = text[toks[prev.last - 1].end : toks[hit.first].start].strip()
+    end = toks[hit.last - 1].end
+    if gap == "(" and text[end : end + 1] == ")" and prev.status == "matched":
+        gloss = text[toks[hit.first].start : end]
+        note = f"'{gloss}' in brackets read as a gloss on the name before it, not assessed"
+        return replace(prev, last=hit.last, notes=[*prev.notes, note])
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Negation and doubt: a name may be there only to say it is not asked for
+
+_NEGATION = re.compile(r"\b(?:no|not|non|without|excluding|except|exempt|excluded|none|n a)\b")
+_DOUBT = re.compile(
+    r"\b(?:tbc|tbd|maybe|possibly|perhaps|unsure|unclear|unconfirmed|potentially|probably"
+    r"|to be (?:confirmed|determined|decided))\b"
+)
+# A question that starts like a questionnaire's ("Do you hold ...?") names what it asks about.
+_QUESTION_TEXT = """do does did have has had is are was were can could will would should shall may
+    which what how please provide describe list indicate confirm"""
+_QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
+_CLAUSE_BREAK = re.compile(r"[;,|\n?!]|\.(?:\s|$)")
+_SENTENCE_BREAK = re.compile(r"[?!\n]|\.(?:\s|$)")
+_CUE_WORDS = 3
+
+
+def _clause(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """Where the clause around text[start:end] begins and ends, within lo..hi."""
+    left = lo
+    for m in _CLAUSE_BREAK.finditer(text, lo, start):
+        left = m.end()
+    found = _CLAUSE_BREAK.search(text, end, hi)
+    return left, hi if found is None else found.start()
+
+
+def _is_questionnaire(text: str, toks: Sequence[Tok], start: int) -> bool:
+    sentence = 0
+    for m in _SENTENCE_BREAK.finditer(text, 0, start):
+        sentence = m.end()
+    first = next((t for t in toks if t.start >= sentence), None)
+    return first is not None and first.text in _QUESTION_WORDS
+
+
+def review_reason(
+    text: str, toks: Sequence[Tok], span: tuple[int, int], bounds: tuple[int, int]
+) -> str | None:
+    """'negated' or 'doubtful' when the words around a name say it is not (surely) asked for."""
+    start, end = span
+    left, right = _clause(text, start, end, *bounds)
+    before = [t.text for t in toks if left <= t.start and t.end <= start][-_CUE_WORDS:]
+    after_all = [t.text for t in toks if end <= t.start and t.end <= right]
+    after = after_all[:_CUE_WORDS]
+    near = " ".join(before) + " | " + " ".join(after)
+    if _NEGATION.search(near):
+        return "negated"
+    if _DOUBT.search(near):
+        return "doubtful"
+    asked = right < len(text) and text[right] == "?" and all(t in FILLER for t in after_all)
+    if asked and not _is_questionnaire(text, toks, start):
+        return "doubtful"
+    return None
+
+
+_REVIEW_NOTE = {
+    "negated": "the text around '{0}' says it is not required: review, not assessed",
+    "doubtful": "the text around '{0}' leaves it in doubt: confirm before assessing",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Mentions
+
+
+def _context(text: str) -> str:
+    return text.strip(" \t\n-:;,.|/()[]")
+
+
+def _context_notes(idx: Index, hit: _Hit, after: Sequence[Tok]) -> list[str]:
+    notes: list[str] = []
+    words = [t.text for t in after]
+    if words and words[0] in _CLAUSE:
+        ref = " ".join(words[:5])
+        notes.append(f"clause reference '{ref}' kept as written: the whole framework is assessed")
+    fw_id = hit.cands[0].framework if len(hit.cands) == 1 else None
+    if fw_id is not None and not idx.year_editions[fw_id]:
+        years = [w for w in words if YEAR.match(w)]
+        if years:
+            notes.append(f"'{years[0]}' read as a period or report year, not an edition")
+    return notes
+
+
+def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tuple[Mention, ...]:
+    out: list[Mention] = []
+    for n, hit in enumerate(hits):
+        start, end = toks[hit.first].start, toks[hit.last - 1].end
+        if text.count("(", start, end) > text.count(")", start, end) and text[end : end + 1] == ")":
+            end += 1  # "... Act (HIPAA)": the acronym's closing bracket belongs to the name
+        lo = toks[hits[n - 1].last - 1].end if n else 0
+        hi = toks[hits[n + 1].first].start if n + 1 < len(hits) else len(text)
+        after = list(toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)])
+        notes = [*hit.notes, *_context_notes(idx, hit, after)]
+        reason = review_reason(text, toks, (start, end), (lo, hi))
+        status = hit.status
+        if reason is not None:
+            status = "review"
+            notes.append(_REVIEW_NOTE[reason].format(text[start:end]))
+        out.append(
+            Mention(
+                start=start,
+                end=end,
+                matched_text=text[start:end],
+                status=status,
+                frameworks=hit.cands,
+                suggestions=hit.suggestions,
+                via=hit.cands[0].via if hit.cands else hit.via,
+                before=_context(text[lo:start]),
+                after=_context(text[end:hi]),
+                review=reason,
+                note="; ".join(dict.fromkeys(n for n in notes if n)) or None,
+            )
+        )
+    return tuple(out)
+
+
+def read(idx: Index, text: str) -> Reading:
+    """Every framework mention in a text (cached per index), and the names refused."""
+    cached = idx.cache.get(text)
+    if isinstance(cached, Reading):
+        return cached
+    toks = lex(text)[:_MAX_TOKENS]
+    hits, refused = _scan(idx, text, toks)
+    found = Reading(_mentions(idx, text, toks, hits), tuple(refused), tuple(toks))
+    if len(idx.cache) < _CACHE_SIZE:
+        idx.cache[text] = found
+    return found
