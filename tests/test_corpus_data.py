@@ -53,7 +53,7 @@ def test_corpus_has_at_least_500_distinct_entries(corpus: list[dict[str, Any]]) 
 def test_every_entry_has_the_fields_and_known_values(corpus: list[dict[str, Any]]) -> None:
     for entry in corpus:
         keys = set(entry)
-        assert REQUIRED <= keys, entry
+        assert keys >= REQUIRED, entry
         assert keys <= REQUIRED | OPTIONAL, entry
         assert isinstance(entry["text"], str) and entry["text"].strip(), entry
         assert isinstance(entry["expect"], list), entry
