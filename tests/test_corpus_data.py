@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from assessor.catalog import check_catalog, load_catalog
+from assessor.catalog.load import check_catalog, load_catalog
 
 CORPUS = Path(__file__).parent / "data" / "corpus.yaml"
 CLASSES = {
