@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Check (and, as root with apt-get, install) the system packages assessor needs.
 #   pango, harfbuzz, fontconfig, DejaVu fonts : WeasyPrint renders PDFs with them
+#   harfbuzz-subset                           : font subsetting (WeasyPrint warns that future
+#                                               versions will require it)
 #   poppler-utils                             : pdftotext/pdftoppm for PDF tests and page images
 #   chromium (with --browser)                 : the end-to-end upload-page test
 # Prints one line per missing package saying what to install; exits 1 if any is still missing.
@@ -13,6 +15,8 @@ check() {
   ldconfig -p 2>/dev/null | grep -q 'libpango-1.0.so.0' || missing+=(libpango-1.0-0)
   ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so.0' || missing+=(libpangoft2-1.0-0)
   ldconfig -p 2>/dev/null | grep -q 'libharfbuzz.so.0' || missing+=(libharfbuzz0b)
+  # Debian 12 ships the subsetter in libharfbuzz0b; newer releases split it out.
+  ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset.so.0' || missing+=(libharfbuzz-subset0)
   command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
   fc-list 2>/dev/null | grep -qi 'DejaVuSans' || missing+=(fonts-dejavu-core)
   command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
