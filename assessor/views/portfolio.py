@@ -21,7 +21,7 @@ from assessor.domain.models import (
     Status,
 )
 from assessor.domain.text import long_date
-from assessor.views.report import KIND_LABELS, STATUS_LABELS, STATUS_MARKS
+from assessor.views.labels import KIND_LABELS, STATUS_LABELS, STATUS_MARKS
 
 SCHEMA_VERSION = 1
 MATRIX_COLUMNS = 11  # frameworks per matrix block on a landscape page
