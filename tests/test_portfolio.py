@@ -214,3 +214,22 @@ def test_portfolio_pdf_names_units_statuses_and_pages(catalog: Catalog) -> None:
     ):
         assert needle in text
     assert reader.metadata is not None and reader.metadata.title == view.title
+
+
+def test_undated_end_of_life_is_after_it_in_the_report_and_the_portfolio_alike() -> None:
+    """Both views ask rules.after_end_of_life: an end of life without a date covers no period."""
+    from assessor.views.report import build_view
+
+    base = make_catalog()
+    service = base.services[0]
+    undated = service.model_copy(
+        update={"lifecycle": service.lifecycle.model_copy(update={"end_of_life": None})}
+    )
+    catalog = base.model_copy(update={"services": (undated,)})
+    assessment, _, intake = make_case(n=2, period=INSIDE, catalog=catalog)
+    report = build_view(assessment, catalog, intake=intake, tool_version="x")
+    view = _view([assessment], catalog)
+    assert report.period_after_eol
+    assert view.units_after_end_of_life == (assessment.business_unit.name,)
+    assert report.lifecycle_statement == service.lifecycle.statement  # no date to state
+    assert view.lifecycle_note == service.lifecycle.statement

@@ -15,7 +15,9 @@ from assessor.domain.errors import RenderError
 from assessor.domain.models import CellRef, Finding
 from assessor.domain.text import canonical_json, long_date
 from assessor.render import RenderOptions, registry, render
-from assessor.views.report import _anchor, build_view, view_json
+from assessor.views.common import anchor as _anchor
+from assessor.views.report import build_view
+from assessor.views.report_json import view_json
 
 SCHEMA = json.loads((Path(__file__).parent.parent / "docs" / "report-schema.json").read_text())
 CONTRACT_KEYS = {

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from assessor.domain.errors import RenderError
 from assessor.domain.text import canonical_json
-from assessor.views.report import ReportView, view_json
+from assessor.views.report import ReportView
+from assessor.views.report_json import view_json
 
 
 def render_json(view: ReportView) -> bytes:

@@ -7,21 +7,36 @@ template machinery), XLSX (xlsxio) and JSON. Same assessments, same bytes: every
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from assessor.assess import rules, wording
 from assessor.domain.models import (
     STATUSES,
     Assessment,
     AssessorModel,
     Catalog,
     EvidenceKind,
+    EvidenceRef,
     Finding,
+    ServiceProfile,
     Status,
 )
 from assessor.domain.text import long_date
-from assessor.views.report import KIND_LABELS, STATUS_LABELS, STATUS_MARKS
+from assessor.views.common import (
+    cert_name,
+    default_service,
+    framework_name,
+    named_service,
+    percent,
+    period_at,
+    service_profile,
+    short_name,
+    sorted_unique,
+)
+from assessor.views.labels import STATUS_LABELS, STATUS_MARKS, kind_label
 
 SCHEMA_VERSION = 1
 MATRIX_COLUMNS = 11  # frameworks per matrix block on a landscape page
@@ -69,8 +84,8 @@ class MatrixCell(AssessorModel):
     findings: int
 
 
-class MatrixRow(AssessorModel):
-    """One unit's row of the matrix (one block of framework columns)."""
+class UnitStatusRow(AssessorModel):
+    """One unit's row of the matrix: its status per framework column of one block."""
 
     unit: str
     cells: tuple[MatrixCell, ...]
@@ -80,7 +95,7 @@ class MatrixBlock(AssessorModel):
     """A page-wide slice of the matrix: some framework columns, every unit."""
 
     frameworks: tuple[FrameworkColumn, ...]
-    rows: tuple[MatrixRow, ...]
+    rows: tuple[UnitStatusRow, ...]
 
 
 class SharedItem(AssessorModel):
@@ -176,15 +191,105 @@ class PortfolioView(AssessorModel):
     evidence: tuple[EvidenceGroup, ...]
 
 
-def _percent(part: int, whole: int) -> int:
-    return round(100 * part / whole) if whole else 0
+# ---------------------------------------------------------------------------
+# Gathering: one pass over every unit's findings
 
 
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(sorted(set(values), key=lambda v: (v.casefold(), v)))
+@dataclass
+class _SharedDraft:
+    """A gap or unrecognized entry while the units' findings are gathered."""
+
+    framework_id: str | None
+    label: str
+    full_name: str | None
+    status: Status
+    units: set[str] = field(default_factory=set)
+    requirements: set[str] = field(default_factory=set)
+    suggestions: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _DocumentDraft:
+    """An evidence document while the units' findings are gathered."""
+
+    ev: EvidenceRef
+    certifications: set[str] = field(default_factory=set)
+    frameworks: set[str] = field(default_factory=set)
+    units: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Gathered:
+    """Every unit's findings, regrouped by framework, gap, duty and document."""
+
+    catalog: Catalog
+    by_framework: dict[str, dict[str, list[Finding]]] = field(default_factory=dict)
+    framework_names: dict[str, str] = field(default_factory=dict)
+    gaps: dict[str, _SharedDraft] = field(default_factory=dict)
+    unrecognized: dict[str, _SharedDraft] = field(default_factory=dict)
+    duties: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], _DocumentDraft] = field(default_factory=dict)
+
+    def add(self, unit: str, finding: Finding) -> None:
+        """File one unit's finding under everything it counts towards."""
+        ref = finding.framework
+        if ref is not None:
+            self.framework_names.setdefault(ref.id, ref.name)
+            self.by_framework.setdefault(ref.id, {}).setdefault(unit, []).append(finding)
+            for action in finding.customer_actions:
+                self.duties.setdefault(ref.id, {}).setdefault(action, set()).add(unit)
+        if finding.status == "gap" or (finding.status == "unrecognized" and ref is not None):
+            self._add_gap(unit, finding)
+        elif finding.status == "unrecognized":
+            self._add_unrecognized(unit, finding)
+        for ev in finding.evidence:
+            doc = self.evidence.setdefault((ev.stp_section, ev.title), _DocumentDraft(ev=ev))
+            doc.certifications.add(cert_name(self.catalog, ev.certification))
+            if ref is not None:
+                doc.frameworks.add(short_name(self.catalog, ref.id, ref.name))
+            doc.units.add(unit)
+
+    def _add_gap(self, unit: str, finding: Finding) -> None:
+        """A gap (or a recognized framework left unrecognized), once per framework."""
+        ref = finding.framework
+        key = ref.id if ref is not None else finding.requirement.casefold()
+        item = self.gaps.setdefault(
+            key,
+            _SharedDraft(
+                framework_id=ref.id if ref else None,
+                label=short_name(self.catalog, ref.id, ref.name) if ref else finding.requirement,
+                full_name=ref.name if ref else None,
+                status=finding.status,
+            ),
+        )
+        if _RANK[finding.status] < _RANK[item.status]:
+            item.status = finding.status
+        item.units.add(unit)
+        item.requirements.add(finding.requirement)
+
+    def _add_unrecognized(self, unit: str, finding: Finding) -> None:
+        """An entry naming no known framework, once per text (case and spacing ignored)."""
+        key = " ".join(finding.requirement.casefold().split())
+        item = self.unrecognized.setdefault(
+            key,
+            _SharedDraft(
+                framework_id=None,
+                label=finding.requirement,
+                full_name=None,
+                status="unrecognized",
+            ),
+        )
+        item.units.add(unit)
+        item.requirements.add(finding.requirement)
+        item.suggestions.update(framework_name(self.catalog, s) for s in finding.suggestions)
+
+
+# ---------------------------------------------------------------------------
+# Building the parts
 
 
 def _cell(findings: Sequence[Finding]) -> MatrixCell:
+    """The weakest status among a unit's findings for one framework, or a dash."""
     if not findings:
         return MatrixCell(status=None, label="\u2014", mark="", findings=0)
     worst = min((f.status for f in findings), key=lambda s: _RANK[s])
@@ -196,71 +301,146 @@ def _cell(findings: Sequence[Finding]) -> MatrixCell:
     )
 
 
-def _short_name(catalog: Catalog, framework_id: str, fallback: str) -> str:
-    try:
-        return catalog.framework(framework_id).short_name
-    except KeyError:
-        return fallback
-
-
-def _framework_name(catalog: Catalog, framework_id: str) -> str:
-    try:
-        return catalog.framework(framework_id).name
-    except KeyError:
-        return framework_id
-
-
-def _cert_name(catalog: Catalog, cert_id: str) -> str:
-    try:
-        return catalog.certification(cert_id).name
-    except KeyError:
-        return cert_id
-
-
-def _after_eol(catalog: Catalog, assessment: Assessment) -> bool:
-    try:
-        service = catalog.service(assessment.service)
-    except KeyError:
-        try:
-            service = catalog.service(None)
-        except KeyError:
-            return False
-    eol = service.lifecycle.end_of_life
-    return service.lifecycle.status == "end-of-life" and (
-        eol is None or assessment.period.end > eol
+def _unit_summary(assessment: Assessment, catalog: Catalog, slug: str) -> UnitSummary:
+    """One unit's counts and coverage."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for finding in assessment.findings:
+        counts[finding.status] += 1
+    total = len(assessment.findings)
+    service = service_profile(catalog, assessment.service)
+    return UnitSummary(
+        name=assessment.business_unit.name,
+        slug=slug,
+        period_label=period_at(assessment.period),
+        basis=assessment.period.basis,
+        after_end_of_life=service is not None
+        and rules.after_end_of_life(service, assessment.period),
+        covered=counts["covered"],
+        partial=counts["partial"],
+        gap=counts["gap"],
+        unrecognized=counts["unrecognized"],
+        total=total,
+        shared=sum(1 for f in assessment.findings if f.responsibility == "shared"),
+        coverage=percent(counts["covered"], total),
+        supported=percent(counts["covered"] + counts["partial"], total),
     )
 
 
-def _service_name(catalog: Catalog, assessments: Sequence[Assessment]) -> tuple[str, str]:
-    """The service's display name and its lifecycle statement."""
-    ids = sorted({a.service for a in assessments})
-    for candidate in [*ids, None]:
-        try:
-            service = catalog.service(candidate)
-        except KeyError:
-            continue
-        life = service.lifecycle
-        if life.status == "end-of-life" and life.end_of_life is not None:
-            note = (
-                f"{service.name} reached end of life on {long_date(life.end_of_life)}. Its "
-                "certifications can support audits of periods that ended on or before that "
-                f"date; no audit after it covers {service.name}, so later periods are at most "
-                "partial."
+def _columns(gathered: _Gathered, units: Sequence[UnitSummary]) -> list[FrameworkColumn]:
+    """One column per framework some unit must meet, by name, with how the units stand."""
+    names = gathered.framework_names
+    columns: list[FrameworkColumn] = []
+    for fid in sorted(gathered.by_framework, key=lambda f: (names[f].casefold(), f)):
+        cells = [_cell(gathered.by_framework[fid].get(u.name, [])) for u in units]
+        tally = {s: sum(1 for c in cells if c.status == s) for s in STATUSES}
+        columns.append(
+            FrameworkColumn(
+                id=fid,
+                name=names[fid],
+                short_name=short_name(gathered.catalog, fid, names[fid]),
+                units=sum(1 for c in cells if c.status is not None),
+                covered=tally["covered"],
+                partial=tally["partial"],
+                gap=tally["gap"],
+                unrecognized=tally["unrecognized"],
             )
-            if service.successors:
-                note += " Successor services to assess instead: " + ", ".join(service.successors)
-                note += "."
-        else:
-            note = life.statement
-        return service.name, note
-    return (ids[0] if ids else "the service"), ""
+        )
+    return columns
 
 
-def _period_label(assessment: Assessment) -> str:
-    period = assessment.period
-    if period.start is not None:
-        return f"{long_date(period.start)} \u2013 {long_date(period.end)}"
-    return f"at {long_date(period.end)}"
+def _matrix(
+    columns: list[FrameworkColumn], gathered: _Gathered, units: Sequence[UnitSummary]
+) -> tuple[MatrixBlock, ...]:
+    """The unit x framework matrix, cut into blocks of about equal width that fit a page."""
+    blocks: list[MatrixBlock] = []
+    per_block = math.ceil(len(columns) / max(1, math.ceil(len(columns) / MATRIX_COLUMNS)))
+    for start in range(0, len(columns), max(1, per_block)):
+        block = columns[start : start + per_block]
+        rows = tuple(
+            UnitStatusRow(
+                unit=u.name,
+                cells=tuple(_cell(gathered.by_framework[c.id].get(u.name, [])) for c in block),
+            )
+            for u in units
+        )
+        blocks.append(MatrixBlock(frameworks=tuple(block), rows=rows))
+    return tuple(blocks)
+
+
+def _shared_items(drafts: dict[str, _SharedDraft]) -> tuple[SharedItem, ...]:
+    """Gaps or unrecognized entries, those affecting the most units first."""
+    items = [
+        SharedItem(
+            framework_id=d.framework_id,
+            label=d.label,
+            full_name=d.full_name if d.full_name != d.label else None,
+            status=d.status,
+            status_label=STATUS_LABELS[d.status],
+            status_mark=STATUS_MARKS[d.status],
+            units=sorted_unique(d.units),
+            requirements=sorted_unique(d.requirements),
+            suggestions=sorted_unique(d.suggestions),
+        )
+        for d in drafts.values()
+    ]
+    return tuple(sorted(items, key=lambda i: (-len(i.units), i.label.casefold(), i.label)))
+
+
+def _duty_groups(gathered: _Gathered) -> tuple[DutyGroup, ...]:
+    """The customer's duties per framework, each once, with the units that carry it."""
+    names = gathered.framework_names
+    return tuple(
+        DutyGroup(
+            framework_id=fid,
+            framework=names[fid],
+            duties=tuple(
+                DutyLine(text=text, units=sorted_unique(unit_set))
+                for text, unit_set in sorted(gathered.duties[fid].items(), key=lambda kv: kv[0])
+            ),
+        )
+        for fid in sorted(gathered.duties, key=lambda f: (names[f].casefold(), f))
+    )
+
+
+def _evidence_groups(gathered: _Gathered) -> tuple[EvidenceGroup, ...]:
+    """The documents to request, each once, grouped by STP section."""
+    sections: dict[str, list[EvidenceRequest]] = {}
+    for (section, _title), doc in sorted(gathered.evidence.items(), key=lambda kv: kv[0]):
+        ev = doc.ev
+        sections.setdefault(section, []).append(
+            EvidenceRequest(
+                title=ev.title,
+                kind=ev.kind,
+                kind_label=kind_label(ev.kind),
+                stp_section=ev.stp_section,
+                mmd_location=ev.mmd_location,
+                restricted=ev.restricted,
+                self_attested=ev.self_attested,
+                certifications=sorted_unique(doc.certifications),
+                frameworks=sorted_unique(doc.frameworks),
+                units=sorted_unique(doc.units),
+            )
+        )
+    stp = {section.id: section for section in gathered.catalog.stp.sections}
+    return tuple(
+        EvidenceGroup(
+            section=stp[sid].name if sid in stp else sid,
+            path=stp[sid].path if sid in stp else None,
+            note=stp[sid].note if sid in stp else None,
+            items=tuple(items),
+        )
+        for sid, items in sorted(
+            sections.items(), key=lambda kv: stp[kv[0]].name if kv[0] in stp else kv[0]
+        )
+    )
+
+
+def _portfolio_service(catalog: Catalog, ids: Sequence[str]) -> ServiceProfile | None:
+    """The first service (by id) the units name that the catalog knows, else the default."""
+    return next(
+        (svc for svc in (named_service(catalog, i) for i in ids) if svc is not None),
+        default_service(catalog),
+    )
 
 
 def build_portfolio(
@@ -276,221 +456,51 @@ def build_portfolio(
     ordered = sorted(
         assessments, key=lambda a: (a.business_unit.name.casefold(), a.business_unit.name)
     )
-    units: list[UnitSummary] = []
-    by_framework: dict[str, dict[str, list[Finding]]] = {}
-    framework_names: dict[str, str] = {}
-    gaps: dict[str, dict[str, Any]] = {}
-    unrecognized: dict[str, dict[str, Any]] = {}
-    duties: dict[str, dict[str, set[str]]] = {}
-    evidence: dict[tuple[str, str], dict[str, Any]] = {}
-    totals = dict.fromkeys(STATUSES, 0)
-    shared_total = 0
+    gathered = _Gathered(catalog=catalog)
     for assessment in ordered:
-        name = assessment.business_unit.name
-        counts = dict.fromkeys(STATUSES, 0)
-        shared = 0
         for finding in assessment.findings:
-            counts[finding.status] += 1
-            shared += finding.responsibility == "shared"
-            ref = finding.framework
-            if ref is not None:
-                framework_names.setdefault(ref.id, ref.name)
-                by_framework.setdefault(ref.id, {}).setdefault(name, []).append(finding)
-                for action in finding.customer_actions:
-                    duties.setdefault(ref.id, {}).setdefault(action, set()).add(name)
-            if finding.status == "gap" or (finding.status == "unrecognized" and ref is not None):
-                key = ref.id if ref is not None else finding.requirement.casefold()
-                item = gaps.setdefault(
-                    key,
-                    {
-                        "framework_id": ref.id if ref else None,
-                        "label": _short_name(catalog, ref.id, ref.name)
-                        if ref
-                        else finding.requirement,
-                        "full_name": ref.name if ref else None,
-                        "status": finding.status,
-                        "units": set(),
-                        "requirements": set(),
-                        "suggestions": set(),
-                    },
-                )
-                if _RANK[finding.status] < _RANK[item["status"]]:
-                    item["status"] = finding.status
-                item["units"].add(name)
-                item["requirements"].add(finding.requirement)
-            elif finding.status == "unrecognized":
-                key = " ".join(finding.requirement.casefold().split())
-                item = unrecognized.setdefault(
-                    key,
-                    {
-                        "framework_id": None,
-                        "label": finding.requirement,
-                        "full_name": None,
-                        "status": "unrecognized",
-                        "units": set(),
-                        "requirements": set(),
-                        "suggestions": set(),
-                    },
-                )
-                item["units"].add(name)
-                item["requirements"].add(finding.requirement)
-                item["suggestions"].update(_framework_name(catalog, s) for s in finding.suggestions)
-            for ev in finding.evidence:
-                doc = evidence.setdefault(
-                    (ev.stp_section, ev.title),
-                    {"ev": ev, "certifications": set(), "frameworks": set(), "units": set()},
-                )
-                doc["certifications"].add(_cert_name(catalog, ev.certification))
-                if ref is not None:
-                    doc["frameworks"].add(_short_name(catalog, ref.id, ref.name))
-                doc["units"].add(name)
-        total = len(assessment.findings)
-        for status in STATUSES:
-            totals[status] += counts[status]
-        shared_total += shared
-        units.append(
-            UnitSummary(
-                name=name,
-                slug=slugs.get(name, ""),
-                period_label=_period_label(assessment),
-                basis=assessment.period.basis,
-                after_end_of_life=_after_eol(catalog, assessment),
-                covered=counts["covered"],
-                partial=counts["partial"],
-                gap=counts["gap"],
-                unrecognized=counts["unrecognized"],
-                total=total,
-                shared=shared,
-                coverage=_percent(counts["covered"], total),
-                supported=_percent(counts["covered"] + counts["partial"], total),
-            )
-        )
-
-    columns: list[FrameworkColumn] = []
-    for fid in sorted(by_framework, key=lambda f: (framework_names[f].casefold(), f)):
-        cells = [_cell(by_framework[fid].get(u.name, [])) for u in units]
-        tally = {s: sum(1 for c in cells if c.status == s) for s in STATUSES}
-        columns.append(
-            FrameworkColumn(
-                id=fid,
-                name=framework_names[fid],
-                short_name=_short_name(catalog, fid, framework_names[fid]),
-                units=sum(1 for c in cells if c.status is not None),
-                covered=tally["covered"],
-                partial=tally["partial"],
-                gap=tally["gap"],
-                unrecognized=tally["unrecognized"],
-            )
-        )
-    blocks: list[MatrixBlock] = []
-    per_block = math.ceil(len(columns) / max(1, math.ceil(len(columns) / MATRIX_COLUMNS)))
-    for start in range(0, len(columns), max(1, per_block)):
-        block = columns[start : start + per_block]
-        rows = tuple(
-            MatrixRow(
-                unit=u.name,
-                cells=tuple(_cell(by_framework[c.id].get(u.name, [])) for c in block),
-            )
-            for u in units
-        )
-        blocks.append(MatrixBlock(frameworks=tuple(block), rows=rows))
-
-    def shared_items(source: dict[str, dict[str, Any]]) -> tuple[SharedItem, ...]:
-        items = [
-            SharedItem(
-                framework_id=v["framework_id"],
-                label=v["label"],
-                full_name=v["full_name"] if v["full_name"] != v["label"] else None,
-                status=v["status"],
-                status_label=STATUS_LABELS[v["status"]],
-                status_mark=STATUS_MARKS[v["status"]],
-                units=_unique(v["units"]),
-                requirements=_unique(v["requirements"]),
-                suggestions=_unique(v["suggestions"]),
-            )
-            for v in source.values()
-        ]
-        return tuple(sorted(items, key=lambda i: (-len(i.units), i.label.casefold(), i.label)))
-
-    duty_groups = tuple(
-        DutyGroup(
-            framework_id=fid,
-            framework=framework_names[fid],
-            duties=tuple(
-                DutyLine(text=text, units=_unique(unit_set))
-                for text, unit_set in sorted(duties[fid].items(), key=lambda kv: kv[0])
-            ),
-        )
-        for fid in sorted(duties, key=lambda f: (framework_names[f].casefold(), f))
-    )
-    sections: dict[str, list[EvidenceRequest]] = {}
-    for (section, _title), doc in sorted(evidence.items(), key=lambda kv: kv[0]):
-        ev = doc["ev"]
-        sections.setdefault(section, []).append(
-            EvidenceRequest(
-                title=ev.title,
-                kind=ev.kind,
-                kind_label=KIND_LABELS.get(ev.kind, ev.kind),
-                stp_section=ev.stp_section,
-                mmd_location=ev.mmd_location,
-                restricted=ev.restricted,
-                self_attested=ev.self_attested,
-                certifications=_unique(doc["certifications"]),
-                frameworks=_unique(doc["frameworks"]),
-                units=_unique(doc["units"]),
-            )
-        )
-    stp = {section.id: section for section in catalog.stp.sections}
-    evidence_groups = tuple(
-        EvidenceGroup(
-            section=stp[sid].name if sid in stp else sid,
-            path=stp[sid].path if sid in stp else None,
-            note=stp[sid].note if sid in stp else None,
-            items=tuple(items),
-        )
-        for sid, items in sorted(
-            sections.items(), key=lambda kv: stp[kv[0]].name if kv[0] in stp else kv[0]
-        )
-    )
-    gap_items = shared_items(gaps)
-    unrec_items = shared_items(unrecognized)
-    service, note = _service_name(catalog, ordered)
+            gathered.add(assessment.business_unit.name, finding)
+    units = tuple(_unit_summary(a, catalog, slugs.get(a.business_unit.name, "")) for a in ordered)
+    columns = _columns(gathered, units)
+    gap_items = _shared_items(gathered.gaps)
+    ids = sorted({a.service for a in ordered})
+    service = _portfolio_service(catalog, ids)
+    service_name = service.name if service else (ids[0] if ids else "the service")
     org = organization or (ordered[0].organization if ordered else "")
-    after = tuple(u.name for u in units if u.after_end_of_life)
     return PortfolioView(
         title=f"Portfolio evidence gap report: {org}" if org else "Portfolio evidence gap report",
         subject=(
-            f"{service} certifications mapped to {len(units)} business units' framework "
+            f"{service_name} certifications mapped to {len(units)} business units' framework "
             f"requirements, as of {as_of.isoformat()}"
         ),
         organization=org,
         as_of=as_of,
         as_of_label=long_date(as_of),
-        service=service,
-        lifecycle_note=note,
+        service=service_name,
+        lifecycle_note=wording.portfolio_lifecycle(service) if service else "",
         catalog_as_of=catalog.meta.as_of,
         catalog_sha256=catalog.meta.sha256,
         tool_version=tool_version,
         totals=Totals(
             units=len(units),
             findings=sum(u.total for u in units),
-            covered=totals["covered"],
-            partial=totals["partial"],
-            gap=totals["gap"],
-            unrecognized=totals["unrecognized"],
-            shared=shared_total,
+            covered=sum(u.covered for u in units),
+            partial=sum(u.partial for u in units),
+            gap=sum(u.gap for u in units),
+            unrecognized=sum(u.unrecognized for u in units),
+            shared=sum(u.shared for u in units),
             frameworks=len(columns),
             gaps_shared=sum(1 for g in gap_items if len(g.units) > 1),
-            evidence_documents=len(evidence),
+            evidence_documents=len(gathered.evidence),
         ),
-        units=tuple(units),
-        units_after_end_of_life=after,
+        units=units,
+        units_after_end_of_life=tuple(u.name for u in units if u.after_end_of_life),
         frameworks=tuple(columns),
-        matrix=tuple(blocks),
+        matrix=_matrix(columns, gathered, units),
         gaps=gap_items,
-        unrecognized=unrec_items,
-        duties=duty_groups,
-        evidence=evidence_groups,
+        unrecognized=_shared_items(gathered.unrecognized),
+        duties=_duty_groups(gathered),
+        evidence=_evidence_groups(gathered),
     )
 
 

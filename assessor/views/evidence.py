@@ -1,0 +1,112 @@
+"""Service Trust Portal evidence: documents labelled, listed once, grouped by STP section (pure)."""
+
+from __future__ import annotations
+
+from assessor.domain.models import AssessorModel, Catalog, EvidenceRef, StpSection
+from assessor.views.findings import FindingView
+from assessor.views.labels import kind_label
+
+
+class EvidenceItem(AssessorModel):
+    """An STP document to request, listed once, with everything that needs it."""
+
+    title: str
+    kind: str
+    kind_label: str
+    mmd_location: str
+    restricted: bool
+    self_attested: bool
+    certifications: tuple[str, ...]
+    frameworks: tuple[str, ...]
+
+
+class EvidenceSection(AssessorModel):
+    """The evidence documents found in one Service Trust Portal section."""
+
+    key: str
+    name: str
+    path: str
+    note: str | None
+    stale: bool
+    items: tuple[EvidenceItem, ...]
+
+
+class EvidenceLine(AssessorModel):
+    """An evidence document as listed under a framework."""
+
+    title: str
+    kind_label: str
+    section: str
+    restricted: bool
+    self_attested: bool
+
+
+def stp_places(catalog: Catalog) -> dict[str, StpSection]:
+    """STP sections by every key a finding's evidence may name them with (path, name, id)."""
+    sections: dict[str, StpSection] = {}
+    for stp_section in catalog.stp.sections:
+        for key in (stp_section.path, stp_section.name, stp_section.id):
+            sections.setdefault(key, stp_section)
+    return sections
+
+
+def evidence_line(ev: EvidenceRef, sections: dict[str, StpSection]) -> EvidenceLine:
+    """An evidence document labelled for a list."""
+    stp = sections.get(ev.stp_section)
+    return EvidenceLine(
+        title=ev.title,
+        kind_label=kind_label(ev.kind),
+        section=stp.name if stp else ev.stp_section,
+        restricted=ev.restricted,
+        self_attested=ev.self_attested,
+    )
+
+
+def _item(title: str, uses: list[tuple[EvidenceRef, FindingView]]) -> EvidenceItem:
+    """One document, with every certification and framework that needs it."""
+    first = uses[0][0]
+    return EvidenceItem(
+        title=title,
+        kind=first.kind,
+        kind_label=kind_label(first.kind),
+        mmd_location=first.mmd_location,
+        restricted=any(ev.restricted for ev, _ in uses),
+        self_attested=any(ev.self_attested for ev, _ in uses),
+        certifications=tuple(sorted({ev.certification for ev, _ in uses})),
+        frameworks=tuple(sorted({fv.framework_label for _, fv in uses}, key=str.casefold)),
+    )
+
+
+def evidence_sections(
+    views: tuple[FindingView, ...], catalog: Catalog
+) -> tuple[EvidenceSection, ...]:
+    """STP documents grouped by section, each once, with the frameworks that need it."""
+    sections: dict[str, dict[str, list[tuple[EvidenceRef, FindingView]]]] = {}
+    for fv in views:
+        for ev in fv.evidence:
+            sections.setdefault(ev.stp_section, {}).setdefault(ev.title, []).append((ev, fv))
+    known = stp_places(catalog)
+    out: list[EvidenceSection] = []
+    for key, docs in sections.items():
+        stp = known.get(key)
+        out.append(
+            EvidenceSection(
+                key=key,
+                name=stp.name if stp else key,
+                path=stp.path if stp else "",
+                note=stp.note if stp else None,
+                stale=stp.stale if stp else False,
+                items=tuple(
+                    _item(title, uses)
+                    for title, uses in sorted(docs.items(), key=lambda kv: kv[0].casefold())
+                ),
+            )
+        )
+    order = {id(s): i for i, s in enumerate(catalog.stp.sections)}
+    out.sort(
+        key=lambda s: (
+            order.get(id(known[s.key]), len(order)) if s.key in known else len(order),
+            s.name.casefold(),
+        )
+    )
+    return tuple(out)

@@ -1,0 +1,104 @@
+"""Findings labelled for display: numbered in workbook order, with names and marks (pure)."""
+
+from __future__ import annotations
+
+from assessor.domain.models import (
+    Assessment,
+    AssessorModel,
+    Catalog,
+    CellRef,
+    EvidenceRef,
+    Finding,
+    FrameworkRef,
+    Reason,
+    Responsibility,
+    Status,
+)
+from assessor.views.common import cert_name, clip, framework_name, short_name, workbook_order
+from assessor.views.labels import RESPONSIBILITY_LABELS, STATUS_LABELS, STATUS_MARKS
+
+
+class FindingView(AssessorModel):
+    """A finding, with its reference number and display labels."""
+
+    ref: str
+    source: CellRef
+    location: str
+    cell: str
+    requirement: str
+    requirement_display: str
+    framework: FrameworkRef | None
+    framework_label: str
+    framework_short: str | None
+    status: Status
+    status_label: str
+    status_mark: str
+    responsibility: Responsibility
+    responsibility_label: str
+    shared: bool
+    certifications: tuple[str, ...]
+    certification_names: tuple[str, ...]
+    evidence: tuple[EvidenceRef, ...]
+    customer_actions: tuple[str, ...]
+    caveats: tuple[str, ...]
+    suggestions: tuple[str, ...]
+    suggestion_names: tuple[str, ...]
+    rationale: str
+    reasons: tuple[Reason, ...] = ()
+
+
+def framework_label(ref: FrameworkRef | None, catalog: Catalog) -> str:
+    """`ISO/IEC 27001:2022`, `SOX`: the short name with the version asked for, or a dash."""
+    if ref is None:
+        return "\u2014"
+    short = short_name(catalog, ref.id, ref.name)
+    if not ref.version:
+        return short
+    if short.casefold() in ref.version.casefold():
+        return ref.version
+    return f"{short} {ref.version}"
+
+
+def finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
+    """Label one finding for display."""
+    framework = finding.framework
+    return FindingView(
+        ref=ref,
+        source=finding.source,
+        location=str(finding.source),
+        cell=f"{finding.source.column or ''}{finding.source.row}",
+        requirement=finding.requirement,
+        requirement_display=clip(finding.requirement),
+        framework=framework,
+        framework_label=framework_label(framework, catalog),
+        framework_short=short_name(catalog, framework.id, framework.name) if framework else None,
+        status=finding.status,
+        status_label=STATUS_LABELS[finding.status],
+        status_mark=STATUS_MARKS[finding.status],
+        responsibility=finding.responsibility,
+        responsibility_label=RESPONSIBILITY_LABELS[finding.responsibility],
+        shared=finding.responsibility == "shared",
+        certifications=finding.certifications,
+        certification_names=tuple(cert_name(catalog, c) for c in finding.certifications),
+        evidence=finding.evidence,
+        customer_actions=finding.customer_actions,
+        caveats=finding.caveats,
+        suggestions=finding.suggestions,
+        suggestion_names=tuple(framework_name(catalog, s) for s in finding.suggestions),
+        rationale=finding.rationale,
+        reasons=finding.reasons,
+    )
+
+
+def finding_views(
+    assessment: Assessment, catalog: Catalog, sheets: tuple[str, ...]
+) -> tuple[FindingView, ...]:
+    """Every finding in workbook order, numbered F-001, F-002… (wider when there are more)."""
+    ordered = sorted(
+        enumerate(assessment.findings),
+        key=lambda kv: (workbook_order(kv[1].source, sheets), kv[0]),
+    )
+    width = max(3, len(str(len(ordered))))
+    return tuple(
+        finding_view(f"F-{i + 1:0{width}d}", f, catalog) for i, (_, f) in enumerate(ordered)
+    )

@@ -1,0 +1,117 @@
+"""Labels, marks and definitions of statuses, responsibilities and evidence kinds (pure).
+
+The one source of these words: README.md's status table must say the same as
+STATUS_DEFINITIONS (tests/test_readme.py checks it).
+"""
+
+from __future__ import annotations
+
+from assessor.domain.models import (
+    RESPONSIBILITIES,
+    STATUSES,
+    AssessorModel,
+    EvidenceKind,
+    Responsibility,
+    Status,
+)
+
+STATUS_LABELS: dict[Status, str] = {
+    "covered": "Covered",
+    "partial": "Partial",
+    "gap": "Gap",
+    "unrecognized": "Not recognized",
+}
+# A shape per status, so that status never rests on colour alone (grayscale print).
+STATUS_MARKS: dict[Status, str] = {
+    "covered": "\u25cf",  # ● filled circle
+    "partial": "\u25d0",  # ◐ half-filled circle
+    "gap": "\u25cb",  # ○ empty circle
+    "unrecognized": "?",
+}
+STATUS_DEFINITIONS: dict[Status, str] = {
+    "covered": (
+        "The service held a certification for this framework, in scope and in the version "
+        "asked for, for a period inside the service's life. The organization still evidences "
+        "its own part (see the customer responsibilities)."
+    ),
+    "partial": (
+        "A held certification only supports the framework, covers another version or type than "
+        "the one asked for, has a scope the service's documentation does not confirm, or the "
+        "period runs past the service's end of life. The caveats say which."
+    ),
+    "gap": (
+        "Nothing the service holds supports this framework. The organization must evidence it "
+        "entirely through its own controls and audits."
+    ),
+    "unrecognized": (
+        "The text names no framework the catalog knows. The closest known frameworks are "
+        "suggested; correct the entry and run the assessment again."
+    ),
+}
+RESPONSIBILITY_LABELS: dict[Responsibility, str] = {
+    "microsoft": "Microsoft",
+    "shared": "Shared",
+    "customer": "Customer",
+}
+SHARED_MARK = "\u21c4"  # ⇄ marks a shared responsibility
+RESPONSIBILITY_DEFINITIONS: dict[Responsibility, str] = {
+    "microsoft": "Microsoft's certification evidences the requirement with no customer duty.",
+    "shared": (
+        "Microsoft evidences its part of the service; the organization must evidence its own "
+        "configuration, processes and people. Marked SHARED throughout this report."
+    ),
+    "customer": "The organization evidences the requirement itself; the service gives no support.",
+}
+KIND_LABELS: dict[EvidenceKind, str] = {
+    "certificate": "Certificate",
+    "audit-report": "Audit report",
+    "assessment-report": "Assessment report",
+    "statement-of-applicability": "Statement of applicability",
+    "soc-report": "SOC report",
+    "bridge-letter": "Bridge letter",
+    "attestation-of-compliance": "Attestation of compliance",
+    "letter-of-certification": "Letter of certification",
+    "baa-product-terms": "BAA / product terms",
+    "registry-entry": "Registry entry",
+    "guide": "Guide",
+}
+
+
+def responsibility_mark(responsibility: Responsibility) -> str:
+    """The shared mark for a shared responsibility, nothing for the others."""
+    return SHARED_MARK if responsibility == "shared" else ""
+
+
+def kind_label(kind: EvidenceKind) -> str:
+    """An evidence kind's label, or the kind itself when it has none."""
+    return KIND_LABELS.get(kind, kind)
+
+
+class Definition(AssessorModel):
+    """A term and its definition, with the mark it is shown with."""
+
+    key: str
+    label: str
+    mark: str
+    text: str
+
+
+def status_definitions() -> tuple[Definition, ...]:
+    """Every status, in order, with its label, mark and definition."""
+    return tuple(
+        Definition(key=s, label=STATUS_LABELS[s], mark=STATUS_MARKS[s], text=STATUS_DEFINITIONS[s])
+        for s in STATUSES
+    )
+
+
+def responsibility_definitions() -> tuple[Definition, ...]:
+    """Every responsibility, in order, with its label, mark and definition."""
+    return tuple(
+        Definition(
+            key=r,
+            label=RESPONSIBILITY_LABELS[r],
+            mark=responsibility_mark(r),
+            text=RESPONSIBILITY_DEFINITIONS[r],
+        )
+        for r in RESPONSIBILITIES
+    )

@@ -1,0 +1,225 @@
+"""Where a report comes from and how it was made: the workbook and catalog identities, the
+sources cited, every source row accounted for, and the methodology (pure)."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date
+from typing import Literal
+
+from assessor.domain.models import (
+    Assessment,
+    AssessorModel,
+    Catalog,
+    CatalogMeta,
+    CellRef,
+    IntakeResult,
+    RejectedRow,
+    ServiceProfile,
+)
+from assessor.domain.text import long_date
+from assessor.views.common import certification, clip, in_order, workbook_order
+from assessor.views.findings import FindingView
+
+
+class CatalogInfo(AssessorModel):
+    """Catalog identity printed on every report."""
+
+    title: str
+    as_of: date
+    as_of_label: str
+    schema_version: int
+    sha256: str
+    sha256_short: str
+
+
+class SourceFile(AssessorModel):
+    """The input workbook's identity."""
+
+    file: str
+    sha256: str
+    sha256_short: str
+    sheets: tuple[str, ...]
+    data_rows: int
+
+
+class SourceView(AssessorModel):
+    """A source the catalog rests on, with its checked date."""
+
+    id: str
+    title: str
+    publisher: str
+    url: str
+    checked: str
+
+
+class ReconciliationRow(AssessorModel):
+    """One source row and what became of it."""
+
+    location: str
+    sheet: str
+    row: int
+    text: str
+    outcome: Literal["assessed", "rejected"]
+    results: tuple[str, ...]
+
+
+def catalog_info(meta: CatalogMeta) -> CatalogInfo:
+    """The catalog's title, date, schema and hash."""
+    return CatalogInfo(
+        title=meta.title,
+        as_of=meta.as_of,
+        as_of_label=long_date(meta.as_of),
+        schema_version=meta.schema_version,
+        sha256=meta.sha256,
+        sha256_short=meta.sha256[:12],
+    )
+
+
+def source_file(intake: IntakeResult) -> SourceFile:
+    """The workbook's name, hash, sheets read and row count."""
+    return SourceFile(
+        file=intake.file,
+        sha256=intake.sha256,
+        sha256_short=intake.sha256[:12],
+        sheets=intake.sheets_read,
+        data_rows=intake.data_rows,
+    )
+
+
+def unit_rejected(assessment: Assessment, intake: IntakeResult) -> tuple[RejectedRow, ...]:
+    """The rows rejected for this unit (or for no unit), once each, in sheet and row order."""
+    unit = assessment.business_unit.name
+    rows = [
+        *assessment.rejected,
+        *(r for r in intake.rejected if r.business_unit in (None, unit)),
+    ]
+    seen: dict[tuple[str, str, int], RejectedRow] = {}
+    for r in rows:
+        seen.setdefault((r.file, r.sheet, r.row), r)
+    return tuple(sorted(seen.values(), key=lambda r: (r.sheet, r.row)))
+
+
+def used_sources(
+    views: tuple[FindingView, ...], catalog: Catalog, service: ServiceProfile | None
+) -> tuple[SourceView, ...]:
+    """The catalog sources behind this report's findings, service and STP layout."""
+    ids: list[str] = []
+    if service is not None:
+        ids += [*service.sources, *service.lifecycle.sources]
+    for fv in views:
+        if fv.framework is not None:
+            with contextlib.suppress(KeyError):
+                ids += catalog.framework(fv.framework.id).sources
+        for cid in fv.certifications:
+            cert = certification(catalog, cid)
+            if cert is not None:
+                ids += cert.sources
+    ids += catalog.stp.sources
+    ids += catalog.responsibility.sources
+    out = []
+    for sid in sorted(set(ids)):
+        try:
+            src = catalog.source(sid)
+        except KeyError:
+            continue
+        out.append(
+            SourceView(
+                id=src.id,
+                title=src.title,
+                publisher=src.publisher,
+                url=src.url,
+                checked=src.checked.isoformat(),
+            )
+        )
+    return tuple(out)
+
+
+def _result(f: FindingView) -> str:
+    """What became of one finding, in a few words."""
+    if f.framework is None:
+        return f"{f.ref} {clip(f.requirement, 80)!r}: {f.status_label}"
+    return f"{f.ref} {f.framework_label}: {f.status_label}" + (" (SHARED)" if f.shared else "")
+
+
+def reconciliation(
+    assessment: Assessment,
+    intake: IntakeResult,
+    views: tuple[FindingView, ...],
+    rejected: tuple[RejectedRow, ...],
+) -> tuple[ReconciliationRow, ...]:
+    """Every source row of this unit and what became of it."""
+    unit = assessment.business_unit.name
+    by_row: dict[tuple[str, int], list[FindingView]] = {}
+    for fv in views:
+        by_row.setdefault((fv.source.sheet, fv.source.row), []).append(fv)
+    texts: dict[tuple[str, int], str] = {}
+    for req in intake.requirements:
+        if req.business_unit == unit:
+            texts.setdefault((req.source.sheet, req.source.row), req.cell_text)
+    rows: list[tuple[tuple[int, str, int], ReconciliationRow]] = []
+    for (sheet, row), items in by_row.items():
+        text = texts.get((sheet, row), " / ".join(in_order(f.requirement for f in items)))
+        rows.append(
+            (
+                workbook_order(items[0].source, intake.sheets_read),
+                ReconciliationRow(
+                    location=f"{sheet}!{row}",
+                    sheet=sheet,
+                    row=row,
+                    text=clip(text),
+                    outcome="assessed",
+                    results=tuple(_result(f) for f in items),
+                ),
+            )
+        )
+    for rej in rejected:
+        ref = CellRef(file=rej.file, sheet=rej.sheet, row=rej.row)
+        rows.append(
+            (
+                workbook_order(ref, intake.sheets_read),
+                ReconciliationRow(
+                    location=f"{rej.sheet}!{rej.row}",
+                    sheet=rej.sheet,
+                    row=rej.row,
+                    text="",
+                    outcome="rejected",
+                    results=(f"Rejected: {rej.reason}",),
+                ),
+            )
+        )
+    rows.sort(key=lambda kv: (kv[0], kv[1].outcome))
+    return tuple(r for _, r in rows)
+
+
+def methodology(
+    assessment: Assessment, service: ServiceProfile | None, catalog: Catalog, basis: str
+) -> tuple[str, ...]:
+    """How the assessment was made, in plain sentences."""
+    name = service.name if service else assessment.service
+    paras = [
+        f"Each framework named in the organization's workbook was matched against the "
+        f"assessor catalog ({catalog.meta.title}, as of {long_date(catalog.meta.as_of)}), "
+        f"which records the certifications {name} held, what each proves and does not prove, "
+        "the Service Trust Portal (STP) documents that evidence them, and the duties that stay "
+        "with the customer. A cell naming several frameworks gives one finding per framework, "
+        "each traced to the same source row.",
+        f"The period judged is {basis}. A certification counts as covering a framework only "
+        "when the service held it, in scope and in the version asked for, for a period inside "
+        "the service's life; when unsure the finding is partial and the caveats say why.",
+    ]
+    if service is not None:
+        paras.append(
+            f"Microsoft publishes the evidence in documents named for "
+            f"\u201c{service.document_name_pattern}\u201d; inside them {name} appears under "
+            + " or ".join(f"\u201c{c}\u201d" for c in service.scope_categories)
+            + ". "
+            + service.responsibility_model
+        )
+    paras.append(
+        "Microsoft's SOC 1 and SOC 2 reports are restricted: this report cites them by title "
+        "and period and never quotes or attaches their content. Request them from the STP "
+        "under its terms."
+    )
+    paras.append(catalog.responsibility.statement)
+    return tuple(p for p in paras if p)
