@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, Required, TypedDict
 
 from assessor.domain.errors import Issue
-from assessor.domain.models import BusinessUnit, Catalog, CellRef, RejectedRow, Requirement
+from assessor.domain.models import BusinessUnit, Catalog, CellRef, RejectedRow
 from assessor.domain.text import CONTROL_CHARS, normalize_text
 from assessor.intake.cells import has_word, plain
 from assessor.intake.extent import col_letters
@@ -19,6 +20,36 @@ from assessor.recognize.match import split_frameworks
 
 MAX_WARNINGS = 500
 _CACHE_LIMIT = 50_000  # distinct cell texts remembered (normalization is per distinct text)
+
+
+class SourceRow(TypedDict):
+    """A CellRef's fields: where a requirement was read."""
+
+    file: str
+    sheet: str
+    row: int
+    column: str | None
+
+
+class RequirementRow(TypedDict, total=False):
+    """A Requirement's fields as the row loop fills them in.
+
+    The models are validated all at once when the IntakeResult is built (one pydantic call
+    for the whole workbook instead of two per row); the result is the same validated models.
+    """
+
+    source: Required[SourceRow]
+    business_unit: Required[str]
+    text: Required[str]
+    cell_text: Required[str]
+    version: str | None
+    scope_notes: str | None
+    evidence_needed: str | None
+    owner: str | None
+    due_date: date | None
+    priority: str | None
+    extra: tuple[tuple[str, str], ...]
+
 
 # A lazy cell location: a callable, or (sheet, 0-based column, Excel row).
 Where = Callable[[], str] | tuple[str, int, int]
@@ -32,7 +63,7 @@ class Ledger:
     catalog: Catalog
     date1904: bool
     stem: str
-    requirements: list[Requirement] = field(default_factory=list)
+    requirements: list[RequirementRow] = field(default_factory=list)  # validated in reconcile
     rejected: list[RejectedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assessor.domain.models import CellRef, Requirement
+from assessor.domain.models import CellRef
 from assessor.domain.text import normalize_text
 from assessor.intake.cells import PLACEHOLDERS, is_blank, mark, plain
 from assessor.intake.columns import HEADER_SCAN_ROWS, Layout, column_for
 from assessor.intake.extent import col_letters
-from assessor.intake.ledger import Ledger, loc
+from assessor.intake.ledger import Ledger, RequirementRow, SourceRow, loc
 from assessor.intake.merges import Merges
 from assessor.recognize.match import match_text
 
@@ -81,12 +81,12 @@ def read_transposed(
             if not mark(row[c] if c < len(row) else ""):
                 continue
             unit_name = ledger.unit(header)
-            source = CellRef(
+            source = SourceRow(
                 file=ledger.display, sheet=sheet, row=excel_row, column=col_letters(c + 1)
             )
             for part in parts:
                 ledger.requirements.append(
-                    Requirement(
+                    RequirementRow(
                         source=source,
                         business_unit=unit_name,
                         text=part,
@@ -163,12 +163,14 @@ def read_matrix(
         for c, header in matrix.fw_cols:
             if not mark(row[c] if c < len(row) else ""):
                 continue
-            source = CellRef(
+            source = SourceRow(
                 file=ledger.display, sheet=sheet, row=excel_row, column=col_letters(c + 1)
             )
             for part in ledger.split(header):
                 ledger.requirements.append(
-                    Requirement(source=source, business_unit=unit_name, text=part, cell_text=header)
+                    RequirementRow(
+                        source=source, business_unit=unit_name, text=part, cell_text=header
+                    )
                 )
                 made += 1
         if not made:

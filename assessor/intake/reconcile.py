@@ -51,7 +51,7 @@ def check_not_empty(ledger: Ledger, header_cells: list[str]) -> None:
 
 def reconcile(ledger: Ledger) -> None:
     """Every data row is a requirement's source or a rejected row: anything else is a bug."""
-    distinct = {(q.source.sheet, q.source.row) for q in ledger.requirements}
+    distinct = {(q["source"]["sheet"], q["source"]["row"]) for q in ledger.requirements}
     if ledger.data_rows != len(distinct) + len(ledger.rejected):
         raise AssertionError(
             f"intake reconciliation failed for {ledger.display}: {ledger.data_rows} data rows "
@@ -62,18 +62,22 @@ def reconcile(ledger: Ledger) -> None:
 def result(ledger: Ledger, path: str, data: bytes, sheets_read: list[str]) -> IntakeResult:
     """The IntakeResult: units sorted by name, a warning for each unit with no requirements."""
     units = sorted(ledger.units.values(), key=lambda u: (u.name.casefold(), u.name))
-    used = {q.business_unit.casefold() for q in ledger.requirements}
+    used = {q["business_unit"].casefold() for q in ledger.requirements}
     for unit in units:
         if unit.name.casefold() not in used:
             ledger.warn(f"business unit {unit.name!r} has no requirements")
-    return IntakeResult(
-        file=ledger.display,
-        path=path,
-        sha256=hashlib.sha256(data).hexdigest(),
-        requirements=tuple(ledger.requirements),
-        units=tuple(units),
-        rejected=tuple(ledger.rejected),
-        warnings=tuple(ledger.warnings),
-        data_rows=ledger.data_rows,
-        sheets_read=tuple(sheets_read),
+    # NOTE: the requirement rows are plain dicts until here: validating the whole result in
+    # one call builds and checks every Requirement and CellRef (the same models, less overhead).
+    return IntakeResult.model_validate(
+        {
+            "file": ledger.display,
+            "path": path,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "requirements": ledger.requirements,
+            "units": tuple(units),
+            "rejected": tuple(ledger.rejected),
+            "warnings": tuple(ledger.warnings),
+            "data_rows": ledger.data_rows,
+            "sheets_read": tuple(sheets_read),
+        }
     )

@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 from assessor.domain.errors import Issue
-from assessor.domain.models import CellRef, Requirement
+from assessor.domain.models import CellRef
 from assessor.domain.text import normalize_text
 from assessor.intake.cells import PLACEHOLDERS, is_blank, plain
 from assessor.intake.columns import Column, Layout, header_key
 from assessor.intake.dates import parse_date
 from assessor.intake.extent import col_letters
-from assessor.intake.ledger import Ledger
+from assessor.intake.ledger import Ledger, RequirementRow, SourceRow
 from assessor.intake.merges import Merges
 from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT
 
@@ -263,29 +263,29 @@ class _Table:
         extra = self.extra(r, row, excel_row) if self.layout.extras else ()
         if self.missing_formulas:
             self.warn_missing_formulas(excel_row)
-        fields: dict[str, Any] = {
-            "source": CellRef(
+        fields = RequirementRow(
+            source=SourceRow(
                 file=ledger.display, sheet=self.sheet, row=excel_row, column=self.fw_letter
             ),
-            "business_unit": unit,
-            "text": "",
-            "cell_text": cell,
-            "version": version,
-            "scope_notes": texts.get("scope_notes") or None,
-            "evidence_needed": texts.get("evidence_needed") or None,
-            "owner": texts.get("owner") or None,
-            "due_date": due,
-            "priority": texts.get("priority") or None,
-            "extra": extra,
-        }
+            business_unit=unit,
+            text="",
+            cell_text=cell,
+            version=version,
+            scope_notes=texts.get("scope_notes") or None,
+            evidence_needed=texts.get("evidence_needed") or None,
+            owner=texts.get("owner") or None,
+            due_date=due,
+            priority=texts.get("priority") or None,
+            extra=extra,
+        )
         self.emit(fields, parts, excel_row)
 
-    def emit(self, fields: dict[str, Any], parts: list[str], excel_row: int) -> None:
+    def emit(self, fields: RequirementRow, parts: list[str], excel_row: int) -> None:
         """One requirement per distinct framework part of the cell."""
         requirements = self.ledger.requirements
         if len(parts) == 1:
             fields["text"] = parts[0]
-            requirements.append(Requirement(**fields))
+            requirements.append(fields)
             return
         seen_parts: set[str] = set()
         for part in parts:
@@ -296,7 +296,7 @@ class _Table:
                 )
                 continue
             seen_parts.add(part.casefold())
-            requirements.append(Requirement(**{**fields, "text": part}))
+            requirements.append({**fields, "text": part})
 
 
 def _repeats_header(row: Sequence[Any], header_keys: list[str]) -> bool:
