@@ -9,6 +9,10 @@ bench/results/ (gitignored).
 
     .venv/bin/python bench/bench_intake.py            # 100, 10,000 and 100,000 rows
     .venv/bin/python bench/bench_intake.py --quick    # 100 and 10,000 rows, fewer repetitions
+    .venv/bin/python bench/bench_intake.py --baseline /tmp/old   # also time another checkout
+
+With --baseline, "baseline" is assessor's reader imported from that checkout (for example
+`git archive HEAD~3 | tar -x -C /tmp/old`), timed in the same run as everything else.
 """
 
 from __future__ import annotations
@@ -54,12 +58,12 @@ method, path = sys.argv[1], Path(sys.argv[2])
 def rss():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-if method in ("assessor", "assessor_cold"):
+if method in ("assessor", "assessor_cold", "baseline"):
     from assessor.catalog import load as catalog
     from assessor.intake import workbook as intake
     from assessor.recognize import match as recognize
     cat = catalog.load_catalog(None)
-    if method == "assessor":  # the recognizer's one-time index build; the engine needs it anyway
+    if method != "assessor_cold":  # the recognizer's one-time index build (the engine needs it)
         recognize.split_frameworks("ISO 27001", cat)
     base = rss()
     t = time.perf_counter()
@@ -150,20 +154,20 @@ def _declare_dimension(path: Path, ref: str) -> None:
     path.write_bytes(buffer.getvalue())
 
 
-def run_child(method: str, path: Path) -> dict[str, Any]:
+def run_child(method: str, path: Path, cwd: Path = ROOT) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, method, str(path)],
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=cwd,
     )
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
 
 
-def measure(method: str, path: Path, reps: int) -> dict[str, Any]:
-    runs = [run_child(method, path) for _ in range(reps)]
+def measure(method: str, path: Path, reps: int, cwd: Path = ROOT) -> dict[str, Any]:
+    runs = [run_child(method, path, cwd) for _ in range(reps)]
     seconds = [r["seconds"] for r in runs]
     return {
         "method": method,
@@ -180,6 +184,10 @@ def measure(method: str, path: Path, reps: int) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 and 10,000 rows, fewer reps")
+    parser.add_argument(
+        "--baseline", type=Path, help="another checkout's root: time its reader as 'baseline'"
+    )
+    parser.add_argument("--no-openpyxl", action="store_true", help="skip openpyxl read-only")
     args = parser.parse_args(argv)
     sizes: list[tuple[str, int, int | None, int]] = [
         ("100 rows", 100, None, 5),
@@ -190,7 +198,11 @@ def main(argv: list[str] | None = None) -> int:
         sizes.append(("100,000 rows", 100_000, None, 3))
     else:
         sizes = [(label, rows, declared, 3) for label, rows, declared, _ in sizes]
-    methods = ("assessor", "assessor_cold", "precheck", "calamine", "openpyxl_ro")
+    methods = ["assessor", "assessor_cold", "precheck", "calamine", "openpyxl_ro"]
+    if args.no_openpyxl:
+        methods.remove("openpyxl_ro")
+    if args.baseline is not None:
+        methods.insert(1, "baseline")
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for label, rows, declared, reps in sizes:
@@ -201,7 +213,8 @@ def main(argv: list[str] | None = None) -> int:
                 if method == "assessor_cold" and rows > 100:
                     continue  # the one-time cost shows at 100 rows
                 ro_reps = 1 if method == "openpyxl_ro" and rows >= 100_000 else reps
-                entry = measure(method, path, ro_reps)
+                cwd = args.baseline if method == "baseline" else ROOT
+                entry = measure(method, path, ro_reps, cwd)
                 entry.update(case=label, rows=rows, file_mib=round(size_mib, 2))
                 results.append(entry)
                 print(
@@ -211,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
     table = _table(results)
     print(table)
+    print(_ratios(results))
     RESULTS.mkdir(parents=True, exist_ok=True)
     meta = {
         "python": platform.python_version(),
@@ -224,6 +238,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _ratios(results: list[dict[str, Any]]) -> str:
+    """One line per case: each reader's median as a multiple of raw calamine's, same run."""
+    lines = []
+    for case in dict.fromkeys(r["case"] for r in results):
+        methods = {r["method"]: r["median_s"] for r in results if r["case"] == case}
+        cal = methods["calamine"]
+        parts = [
+            f"{name} {methods[name]:.4f}s = {methods[name] / cal:.2f}x"
+            for name in ("assessor", "baseline")
+            if name in methods
+        ]
+        lines.append(f"{case}: calamine {cal:.4f}s; " + "; ".join(parts))
+    return "\n".join(lines)
+
+
 def _table(results: list[dict[str, Any]]) -> str:
     lines = [
         "| case | method | reps | median (s) | min | max | peak RSS (MiB) | after imports "
@@ -235,7 +264,7 @@ def _table(results: list[dict[str, Any]]) -> str:
         by_case.setdefault(r["case"], {})[r["method"]] = r
     for case, methods in by_case.items():
         cal = methods["calamine"]["median_s"]
-        ro = methods["openpyxl_ro"]["median_s"]
+        ro = methods["openpyxl_ro"]["median_s"] if "openpyxl_ro" in methods else float("nan")
         for name, r in methods.items():
             lines.append(
                 f"| {case} | {name} | {r['reps']} | {r['median_s']:.4f} | {r['min_s']:.4f} | "

@@ -15,7 +15,7 @@ OWNERS = {
     "yaml": "catalog/load.py",
     "rapidfuzz": "recognize/match.py",
     "openpyxl": "render/xlsxio.py",
-    "python_calamine": "intake/workbook.py",
+    "python_calamine": "intake/sheets.py",
     "defusedxml": "intake/zipcheck.py",
     "jinja2": "render/html.py",
     "weasyprint": "render/pdf.py",

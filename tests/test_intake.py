@@ -13,6 +13,7 @@ from intake_fixtures import HEADERS, catalog, requirements_xlsx, write_xlsx
 from assessor.domain.errors import InputError
 from assessor.domain.models import IntakeResult
 from assessor.intake import workbook as intake
+from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT
 
 
 def read(path: Path) -> IntakeResult:
@@ -320,12 +321,12 @@ def test_control_characters_are_cleaned_and_reported(tmp_path: Path) -> None:
 
 def test_template_example_row_never_becomes_a_requirement(tmp_path: Path) -> None:
     path = requirements_xlsx(
-        tmp_path / "x.xlsx", [[intake.TEMPLATE_EXAMPLE_UNIT, "ISO 27001"], ["IT", "SOC 2"]]
+        tmp_path / "x.xlsx", [[TEMPLATE_EXAMPLE_UNIT, "ISO 27001"], ["IT", "SOC 2"]]
     )
     result = read(path)
     assert [r.text for r in result.requirements] == ["SOC 2"]
     assert result.rejected[0].reason == "the template's example row (delete it)"
-    assert all(u.name != intake.TEMPLATE_EXAMPLE_UNIT for u in result.units)
+    assert all(u.name != TEMPLATE_EXAMPLE_UNIT for u in result.units)
 
 
 def test_xlsm_is_read_and_its_macros_are_never_run(tmp_path: Path) -> None:

@@ -25,7 +25,7 @@ from intake_fixtures import (
 
 from assessor.domain.errors import InputError
 from assessor.intake import workbook as intake
-from assessor.intake import zipcheck
+from assessor.intake.limits import Limits
 
 
 def refuse(tmp_path: Path, data: bytes, name: str = "bad.xlsx") -> InputError:
@@ -175,7 +175,7 @@ def test_wide_sheet_over_the_cell_cap_is_rejected(tmp_path: Path) -> None:
 def test_row_cap_applies(tmp_path: Path) -> None:
     path = requirements_xlsx(tmp_path / "many.xlsx", [["IT", f"Framework {i}"] for i in range(60)])
     with pytest.raises(InputError) as err:
-        intake.read_workbook(path, catalog(), limits=zipcheck.Limits(max_rows=50))
+        intake.read_workbook(path, catalog(), limits=Limits(max_rows=50))
     assert "limit is 50 rows" in err.value.message
 
 
@@ -223,7 +223,7 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
 def test_oversized_file_rejected_before_reading(tmp_path: Path) -> None:
     path = requirements_xlsx(tmp_path / "big.xlsx", [["IT", "ISO 27001"]])
     with pytest.raises(InputError, match="the limit is 0 MiB"):
-        intake.read_workbook(path, catalog(), limits=zipcheck.Limits(max_file_bytes=100))
+        intake.read_workbook(path, catalog(), limits=Limits(max_file_bytes=100))
 
 
 def test_zip_slip_member_is_ignored_and_nothing_is_extracted(tmp_path: Path) -> None:
@@ -271,5 +271,5 @@ def test_cells_are_capped_across_all_visible_sheets(tmp_path: Path) -> None:
     sheets = {f"S{i}": [["Framework", "Notes"], *[["ISO 27001", "x"]] * 30] for i in range(5)}
     path = write_xlsx(tmp_path / "many.xlsx", sheets)
     with pytest.raises(InputError) as err:
-        intake.read_workbook(path, catalog(), limits=zipcheck.Limits(max_cells=200))
+        intake.read_workbook(path, catalog(), limits=Limits(max_cells=200))
     assert "more than 200 cells in all" in err.value.message and "'S3'" in err.value.message

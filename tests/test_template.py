@@ -17,6 +17,7 @@ from assessor.app.cli import app
 from assessor.domain.errors import OutputError
 from assessor.domain.text import normalize_text
 from assessor.intake import workbook as intake
+from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT
 from assessor.render import blank_workbook as template
 from assessor.render import xlsxio
 from assessor.run import files
@@ -51,7 +52,7 @@ def test_framework_dropdown_allows_free_text_and_due_date_is_validated() -> None
 
 def test_example_row_is_present_and_read_as_rejected(tmp_path: Path) -> None:
     wb = load_template()
-    assert wb["Requirements"]["A2"].value == intake.TEMPLATE_EXAMPLE_UNIT
+    assert wb["Requirements"]["A2"].value == TEMPLATE_EXAMPLE_UNIT
     path = tmp_path / "blank.xlsx"
     path.write_bytes(template.template_bytes(catalog()))
     result = intake.read_workbook(path, catalog())

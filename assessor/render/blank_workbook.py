@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from assessor.domain.models import Catalog
-from assessor.intake.workbook import TEMPLATE_EXAMPLE_UNIT, TEMPLATE_LIST_SHEET
+from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT, TEMPLATE_LIST_SHEET
 from assessor.render import xlsxio
 
 REQUIREMENTS_SHEET = "Requirements"
