@@ -159,10 +159,11 @@ def assess(
     ] = False,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
-    from assessor.run import batch
+    from assessor.run.options import BatchOptions
+    from assessor.run.summary import run_cli
 
     options = _run(
-        lambda: batch.BatchOptions.from_cli(
+        lambda: BatchOptions.from_cli(
             out=out,
             formats=formats,
             organization=org,
@@ -174,7 +175,7 @@ def assess(
             merge_units=merge_units,
         )
     )
-    code = _run(lambda: batch.run_cli(inputs, options))
+    code = _run(lambda: run_cli(inputs, options))
     raise typer.Exit(code)
 
 
