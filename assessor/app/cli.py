@@ -189,9 +189,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="Concurrent renders.")] = 2,
 ) -> None:
     """Serve the upload page: drop a workbook in the browser and get the auditor PDF."""
-    from assessor.app import web
+    from assessor.app.web.server import serve as serve_page
 
-    _run(lambda: web.serve(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
+    _run(lambda: serve_page(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
 
 
 def main() -> None:

@@ -99,16 +99,3 @@ def assess_and_render(
         files = {fmt: render(view, fmt, render_options) for fmt in options.formats}
         outputs.append(UnitOutput(unit=name, assessment=assessment, view=view, files=files))
     return outputs
-
-
-def process_workbook(  # the web's until it runs on the shared worker core (next commit)
-    path: object, catalog: Catalog, options: RunOptions, *, display_name: str | None = None
-) -> tuple[IntakeResult, list[UnitOutput]]:
-    """Read one workbook and render every business unit in it."""
-    from pathlib import Path
-
-    from assessor.intake import workbook as intake
-
-    assert isinstance(path, Path)
-    result = intake.read_workbook(path, catalog, display_name=display_name)
-    return result, assess_and_render(result, catalog, options)

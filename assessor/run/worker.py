@@ -11,6 +11,7 @@ back is always a frozen outcome, never a live exception:
 
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import time
@@ -161,6 +162,11 @@ def run_guarded(fn: Callable[[T], R], task: T) -> Outcome[R]:
         return Done(fn(task))
     except MemoryError:
         return OutOfMemory()
+    except OSError as err:
+        if err.errno == errno.ENOMEM:  # "Cannot allocate memory" from a C call under the cap
+            return OutOfMemory()
+        traceback.print_exc(file=sys.stderr)
+        return Failed.of(err)
     except Exception as err:
         if not isinstance(err, AssessorError):
             traceback.print_exc(file=sys.stderr)  # the details stay in the log
