@@ -20,10 +20,10 @@ OWNERS = {
     "jinja2": "render/html.py",
     "weasyprint": "render/pdf.py",
     "rich": "run/progress.py",
-    "starlette": "app/web.py",
-    "uvicorn": "app/web.py",
-    "multipart": "app/web.py",
-    "python_multipart": "app/web.py",
+    "starlette": "app/web/app.py",
+    "uvicorn": "app/web/server.py",
+    "multipart": "app/web/app.py",
+    "python_multipart": "app/web/app.py",
     "typer": "app/cli.py",
 }
 # Packages from the bottom up: a package may import only from its own layer and those below.

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from assessor.app.cli import app
 from assessor.domain.errors import OutputError, RenderError, UsageError
-from assessor.run import batch
+from assessor.run import batch, inputs, summary
+from assessor.run.options import BatchOptions
 
 INSIDE = (date(2023, 7, 1), date(2024, 6, 30))
 Row = tuple[str, str]
@@ -42,7 +43,7 @@ def workbook(
     return path
 
 
-def options(out: Path, **overrides: Any) -> batch.BatchOptions:
+def options(out: Path, **overrides: Any) -> BatchOptions:
     values: dict[str, Any] = {
         "out": out,
         "formats": "json,xlsx",
@@ -55,7 +56,7 @@ def options(out: Path, **overrides: Any) -> batch.BatchOptions:
         "merge_units": False,
     }
     values.update(overrides)
-    return batch.BatchOptions.from_cli(**values)
+    return BatchOptions.from_cli(**values)
 
 
 def manifest(out: Path) -> dict[str, Any]:
@@ -92,7 +93,7 @@ def test_broken_workbook_among_good_ones_writes_the_rest_exits_1_and_is_named(
 ) -> None:
     (good_inputs / "broken.xlsx").write_bytes(b"this is not a workbook")
     out = tmp_path / "out"
-    code = batch.run_cli([good_inputs], options(out))
+    code = summary.run_cli([good_inputs], options(out))
     assert code == batch.EXIT_SOME_FAILED
     for slug in ("contoso-retail", "fabrikam-finance", "fabrikam-payments"):
         assert (out / f"{slug}.json").is_file() and (out / f"{slug}.xlsx").is_file()
@@ -120,7 +121,7 @@ def test_nothing_assessable_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     (folder / "a.xlsx").write_bytes(b"")
     (folder / "b.xlsx").write_bytes(b"PK\x03\x04 truncated")
     out = tmp_path / "out"
-    assert batch.run_cli([folder], options(out)) == batch.EXIT_NOTHING
+    assert summary.run_cli([folder], options(out)) == batch.EXIT_NOTHING
     assert not out.exists()
 
 
@@ -136,10 +137,10 @@ def test_existing_reports_are_refused_before_rendering_without_overwrite(
 
     monkeypatch.setattr("assessor.render.render", no_render)
     with pytest.raises(OutputError, match="already holds reports"):
-        batch.run_cli([good_inputs], options(out))
+        summary.run_cli([good_inputs], options(out))
     assert (out / "contoso-retail.pdf").read_bytes() == b"old report"
     monkeypatch.undo()
-    assert batch.run_cli([good_inputs], options(out, overwrite=True)) == batch.EXIT_OK
+    assert summary.run_cli([good_inputs], options(out, overwrite=True)) == batch.EXIT_OK
     assert (out / "contoso-retail.pdf").read_bytes() == b"old report"  # not a format asked for
     assert (out / "contoso-retail.json").is_file()
 
@@ -158,7 +159,7 @@ def test_units_that_slugify_alike_get_distinct_files(tmp_path: Path) -> None:
     workbook(folder / "a.xlsx", [("Fin/Ops", "ISO 27001"), ("Fin Ops", "SOC 2")])
     workbook(folder / "b.xlsx", [("FIN-OPS!", "ISO 27001")])
     out = tmp_path / "out"
-    assert batch.run_cli([folder], options(out, formats="json")) == batch.EXIT_OK
+    assert summary.run_cli([folder], options(out, formats="json")) == batch.EXIT_OK
     data = manifest(out)
     slugs = {u["name"]: u["slug"] for u in data["business_units"]}
     assert set(slugs) == {"Fin/Ops", "Fin Ops", "FIN-OPS!"}
@@ -176,7 +177,7 @@ def test_same_unit_in_two_inputs_is_an_error_naming_both(
     workbook(folder / "a.xlsx", [("Contoso Retail", "ISO 27001"), ("Other", "SOC 2")])
     workbook(folder / "b.xlsx", [("contoso  retail", "SOC 2")])
     out = tmp_path / "out"
-    assert batch.run_cli([folder], options(out)) == batch.EXIT_SOME_FAILED
+    assert summary.run_cli([folder], options(out)) == batch.EXIT_SOME_FAILED
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if "more than one input" in line]
     assert lines, err
@@ -193,7 +194,7 @@ def test_merge_units_assesses_both_inputs_requirements_together(tmp_path: Path) 
     workbook(folder / "a.xlsx", [("Contoso Retail", "ISO 27001"), ("Other", "SOC 2")])
     workbook(folder / "b.xlsx", [("Contoso Retail", "SOC 2")])
     out = tmp_path / "out"
-    assert batch.run_cli([folder], options(out, merge_units=True)) == batch.EXIT_OK
+    assert summary.run_cli([folder], options(out, merge_units=True)) == batch.EXIT_OK
     report = json.loads((out / "contoso-retail.json").read_text(encoding="utf-8"))
     files = {f["source"]["file"] for f in report["findings"]}
     assert files == {"a.xlsx", "b.xlsx"}
@@ -211,7 +212,7 @@ def test_merge_refuses_units_whose_audit_periods_disagree(tmp_path: Path) -> Non
         {"Retail": (date(2025, 1, 1), date(2025, 12, 31))},
     )
     out = tmp_path / "out"
-    assert batch.run_cli([folder], options(out, merge_units=True)) == batch.EXIT_NOTHING
+    assert summary.run_cli([folder], options(out, merge_units=True)) == batch.EXIT_NOTHING
     assert not out.exists()
 
 
@@ -232,7 +233,7 @@ def test_render_failure_fails_its_input_and_leaves_no_partial_files(
 ) -> None:
     monkeypatch.setattr("assessor.render.render", _failing_render("Fabrikam Payments"))
     out = tmp_path / "out"
-    code = batch.run_cli([good_inputs], options(out, workers=workers))
+    code = summary.run_cli([good_inputs], options(out, workers=workers))
     assert code == batch.EXIT_SOME_FAILED
     assert not list(out.glob("fabrikam-payments*"))
     assert (out / "contoso-retail.json").is_file()
@@ -255,7 +256,7 @@ def test_write_failure_stops_cleanly_without_partial_files(
     monkeypatch.setattr(os, "fsync", flaky_fsync)
     out = tmp_path / "out"
     with pytest.raises(OutputError, match="No space left"):
-        batch.run_cli([good_inputs], options(out))
+        summary.run_cli([good_inputs], options(out))
     assert leftovers(out) == []
 
 
@@ -274,7 +275,7 @@ def test_worker_that_dies_fails_only_its_workbook(
     monkeypatch.setattr(intake, "read_workbook", read)
     workbook(good_inputs / "crash.xlsx", [("Tailspin", "ISO 27001")])
     out = tmp_path / "out"
-    code = batch.run_cli([good_inputs], options(out, workers=2))
+    code = summary.run_cli([good_inputs], options(out, workers=2))
     assert code == batch.EXIT_SOME_FAILED
     data = manifest(out)
     assert "worker process died" in entry(data, "crash.xlsx")["error"]
@@ -284,8 +285,8 @@ def test_worker_that_dies_fails_only_its_workbook(
 
 def test_pool_and_single_process_write_the_same_bytes(good_inputs: Path, tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
-    assert batch.run_cli([good_inputs], options(one, workers=1)) == batch.EXIT_OK
-    assert batch.run_cli([good_inputs], options(two, workers=2)) == batch.EXIT_OK
+    assert summary.run_cli([good_inputs], options(one, workers=1)) == batch.EXIT_OK
+    assert summary.run_cli([good_inputs], options(two, workers=2)) == batch.EXIT_OK
     names = sorted(p.name for p in one.iterdir())
     assert names == sorted(p.name for p in two.iterdir())
     for name in names:
@@ -303,10 +304,10 @@ def test_discovery_skips_lock_hidden_and_output_files(tmp_path: Path) -> None:
     (root / "notes.txt").write_text("not a workbook")
     (root / "reports").mkdir()
     (root / "reports" / "old.xlsx").write_bytes(b"x")
-    found, problems = batch.discover([root, root / "a.xlsx"], exclude=root / "reports")
+    found, problems = inputs.discover([root, root / "a.xlsx"], exclude=root / "reports")
     assert [p.relative_to(root).as_posix() for p in found] == ["a.xlsx", "nested/b.xlsm"]
     assert problems == []
-    _, problems = batch.discover([tmp_path / "missing.xlsx"])
+    _, problems = inputs.discover([tmp_path / "missing.xlsx"])
     assert problems and "no such file" in problems[0]
 
 
@@ -314,7 +315,7 @@ def test_fail_on_gap_exits_3_when_every_input_succeeded(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     workbook(folder / "a.xlsx", [("A", "ISO 27001"), ("A", "FedRAMP Moderate")])
     out = tmp_path / "out"
-    assert batch.run_cli([folder], options(out, fail_on="gap")) == batch.EXIT_FAIL_ON
+    assert summary.run_cli([folder], options(out, fail_on="gap")) == batch.EXIT_FAIL_ON
     assert (out / "a.json").is_file()  # reports are still written
 
 
@@ -322,7 +323,7 @@ def test_single_unit_writes_no_portfolio(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     workbook(folder / "a.xlsx", [("Solo", "ISO 27001")])
     out = tmp_path / "out"
-    assert batch.run_cli([folder], options(out)) == batch.EXIT_OK
+    assert summary.run_cli([folder], options(out)) == batch.EXIT_OK
     assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "solo.json", "solo.xlsx"]
 
 
@@ -331,7 +332,7 @@ def test_report_may_not_overwrite_an_input_workbook(tmp_path: Path) -> None:
     source = workbook(folder / "solo.xlsx", [("Solo", "ISO 27001")])
     before = source.read_bytes()
     with pytest.raises(OutputError, match="overwrite this input"):
-        batch.run_cli([source], options(folder, overwrite=True))
+        summary.run_cli([source], options(folder, overwrite=True))
     assert source.read_bytes() == before
 
 
@@ -380,6 +381,7 @@ def test_ctrl_c_stops_the_pool_keeps_complete_files_and_exits_130(tmp_path: Path
     data = manifest(out)
     assert data["status"] == "interrupted"
     listed = {o["path"] for i in data["inputs"] for o in i["outputs"]}
+    listed |= {o["path"] for o in data["portfolio"]}
     on_disk = {p.name for p in out.iterdir()} - {"manifest.json"}
     assert listed == on_disk  # every file there is complete and accounted for
     assert any(i["status"] == "cancelled" for i in data["inputs"])

@@ -56,10 +56,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _require_chromium()
     import uvicorn
 
-    from assessor.app import web
+    from assessor.app.web.app import create_app
 
     root = tmp_path_factory.mktemp("uploads")
-    app = web.create_app(tmp_root=root, today=lambda: date(2024, 6, 30), workers=2)
+    app = create_app(tmp_root=root, today=lambda: date(2024, 6, 30), workers=2)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from assessor.run import batch
+from assessor.run import batch, summary
+from assessor.run.options import BatchOptions
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 UNITS = {
@@ -37,7 +38,7 @@ def _generator() -> Any:
 
 
 def _run(out: Path, formats: str) -> int:
-    options = batch.BatchOptions.from_cli(
+    options = BatchOptions.from_cli(
         out=out,
         formats=formats,
         organization="Contoso Group",
@@ -48,7 +49,7 @@ def _run(out: Path, formats: str) -> int:
         overwrite=False,
         merge_units=False,
     )
-    return batch.run_cli([EXAMPLES], options)
+    return summary.run_cli([EXAMPLES], options)
 
 
 def _report(out: Path, data: dict[str, Any], unit: str) -> dict[str, Any]:

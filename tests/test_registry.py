@@ -12,7 +12,8 @@ from intake_fixtures import write_xlsx
 from assessor.domain.errors import OutputError, RenderError
 from assessor.render import registry
 from assessor.render.options import RenderOptions
-from assessor.run import batch
+from assessor.run import batch, summary
+from assessor.run.options import BatchOptions
 from assessor.run.pipeline import parse_formats
 from assessor.views.portfolio import PortfolioView
 from assessor.views.report import ReportView
@@ -74,7 +75,7 @@ def test_a_format_registered_once_is_accepted_written_and_checked_by_the_batch(
         },
     )
     out = tmp_path / "out"
-    options = batch.BatchOptions.from_cli(
+    options = BatchOptions.from_cli(
         out=out,
         formats="txt,json",
         organization="",
@@ -85,7 +86,7 @@ def test_a_format_registered_once_is_accepted_written_and_checked_by_the_batch(
         overwrite=False,
         merge_units=False,
     )
-    assert batch.run_cli([folder], options) == batch.EXIT_OK
+    assert summary.run_cli([folder], options) == batch.EXIT_OK
     assert (out / "retail.txt").read_text() == "Retail: 1 findings\n"
     assert (out / "portfolio.txt").read_text() == "2 units\n"
     manifest = json.loads((out / "manifest.json").read_text())
@@ -94,4 +95,4 @@ def test_a_format_registered_once_is_accepted_written_and_checked_by_the_batch(
         if other.suffix != ".txt":
             other.unlink()
     with pytest.raises(OutputError, match="already holds reports"):
-        batch.run_cli([folder], options)
+        summary.run_cli([folder], options)

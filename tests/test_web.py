@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from assessor.app import web
+from assessor.app.web import app as web_app
+from assessor.app.web import server, sniff
+from assessor.app.web.settings import WebState
+from assessor.app.web.store import Download, ResultStore
+from assessor.domain.errors import UsageError
 
 with warnings.catch_warnings():  # starlette 1.x nudges toward httpx2; httpx is what is installed
     warnings.simplefilter("ignore")
@@ -30,7 +34,7 @@ def make_app(tmp_path: Path, **kwargs: object) -> tuple[TestClient, Path]:
     root.mkdir(exist_ok=True)
     options: dict[str, object] = {"tmp_root": root, "today": lambda: FIXED_TODAY}
     options.update(kwargs)
-    app = web.create_app(**options)  # type: ignore[arg-type]
+    app = web_app.create_app(**options)  # type: ignore[arg-type]
     return TestClient(app, follow_redirects=True), root
 
 
@@ -268,7 +272,7 @@ def test_path_traversal_filename_is_stored_under_a_server_name_and_shown_escaped
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stored: list[Path] = []
-    original = web._save_upload
+    original = sniff.save_upload
 
     modes: list[tuple[int, int]] = []
 
@@ -278,7 +282,7 @@ def test_path_traversal_filename_is_stored_under_a_server_name_and_shown_escaped
         modes.append((dest.parent.stat().st_mode & 0o777, dest.stat().st_mode & 0o777))
         return data
 
-    monkeypatch.setattr(web, "_save_upload", spy)
+    monkeypatch.setattr(sniff, "save_upload", spy)
     test_client, root = make_app(tmp_path)
     evil = "../../../etc/cron.d/<img src=x onerror=alert(1)>evil.xlsx"
     with test_client:
@@ -309,7 +313,7 @@ def test_path_traversal_filename_is_stored_under_a_server_name_and_shown_escaped
     ],
 )
 def test_display_name_keeps_only_the_last_part(client_name: str, shown: str) -> None:
-    assert web.display_name(client_name, 3) == shown
+    assert sniff.display_name(client_name, 3) == shown
 
 
 @pytest.mark.parametrize(
@@ -348,7 +352,7 @@ def test_same_origin_browser_post_is_accepted(client: tuple[TestClient, Path]) -
 
 def test_more_requests_than_workers_get_a_clear_503(tmp_path: Path) -> None:
     test_client, root = make_app(tmp_path, workers=1, queue_wait=0.05)
-    state: web.WebState = test_client.app.state.web  # type: ignore[attr-defined]
+    state: WebState = test_client.app.state.web  # type: ignore[attr-defined]
     state._catalog = _stub_catalog()
     assert state.slots.acquire(timeout=1)  # another upload holds the only worker
     try:
@@ -369,7 +373,7 @@ def test_a_request_waits_for_a_worker_that_frees_up(tmp_path: Path) -> None:
     import threading
 
     test_client, root = make_app(tmp_path, workers=1, queue_wait=60)
-    state: web.WebState = test_client.app.state.web  # type: ignore[attr-defined]
+    state: WebState = test_client.app.state.web  # type: ignore[attr-defined]
     assert state.slots.acquire(timeout=1)  # another upload holds the only worker...
     timer = threading.Timer(0.5, state.slots.release)  # ...and finishes while this one waits
     data = workbook_bytes({"Retail Ops": ["ISO 27001"]})
@@ -403,12 +407,12 @@ def _stub_catalog() -> object:
 
 def test_download_is_an_attachment_with_nosniff(client: tuple[TestClient, Path]) -> None:
     test_client, _ = client
-    state: web.WebState = test_client.app.state.web  # type: ignore[attr-defined]
+    state: WebState = test_client.app.state.web  # type: ignore[attr-defined]
     token = state.store.new_token()
     state.store.put(
         token,
         "<p>page</p>",
-        {"unit.json": web.Download("unit.json", b'{"a": 1}', "application/json")},
+        {"unit.json": Download("unit.json", b'{"a": 1}', "application/json")},
     )
     response = test_client.get(f"/download/{token}/unit.json")
     assert response.status_code == 200
@@ -423,8 +427,8 @@ def test_download_is_an_attachment_with_nosniff(client: tuple[TestClient, Path])
 
 def test_store_expires_results_and_keeps_within_its_size_cap() -> None:
     now = [0.0]
-    store = web.ResultStore(ttl=10, max_bytes=100, max_entries=5, clock=lambda: now[0])
-    blob = web.Download("a.pdf", b"x" * 60, "application/pdf")
+    store = ResultStore(ttl=10, max_bytes=100, max_entries=5, clock=lambda: now[0])
+    blob = Download("a.pdf", b"x" * 60, "application/pdf")
     store.put("one", "", {"a.pdf": blob})
     store.put("two", "", {"a.pdf": blob})
     assert store.get("one") is None  # evicted: two results exceed 100 bytes
@@ -435,10 +439,10 @@ def test_store_expires_results_and_keeps_within_its_size_cap() -> None:
 
 
 def test_serve_refuses_bad_limits() -> None:
-    with pytest.raises(web.UsageError):
-        web.serve(host="127.0.0.1", port=8000, max_upload_mb=0, workers=1)
-    with pytest.raises(web.UsageError):
-        web.serve(host="127.0.0.1", port=8000, max_upload_mb=5, workers=0)
+    with pytest.raises(UsageError):
+        server.serve(host="127.0.0.1", port=8000, max_upload_mb=0, workers=1)
+    with pytest.raises(UsageError):
+        server.serve(host="127.0.0.1", port=8000, max_upload_mb=5, workers=0)
 
 
 def test_serve_warns_when_binding_beyond_localhost(
@@ -448,8 +452,8 @@ def test_serve_warns_when_binding_beyond_localhost(
 
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(kw))
-    web.serve(host="0.0.0.0", port=8123, max_upload_mb=5, workers=1)
-    web.serve(host="127.0.0.1", port=8124, max_upload_mb=5, workers=1)
+    server.serve(host="0.0.0.0", port=8123, max_upload_mb=5, workers=1)
+    server.serve(host="127.0.0.1", port=8124, max_upload_mb=5, workers=1)
     err = capsys.readouterr().err
     assert err.count("warning: binding to 0.0.0.0") == 1
     assert [c["host"] for c in calls] == ["0.0.0.0", "127.0.0.1"]
@@ -537,32 +541,65 @@ def test_happy_path_downloads_are_attachments_and_name_no_server_path(
     assert pdf.startswith(b"%PDF-")
 
 
-@pytest.mark.slow
-def test_two_workbooks_give_a_portfolio_and_a_zip_and_a_bad_one_is_reported(
-    tmp_path: Path,
-) -> None:
-    test_client, root = make_app(tmp_path)
+def _shared_unit_upload() -> list[tuple[str, tuple[str, bytes, str]]]:
+    """Finance in two workbooks, beside a unit of each and a file that is no workbook."""
     first = workbook_bytes({"Finance": ["ISO 27001"], "Fin/Ops": ["HIPAA"]})
-    second = workbook_bytes({"Finance": ["PCI DSS"]})
-    files = [
+    second = workbook_bytes({"finance": ["PCI DSS"], "Retail": ["SOC 2"]})
+    return [
         ("workbooks", ("first.xlsx", first, XLSX)),
         ("workbooks", ("second.xlsx", second, XLSX)),
         ("workbooks", ("broken.xlsx", b"not a workbook", XLSX)),
     ]
+
+
+@pytest.mark.slow
+def test_a_unit_in_two_workbooks_is_an_error_naming_both_and_the_rest_give_a_portfolio(
+    tmp_path: Path,
+) -> None:
+    test_client, root = make_app(tmp_path)
     with test_client:
-        response = test_client.post("/assess", data={"as_of": "2024-06-30"}, files=files)
+        response = test_client.post(
+            "/assess", data={"as_of": "2024-06-30"}, files=_shared_unit_upload()
+        )
         assert response.status_code == 200
         text = page_text(response.text)
         assert "broken.xlsx: not an .xlsx workbook" in text
+        (line,) = re.findall(r"business unit 'Finance' is in more than one input: [^;]*", text)
+        assert "first.xlsx" in line and "second.xlsx" in line
+        assert "merge a business unit found in several workbooks" in text
         links = re.findall(r'href="(/download/[\w-]+/[\w.-]+)"', response.text)
+        assert not any("finance" in link for link in links)
         zips = [link for link in links if link.endswith(".zip")]
         assert len(zips) == 1
         archive = zipfile.ZipFile(io.BytesIO(test_client.get(zips[0]).content))
         names = archive.namelist()
-        pdfs = [n for n in names if n.endswith(".pdf")]
-        assert len(pdfs) == 4  # three units (Finance twice, from two workbooks) + portfolio
+        assert sorted(n for n in names if n.endswith(".pdf")) == [
+            "fin-ops.pdf",
+            "portfolio.pdf",
+            "retail.pdf",
+        ]
         assert len(set(names)) == len(names)
-        assert any(n.startswith("portfolio.") for n in names)
+    assert leftovers(root) == []
+
+
+@pytest.mark.slow
+def test_merge_checkbox_assesses_a_shared_unit_as_one(tmp_path: Path) -> None:
+    test_client, root = make_app(tmp_path)
+    with test_client:
+        response = test_client.post(
+            "/assess",
+            data={"as_of": "2024-06-30", "merge_units": "on"},
+            files=_shared_unit_upload(),
+        )
+        assert response.status_code == 200
+        assert "more than one input" not in page_text(response.text)
+        links = re.findall(r'href="(/download/[\w-]+/[\w.-]+)"', response.text)
+        (report,) = [link for link in links if link.endswith("/finance.json")]
+        findings = json.loads(test_client.get(report).content)["findings"]
+        assert {f["source"]["file"] for f in findings} == {"first.xlsx", "second.xlsx"}
+        (zipped,) = [link for link in links if link.endswith(".zip")]
+        archive = zipfile.ZipFile(io.BytesIO(test_client.get(zipped).content))
+        assert len([n for n in archive.namelist() if n.endswith(".pdf")]) == 4
     assert leftovers(root) == []
 
 
@@ -628,8 +665,8 @@ def test_a_worker_past_the_memory_cap_is_stopped_with_a_clear_message(tmp_path: 
 
 
 def test_zip_entry_count_reads_the_end_record() -> None:
-    assert web.zip_entry_count(_tiny_zip()) == 2
-    assert web.zip_entry_count(b"PK\x03\x04 no end record") is None
+    assert sniff.zip_entry_count(_tiny_zip()) == 2
+    assert sniff.zip_entry_count(b"PK\x03\x04 no end record") is None
 
 
 @pytest.mark.slow
@@ -639,7 +676,7 @@ def test_a_zip_declaring_thousands_of_members_is_left_to_the_worker_and_rejected
     test_client, root = client
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for i in range(web.MAX_PARENT_ZIP_ENTRIES + 1):
+        for i in range(sniff.MAX_PARENT_ZIP_ENTRIES + 1):
             archive.writestr(f"junk/{i}.txt", "")
     response = test_client.post(
         "/assess", files={"workbooks": ("many.xlsx", buffer.getvalue(), XLSX)}

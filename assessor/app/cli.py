@@ -160,10 +160,11 @@ def assess(
     ] = False,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
-    from assessor.run import batch
+    from assessor.run.options import BatchOptions
+    from assessor.run.summary import run_cli
 
     options = _run(
-        lambda: batch.BatchOptions.from_cli(
+        lambda: BatchOptions.from_cli(
             out=out,
             formats=formats,
             organization=org,
@@ -175,7 +176,7 @@ def assess(
             merge_units=merge_units,
         )
     )
-    code = _run(lambda: batch.run_cli(inputs, options))
+    code = _run(lambda: run_cli(inputs, options))
     raise typer.Exit(code)
 
 
@@ -189,9 +190,9 @@ def serve(
     workers: Annotated[int, typer.Option(help="Concurrent renders.")] = 2,
 ) -> None:
     """Serve the upload page: drop a workbook in the browser and get the auditor PDF."""
-    from assessor.app import web
+    from assessor.app.web.server import serve as serve_page
 
-    _run(lambda: web.serve(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
+    _run(lambda: serve_page(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
 
 
 def main() -> None:

@@ -400,6 +400,23 @@ def _rejected_key(r: RejectedRow) -> tuple[str, str, int, str]:
     return (r.file, r.sheet, r.row, r.reason)
 
 
+def units_of(intake: IntakeResult) -> tuple[BusinessUnit, ...]:
+    """Every unit an intake names, sorted: listed ones, then those named only by rows.
+
+    A unit named only by requirements takes its place from the first of them; one named only by
+    rejected rows has none. The batch and the web use this to find a unit in two inputs.
+    """
+    units: dict[str, BusinessUnit] = {}
+    for unit in intake.units:
+        units.setdefault(unit.name, unit)
+    for req in intake.requirements:
+        units.setdefault(req.business_unit, BusinessUnit(name=req.business_unit, source=req.source))
+    for rej in intake.rejected:
+        if rej.business_unit is not None:
+            units.setdefault(rej.business_unit, BusinessUnit(name=rej.business_unit))
+    return tuple(units[name] for name in sorted(units))
+
+
 def assess(
     intake: IntakeResult,
     catalog: Catalog,
@@ -416,15 +433,7 @@ def assess(
         raise UsageError(
             f"unknown service {service!r}", hint=f"the catalog knows: {known}"
         ) from None
-    units: dict[str, BusinessUnit] = {}
-    for unit in intake.units:
-        units.setdefault(unit.name, unit)
-    for req in intake.requirements:
-        units.setdefault(req.business_unit, BusinessUnit(name=req.business_unit))
-    for rej in intake.rejected:
-        if rej.business_unit is not None:
-            units.setdefault(rej.business_unit, BusinessUnit(name=rej.business_unit))
-
+    units = {unit.name: unit for unit in units_of(intake)}
     by_unit: dict[str, list[Requirement]] = {name: [] for name in units}
     for req in intake.requirements:
         by_unit[req.business_unit].append(req)

@@ -1,18 +1,20 @@
-"""One workbook end to end: read, assess, build views, render; plus safe file writing."""
+"""Run options and their parsing, and one read workbook assessed and rendered (in a worker)."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assessor import __version__
 from assessor.domain.errors import UsageError
 from assessor.domain.models import Assessment, AssessorModel, Catalog, IntakeResult
 from assessor.render import registry
 from assessor.render.options import PdfVariant
-from assessor.run.files import unique_slugs
+
+if TYPE_CHECKING:
+    from assessor.views.report import ReportView
 
 
 class RunOptions(AssessorModel):
@@ -64,9 +66,8 @@ class UnitOutput:
     """Everything produced for one business unit: the assessment, its view, its files."""
 
     unit: str
-    slug: str
     assessment: Assessment
-    view: object  # report.ReportView (kept loose so this module imports no renderer at load)
+    view: ReportView
     files: dict[str, bytes] = field(default_factory=dict)
 
 
@@ -86,7 +87,6 @@ def assess_and_render(
     assessments = engine.assess(
         result, catalog, as_of=options.as_of, organization=options.organization
     )
-    slugs = unique_slugs([a.business_unit.name for a in assessments])
     render_options = RenderOptions(
         pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file
     )
@@ -97,22 +97,5 @@ def assess_and_render(
             continue
         view = report.build_view(assessment, catalog, intake=result, tool_version=__version__)
         files = {fmt: render(view, fmt, render_options) for fmt in options.formats}
-        outputs.append(
-            UnitOutput(unit=name, slug=slugs[name], assessment=assessment, view=view, files=files)
-        )
+        outputs.append(UnitOutput(unit=name, assessment=assessment, view=view, files=files))
     return outputs
-
-
-def process_workbook(
-    path: Path,
-    catalog: Catalog,
-    options: RunOptions,
-    *,
-    display_name: str | None = None,
-) -> tuple[IntakeResult, list[UnitOutput]]:
-    """Read one workbook and render every business unit in it; raise InputError/RenderError."""
-    from assessor.intake import workbook as intake
-
-    result = intake.read_workbook(path, catalog, display_name=display_name)
-    source_bytes = path.read_bytes() if options.pdf_variant == "a" else None
-    return result, assess_and_render(result, catalog, options, source_bytes=source_bytes)

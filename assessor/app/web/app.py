@@ -1,0 +1,357 @@
+"""The Starlette app: routes, the form, and replies turned into responses (owns starlette).
+
+An edge: it reads the clock (for the default as-of date) and stores uploads in a private
+temporary folder for the length of one request; the work itself runs in a worker process
+(`jobs`), under the same per-job limits as the batch.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import anyio
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from assessor.app.web import jobs, sniff
+from assessor.app.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, same_origin
+from assessor.app.web.pages import (
+    Problem,
+    Reply,
+    attachment_reply,
+    busy_reply,
+    error_reply,
+    expired_reply,
+    problem_reply,
+    redirect_reply,
+    render_page,
+)
+from assessor.app.web.results import results_page as build_results
+from assessor.app.web.settings import (
+    DEFAULT_MAX_FILES,
+    DEFAULT_MAX_UPLOAD_BYTES,
+    DEFAULT_RENDER_TIMEOUT,
+    DEFAULT_WORKERS,
+    WebSettings,
+    WebState,
+    size_label,
+    web_formats,
+)
+from assessor.app.web.store import ResultStore
+from assessor.domain.errors import AssessorError, UsageError
+from assessor.domain.models import Catalog
+from assessor.render import registry
+from assessor.run.pipeline import RunOptions
+from assessor.run.worker import DEFAULT_MEMORY_LIMIT_MB, MIB
+
+
+def _response(reply: Reply) -> Response:
+    return Response(
+        reply.body,
+        status_code=reply.status,
+        media_type=reply.media_type,
+        headers=dict(reply.headers),
+    )
+
+
+def _state(request: Request) -> WebState:
+    state: WebState = request.app.state.web
+    return state
+
+
+@dataclass(frozen=True)
+class Form:
+    """The upload form's fields, read and bounded."""
+
+    organization: str
+    as_of: date
+    merge: bool
+    uploads: tuple[UploadFile, ...]
+
+
+# ---------------------------------------------------------------------------
+# GET pages
+
+
+async def upload_page(request: Request) -> Response:
+    """GET /: the upload form."""
+    state = _state(request)
+    page = render_page(
+        "upload.html.j2",
+        today=state.today().isoformat(),
+        max_upload=size_label(state.settings.max_upload_bytes),
+        max_files=state.settings.max_files,
+        organization="",
+    )
+    return _response(Reply(200, page.encode("utf-8")))
+
+
+async def stylesheet(request: Request) -> Response:
+    """GET /static/web.css: the page style (a file of the package; no inline styles under CSP)."""
+    from assessor.catalog.resources import templates_dir
+
+    css = (templates_dir() / "web" / "web.css").read_bytes()
+    return Response(css, media_type="text/css; charset=utf-8")
+
+
+async def template_download(request: Request) -> Response:
+    """GET /template.xlsx: the blank requirements workbook."""
+    from assessor.render import blank_workbook as template
+
+    state = _state(request)
+    try:
+        catalog = await run_in_threadpool(state.catalog)
+        data = await run_in_threadpool(template.template_bytes, catalog)
+    except AssessorError as err:
+        return _response(problem_reply(Problem(500, tuple(err.lines()))))
+    name = "assessor-requirements-template.xlsx"
+    return _response(attachment_reply(data, name, registry.get("xlsx").media_type))
+
+
+async def results_page(request: Request) -> Response:
+    """GET /results/{token}: the stored results page."""
+    item = _state(request).store.get(request.path_params["token"])
+    if item is None:
+        return _response(expired_reply())
+    return _response(Reply(200, item.page.encode("utf-8")))
+
+
+async def download(request: Request) -> Response:
+    """GET /download/{token}/{name}: one generated file, as an attachment."""
+    item = _state(request).store.get(request.path_params["token"])
+    if item is None:
+        return _response(expired_reply())
+    entry = item.files.get(request.path_params["name"])
+    if entry is None:
+        return _response(problem_reply(Problem(404, ("No such file in these results.",))))
+    return _response(attachment_reply(entry.data, entry.name, entry.media_type))
+
+
+# ---------------------------------------------------------------------------
+# POST /assess
+
+
+async def assess(request: Request) -> Response:
+    """POST /assess: store uploads privately, assess them in a worker, show the results."""
+    state = _state(request)
+    settings = state.settings
+    if not same_origin(request.headers):
+        message = "This form can only be submitted from this server's own page."
+        return _response(problem_reply(Problem(403, (message,))))
+    try:
+        form = await request.form(
+            max_files=settings.max_files, max_fields=8, max_part_size=64 * 1024
+        )
+    except HTTPException as exc:
+        detail = str(exc.detail)
+        if "Too many files" in detail:
+            detail = (
+                f"Too many files: at most {settings.max_files} workbooks can be uploaded at once."
+            )
+        return _response(problem_reply(Problem(400, (detail,))))
+    try:
+        fields = _read_form(form, state)
+        if isinstance(fields, Problem):
+            return _response(problem_reply(fields))
+        workdir = Path(tempfile.mkdtemp(prefix="assessor-web-", dir=state.tmp_root))
+        try:
+            return _response(await _assess_uploads(state, fields, workdir))
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+    finally:
+        await form.close()
+
+
+def _read_form(form: FormData, state: WebState) -> Form | Problem:
+    """The form's fields, or the problem with them."""
+    organization = _form_text(form.get("organization"), state.settings.max_text_field)
+    as_of_text = _form_text(form.get("as_of"), 40)
+    try:
+        as_of = date.fromisoformat(as_of_text) if as_of_text else state.today()
+    except ValueError:
+        return Problem(400, (f"As-of date {as_of_text!r}: expected a date as YYYY-MM-DD",))
+    uploads = tuple(
+        item
+        for item in form.getlist("workbooks")
+        if isinstance(item, UploadFile) and (item.filename or (item.size or 0) > 0)
+    )
+    if not uploads:
+        return Problem(400, ("Choose at least one Excel workbook (.xlsx) to assess.",))
+    merge = _form_text(form.get("merge_units"), 10).lower() in ("on", "1", "true", "yes")
+    return Form(organization=organization, as_of=as_of, merge=merge, uploads=uploads)
+
+
+def _form_text(value: object, limit: int) -> str:
+    text = value if isinstance(value, str) else ""
+    return sniff.one_line(text)[:limit].strip()
+
+
+async def _assess_uploads(state: WebState, form: Form, workdir: Path) -> Reply:
+    """Identify each upload, run the workbooks in a worker slot, store the results page."""
+    files: list[jobs.FileResult] = []
+    pending: list[tuple[jobs.FileResult, Path]] = []
+    for index, upload in enumerate(form.uploads, start=1):
+        result = jobs.FileResult(file=sniff.display_name(upload.filename, index))
+        stored = workdir / f"upload-{index:02d}.xlsx"
+        data = await run_in_threadpool(sniff.save_upload, upload.file, stored)
+        problem = await run_in_threadpool(sniff.identify, data, result.file)
+        del data
+        files.append(result)
+        if problem is None:
+            pending.append((result, stored))
+        else:
+            result.problems.append(problem)
+    assessed = jobs.Assessed()
+    if pending:
+        try:
+            catalog = await run_in_threadpool(state.catalog)
+        except AssessorError as err:
+            return problem_reply(Problem(500, tuple(err.lines())))
+        options = RunOptions(
+            formats=web_formats(), organization=form.organization, as_of=form.as_of
+        )
+        if not await _acquire_slot(state):
+            return busy_reply()
+        try:
+            assessed = await run_in_threadpool(
+                jobs.assess_files, state.settings, pending, catalog, options, merge=form.merge
+            )
+        finally:
+            state.slots.release()
+    return _publish(state, files, assessed, form)
+
+
+def _publish(
+    state: WebState, files: list[jobs.FileResult], assessed: jobs.Assessed, form: Form
+) -> Reply:
+    """Store the results page and downloads under a new token, or show why nothing came out."""
+    if not assessed.units:
+        problems = jobs.unique_problems(files)
+        return error_reply(
+            problems,
+            title="The upload could not be assessed",
+            status=problems[0].status if problems else 400,
+        )
+    token = state.store.new_token()
+    page, downloads = build_results(
+        token, files, assessed, organization=form.organization, as_of=form.as_of
+    )
+    state.store.put(token, page, downloads)
+    return redirect_reply(f"/results/{token}")
+
+
+async def _acquire_slot(state: WebState) -> bool:
+    """Wait up to queue_wait for a free worker slot, polling without a thread (never leaks one)."""
+    deadline = time.monotonic() + state.settings.queue_wait
+    while not state.slots.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            return False
+        await anyio.sleep(0.05)
+    return True
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else "Internal error."
+    return _response(problem_reply(Problem(status, (str(detail),))))
+
+
+# ---------------------------------------------------------------------------
+# The app
+
+
+def _warm_up(state: WebState) -> None:
+    """Start the worker fork server (heavy modules imported once) and load the catalog."""
+    from multiprocessing import forkserver
+
+    jobs.mp_context()
+    forkserver.ensure_running()
+    try:
+        state.catalog()
+    except AssessorError as err:  # shown on the page of the first upload instead
+        print("\n".join(err.lines()), file=sys.stderr)
+
+
+def _lifespan(state: WebState) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await run_in_threadpool(_warm_up, state)
+        yield
+
+    return lifespan
+
+
+def _default_catalog() -> Catalog:
+    from assessor.catalog.load import load_catalog
+
+    return load_catalog()
+
+
+def create_app(
+    *,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    max_files: int = DEFAULT_MAX_FILES,
+    workers: int = DEFAULT_WORKERS,
+    render_timeout: float = DEFAULT_RENDER_TIMEOUT,
+    queue_wait: float = 10.0,
+    memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB,
+    today: Callable[[], date] = date.today,
+    tmp_root: Path | None = None,
+    catalog: Catalog | None = None,
+    store_ttl: float = 3600.0,
+    store_max_bytes: int = 256 * MIB,
+) -> Starlette:
+    """Build the upload app; `today` is the only clock read, for the form's default as-of date."""
+    if max_upload_bytes < 1 or max_files < 1 or workers < 1 or render_timeout <= 0:
+        raise UsageError("upload limit, file count, workers and time limit must be positive")
+    settings = WebSettings(
+        max_upload_bytes=max_upload_bytes,
+        max_files=max_files,
+        workers=workers,
+        render_timeout=render_timeout,
+        queue_wait=queue_wait,
+        memory_limit_mb=memory_limit_mb,
+        store_ttl=store_ttl,
+        store_max_bytes=store_max_bytes,
+    )
+    state = WebState(
+        settings=settings,
+        today=today,
+        tmp_root=tmp_root,
+        store=ResultStore(ttl=store_ttl, max_bytes=store_max_bytes, max_entries=100),
+        slots=threading.BoundedSemaphore(workers),
+        catalog_loader=(lambda: catalog) if catalog is not None else _default_catalog,
+    )
+    app = Starlette(
+        middleware=[
+            Middleware(SecurityHeadersMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes),
+        ],
+        routes=[
+            Route("/", upload_page, methods=["GET"]),
+            Route("/static/web.css", stylesheet, methods=["GET"]),
+            Route("/template.xlsx", template_download, methods=["GET"]),
+            Route("/assess", assess, methods=["POST"]),
+            Route("/results/{token}", results_page, methods=["GET"]),
+            Route("/download/{token}/{name}", download, methods=["GET"]),
+        ],
+        exception_handlers={HTTPException: _http_error, Exception: _http_error},
+        lifespan=_lifespan(state),
+    )
+    app.state.web = state
+    return app

@@ -1,0 +1,74 @@
+"""Limits of one upload-page instance, and the state its request handlers share."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from assessor.app.web.store import ResultStore
+from assessor.domain.models import Catalog
+from assessor.render import registry
+from assessor.run.worker import DEFAULT_MEMORY_LIMIT_MB, DEFAULT_TIME_LIMIT, MIB, Limits
+
+DEFAULT_MAX_UPLOAD_BYTES = 20 * MIB
+DEFAULT_MAX_FILES = 10
+DEFAULT_WORKERS = 2
+DEFAULT_RENDER_TIMEOUT = DEFAULT_TIME_LIMIT
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """Limits of one app instance."""
+
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    max_files: int = DEFAULT_MAX_FILES
+    workers: int = DEFAULT_WORKERS
+    render_timeout: float = DEFAULT_RENDER_TIMEOUT  # seconds per job, as in the batch
+    queue_wait: float = 10.0  # seconds a request waits for a free worker before 503
+    memory_limit_mb: int | None = DEFAULT_MEMORY_LIMIT_MB  # per worker process (None: no cap)
+    store_ttl: float = 3600.0  # seconds results stay downloadable
+    store_max_bytes: int = 256 * MIB
+    store_max_entries: int = 100
+    max_text_field: int = 200  # characters kept of the organization name
+
+    @property
+    def limits(self) -> Limits:
+        """The per-job limits, in the worker core's terms."""
+        return Limits(seconds=self.render_timeout, memory_mb=self.memory_limit_mb)
+
+
+@dataclass
+class WebState:
+    """Everything the request handlers share: settings, store, worker slots, the catalog."""
+
+    settings: WebSettings
+    today: Callable[[], date]
+    tmp_root: Path | None
+    store: ResultStore
+    slots: threading.BoundedSemaphore
+    catalog_loader: Callable[[], Catalog]
+    _catalog: Catalog | None = None
+    _catalog_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def catalog(self) -> Catalog:
+        """The catalog, loaded once on first use (raises CatalogError)."""
+        with self._catalog_lock:
+            if self._catalog is None:
+                self._catalog = self.catalog_loader()
+            return self._catalog
+
+
+def web_formats() -> tuple[str, ...]:
+    """The formats offered for download (the registry's web formats)."""
+    return tuple(fmt.name for fmt in registry.web_formats())
+
+
+def size_label(size: int) -> str:
+    """A byte count for people: `20 MB`, `512 KB`."""
+    if size >= MIB:
+        return f"{size / MIB:.3g} MB"
+    return f"{size / 1024:.3g} KB"

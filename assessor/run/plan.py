@@ -1,0 +1,112 @@
+"""From what phase one read to the render tasks: the one policy for a unit found in two inputs.
+
+The same business unit (names compared ignoring case and spacing) in two inputs is an error naming
+both places, given to every input it is in; its other units are still rendered. With merging
+asked for (`--merge-units`, or the upload page's checkbox) the unit's requirements from every
+input are assessed together as one unit instead. The batch and the upload page both plan here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from assessor.domain.models import BusinessUnit
+from assessor.run.tasks import InputFile, ReadSummary, TaskPart, UnitTask
+from assessor.run.worker import Failed
+
+MAX_UNITS_PER_TASK = 10  # keeps one job well inside the per-job time limit
+MERGE_HINT = "pass --merge-units to assess it as one unit"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The render tasks, and the failures found while planning (input index, failure)."""
+
+    tasks: tuple[UnitTask, ...]
+    failures: tuple[tuple[int, Failed], ...]
+
+    def tasks_of(self, index: int) -> int:
+        """How many tasks render units of this input."""
+        return sum(1 for t in self.tasks if any(p.input.index == index for p in t.parts))
+
+
+def unit_key(name: str) -> str:
+    """Two unit names denote the same unit when they differ only in case and spacing."""
+    return " ".join(name.casefold().split())
+
+
+def plan(
+    inputs: Sequence[InputFile],
+    summaries: Mapping[int, ReadSummary],
+    *,
+    merge: bool,
+    spread: int = 1,
+    merge_hint: str = MERGE_HINT,
+) -> Plan:
+    """Group units into tasks; catch (or merge) a unit found in several inputs.
+
+    `spread` is how many tasks one workbook's units may be cut into (so a few workbooks still
+    keep every worker busy); no task holds more than MAX_UNITS_PER_TASK units.
+    """
+    places: dict[str, list[tuple[int, BusinessUnit]]] = {}
+    for index in sorted(summaries):
+        for unit in summaries[index].units:
+            places.setdefault(unit_key(unit.name), []).append((index, unit))
+    shared = {key: where for key, where in places.items() if len({i for i, _ in where}) > 1}
+    tasks: list[UnitTask] = []
+    failures: list[tuple[int, Failed]] = []
+    skipped: dict[int, set[str]] = {}
+    for key in sorted(shared):
+        where = shared[key]
+        for index, unit in where:
+            skipped.setdefault(index, set()).add(unit.name)
+        if merge:
+            tasks.append(_merged_task(len(tasks), inputs, summaries, where))
+        else:
+            failure = _duplicate(inputs, where, merge_hint)
+            failures.extend((index, failure) for index in sorted({i for i, _ in where}))
+    for index in sorted(summaries):
+        summary = summaries[index]
+        names = sorted(u.name for u in summary.units if u.name not in skipped.get(index, set()))
+        if not summary.units:
+            failures.append((index, Failed(f"{inputs[index].label}: no business units found")))
+        if not names:
+            continue
+        chunks = max(min(spread, len(names)), math.ceil(len(names) / MAX_UNITS_PER_TASK))
+        size = math.ceil(len(names) / chunks)
+        for start in range(0, len(names), size):
+            part = TaskPart(inputs[index], summary.sha256, tuple(names[start : start + size]))
+            tasks.append(UnitTask(len(tasks), (part,)))
+    return Plan(tasks=tuple(tasks), failures=tuple(failures))
+
+
+def _merged_task(
+    task_id: int,
+    inputs: Sequence[InputFile],
+    summaries: Mapping[int, ReadSummary],
+    where: list[tuple[int, BusinessUnit]],
+) -> UnitTask:
+    by_input: dict[int, list[str]] = {}
+    for index, unit in where:
+        by_input.setdefault(index, []).append(unit.name)
+    parts = tuple(
+        TaskPart(inputs[i], summaries[i].sha256, tuple(names))
+        for i, names in sorted(by_input.items())
+    )
+    return UnitTask(task_id, parts, merged_name=where[0][1].name)
+
+
+def _duplicate(
+    inputs: Sequence[InputFile], where: list[tuple[int, BusinessUnit]], hint: str
+) -> Failed:
+    listing = " and ".join(
+        f"{inputs[i].label} ({unit.source})" if unit.source else inputs[i].label
+        for i, unit in where
+    )
+    return Failed(
+        f"business unit {where[0][1].name!r} is in more than one input: {listing}",
+        hint=hint,
+        kind="duplicate",
+    )
