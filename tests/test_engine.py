@@ -874,7 +874,10 @@ def test_assess_groups_by_unit_sorted_with_each_units_period() -> None:
         ("Requirements", 4, "iso-27001"),
     ]
     assert finance.findings[-1].status == "covered"
-    assert unlisted.business_unit == BusinessUnit(name="Unlisted")
+    # a unit found only through its requirements: named, no period, its first cell as source
+    assert unlisted.business_unit.name == "Unlisted"
+    assert unlisted.business_unit.period_end is None
+    assert unlisted.business_unit.source == unlisted.findings[0].source
     assert unlisted.findings[0].status == "partial"  # as-of 2026, past EOL
     assert retail.period.basis == "as-of"
     assert all(a.organization == "Contoso" and a.service == SERVICE.name for a in out)

@@ -40,7 +40,7 @@ def test_wheel_carries_catalog_and_templates(wheel: Path) -> None:
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.startswith("assessor/_data/requirements/") and n.endswith(".yaml") for n in names)
     assert any(n.startswith("assessor/_data/templates/") for n in names)
-    assert "assessor/cli.py" in names
+    assert "assessor/app/cli.py" in names
 
 
 @pytest.mark.slow
