@@ -45,6 +45,8 @@ class UnitSummary(AssessorModel):
     shared: int
     coverage: int  # percent of findings covered
     supported: int  # percent covered or partial
+    period_start: date | None = None  # the period judged, typed (OSCAL start/end)
+    period_end: date | None = None
 
 
 class FrameworkColumn(AssessorModel):
@@ -363,6 +365,8 @@ def build_portfolio(
                 shared=shared,
                 coverage=_percent(counts["covered"], total),
                 supported=_percent(counts["covered"] + counts["partial"], total),
+                period_start=assessment.period.start,
+                period_end=assessment.period.end,
             )
         )
 

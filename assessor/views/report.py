@@ -21,6 +21,7 @@ from assessor.domain.models import (
     Finding,
     FrameworkRef,
     IntakeResult,
+    Period,
     Reason,
     RejectedRow,
     Responsibility,
@@ -385,6 +386,7 @@ class ReportView(AssessorModel):
     reconciliation: tuple[ReconciliationRow, ...]
     rejected: tuple[RejectedRow, ...]
     warnings: tuple[str, ...]
+    period: Period | None = None  # the period judged, typed (OSCAL start/end, the diff)
 
 
 # ---------------------------------------------------------------------------
@@ -1064,6 +1066,7 @@ def build_view(
         reconciliation=_reconciliation(assessment, intake, views, rejected),
         rejected=rejected,
         warnings=intake.warnings,
+        period=assessment.period,
     )
 
 
@@ -1156,6 +1159,15 @@ def reason_json(reason: Reason) -> dict[str, Any]:
     return {**data, "code": reason.code, "effect": reason.effect}
 
 
+def _period_json(period: Period) -> dict[str, Any]:
+    """The period judged: its dates (start null when only the as-of date bounds it) and basis."""
+    return {
+        "start": None if period.start is None else period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "basis": period.basis,
+    }
+
+
 def view_json(view: ReportView) -> dict[str, Any]:
     """The JSON contract of issue 4 §3: exactly these top-level names."""
     return {
@@ -1169,6 +1181,7 @@ def view_json(view: ReportView) -> dict[str, Any]:
             "schema_version": view.catalog.schema_version,
         },
         "source": {"file": view.source.file, "sha256": view.source.sha256},
+        **({} if view.period is None else {"period": _period_json(view.period)}),
         "summary": {c.key: c.count for c in view.status_counts},
         "findings": [_finding_json(f) for f in view.findings],
         "rejected_rows": [
