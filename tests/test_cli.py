@@ -14,7 +14,7 @@ from assessor import __version__
 from assessor.app.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ["assess", "template", "catalog", "catalog check", "match", "serve"]
+COMMANDS = ["assess", "template", "catalog", "catalog check", "match", "diff", "serve"]
 runner = CliRunner()
 
 

@@ -181,6 +181,34 @@ def assess(
 
 
 @app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="Earlier unit report JSON, or output folder.")],
+    new: Annotated[Path, typer.Argument(help="Later unit report JSON, or output folder.")],
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="table (default), or comma-separated json,html,pdf."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for diff.<ext> (default: stdout).")
+    ] = None,
+    fail_on: Annotated[
+        str | None, typer.Option("--fail-on", help="regression: exit 3 when a status got worse.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace diff files already in --out.")] = False,
+) -> None:
+    """What changed since the last run, per unit and requirement, and why."""
+    from assessor.run import diff as run_diff
+
+    result = _run(
+        lambda: run_diff.run(old, new, formats=fmt, out=out, fail_on=fail_on, overwrite=overwrite)
+    )
+    typer.echo(result.stdout, nl=False)
+    for path in result.written:
+        typer.echo(f"written: {path}", err=True)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind (localhost by default).")] = (
         "127.0.0.1"

@@ -183,3 +183,27 @@ register(
         web=True,
     )
 )
+
+
+def _unit_oscal(view: ReportView, options: RenderOptions) -> bytes:
+    from assessor.render.oscal import render_unit_oscal
+
+    return render_unit_oscal(view)
+
+
+def _portfolio_oscal(view: PortfolioView, options: RenderOptions) -> bytes:
+    from assessor.render.oscal import render_portfolio_oscal
+
+    return render_portfolio_oscal(view)
+
+
+register(
+    OutputFormat(
+        "oscal",
+        ".oscal.json",
+        "application/json",
+        "OSCAL assessment results",
+        _unit_oscal,
+        _portfolio_oscal,
+    )
+)

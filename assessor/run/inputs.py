@@ -74,7 +74,7 @@ def check_output_dir(out: Path, inputs: Sequence[Path], *, overwrite: bool) -> N
         for p in out.iterdir()
         if p.is_file()
         and not p.name.startswith(".")
-        and (p.name == MANIFEST_NAME or p.suffix.lower() in registry.suffixes())
+        and (p.name == MANIFEST_NAME or p.name.lower().endswith(registry.suffixes()))
     )
     if reports:
         shown = ", ".join(reports[:3]) + (

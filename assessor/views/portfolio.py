@@ -60,6 +60,8 @@ class UnitSummary(AssessorModel):
     shared: int
     coverage: int  # percent of findings covered
     supported: int  # percent covered or partial
+    period_start: date | None = None  # the period judged, typed (OSCAL start/end)
+    period_end: date | None = None
 
 
 class FrameworkColumn(AssessorModel):
@@ -323,6 +325,8 @@ def _unit_summary(assessment: Assessment, catalog: Catalog, slug: str) -> UnitSu
         shared=sum(1 for f in assessment.findings if f.responsibility == "shared"),
         coverage=percent(counts["covered"], total),
         supported=percent(counts["covered"] + counts["partial"], total),
+        period_start=assessment.period.start,
+        period_end=assessment.period.end,
     )
 
 

@@ -15,6 +15,7 @@ from assessor.domain.models import (
     AssessorModel,
     Catalog,
     IntakeResult,
+    Period,
     RejectedRow,
     ServiceProfile,
 )
@@ -109,6 +110,7 @@ class ReportView(AssessorModel):
     reconciliation: tuple[ReconciliationRow, ...]
     rejected: tuple[RejectedRow, ...]
     warnings: tuple[str, ...]
+    period: Period | None = None  # the period judged, typed (OSCAL start/end, the diff)
 
 
 class _Lifecycle(NamedTuple):
@@ -204,4 +206,5 @@ def build_view(
         reconciliation=reconciliation(assessment, intake, views, rejected),
         rejected=rejected,
         warnings=intake.warnings,
+        period=assessment.period,
     )

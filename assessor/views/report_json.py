@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assessor.domain.models import EvidenceRef, Reason
+from assessor.domain.models import EvidenceRef, Period, Reason
 from assessor.views.findings import FindingView
 from assessor.views.report import ReportView
 
@@ -51,6 +51,15 @@ def _finding_json(fv: FindingView) -> dict[str, Any]:
     }
 
 
+def _period_json(period: Period) -> dict[str, Any]:
+    """The period judged: its dates (start null when only the as-of date bounds it) and basis."""
+    return {
+        "start": None if period.start is None else period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "basis": period.basis,
+    }
+
+
 def view_json(view: ReportView) -> dict[str, Any]:
     """The report as the JSON contract of docs/report-schema.json: exactly these top-level names."""
     return {
@@ -64,6 +73,7 @@ def view_json(view: ReportView) -> dict[str, Any]:
             "schema_version": view.catalog.schema_version,
         },
         "source": {"file": view.source.file, "sha256": view.source.sha256},
+        **({} if view.period is None else {"period": _period_json(view.period)}),
         "summary": {c.key: c.count for c in view.status_counts},
         "findings": [_finding_json(f) for f in view.findings],
         "rejected_rows": [
