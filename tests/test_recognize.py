@@ -118,11 +118,15 @@ def test_unrecognized_text_gets_closest_framework_suggestions(catalog: Catalog) 
     # "Fedramp Moderat" is now a one-edit typo read (issue 11); this spelling is too far off
     match = recognize.match_text("Federal Ramp Moderate", catalog)
     assert match.status == "unrecognized"
-    assert match.suggestions[0] == "fedramp"
+    # "Federal ..." is also close to FISMA's long name: FedRAMP is among the first two
+    assert "fedramp" in match.suggestions[:2]
 
 
 def test_fuzzy_match_never_crosses_a_number(catalog: Catalog) -> None:
-    for text in ("ISO 27011", "ISO/IEC 27019", "SOC 4", "ISO 9002", "NIST 800-52"):
+    # 27011 and 27019 are real standards now in the catalog: they resolve to themselves
+    for text, fw_id in (("ISO 27011", "iso-27011"), ("ISO/IEC 27019", "iso-27019")):
+        assert _resolved(recognize.match_text(text, catalog)) == [(fw_id, None)]
+    for text in ("SOC 4", "ISO 9002", "NIST 800-52", "ISO 27009", "NIST 800-54", "SOC 5"):
         match = recognize.match_text(text, catalog)
         assert match.status == "unrecognized", match
 
