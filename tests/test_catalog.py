@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -595,3 +596,58 @@ def test_cli_catalog_on_a_broken_folder_exits_non_zero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["catalog", "--catalog", str(folder)])
     assert result.exit_code == 1
     assert "fedramp" in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 11: catalog facts that are rules
+
+
+def test_hipaa_is_a_contractual_commitment_backed_by_named_audits() -> None:
+    catalog = cat.load_catalog()
+    cert = catalog.certification("hipaa")
+    assert cert.assurance == "contractual-commitment"
+    assert cert.evidenced_by == ("iso-27001", "soc-2", "hitrust")
+    assert any(d.kind == "baa-product-terms" for d in cert.evidence)
+    assert any("Accept the BAA" in d.text and d.owner == "customer" for d in cert.duties)
+    assert "hi(pp" not in " ".join(catalog.framework("hipaa").patterns)  # typos read generally
+
+
+def test_evidenced_by_must_name_known_certifications_of_a_commitment(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "certifications.yaml", _cert("hipaa", evidenced_by=["iso-27001", "nope"]))
+    _edit(folder, "certifications.yaml", _cert("soc-2", evidenced_by=["iso-27001"]))
+    issues = cat.check_catalog(folder)
+    messages = {(i.location, i.message) for i in issues}
+    assert (
+        "certifications.yaml: hipaa",
+        "evidenced_by names unknown certification 'nope'",
+    ) in messages
+    assert (
+        "certifications.yaml: soc-2",
+        "evidenced_by is for a contractual commitment only",
+    ) in messages
+
+
+def test_pci_dss_v4_names_the_4x_line_and_each_edition_is_dated() -> None:
+    fw = cat.load_catalog().framework("pci-dss")
+    line = [ed for ed in fw.editions if "4" in ed.aliases]
+    assert [(ed.id, ed.published) for ed in line] == [
+        ("4.0", date(2022, 3, 31)),
+        ("4.0.1", date(2024, 6, 11)),
+    ]
+
+
+def test_a_shared_edition_spelling_needs_published_dates(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+
+    def undate(data: dict[str, object]) -> None:
+        for ed in _entry(data, "frameworks", "pci-dss")["editions"]:  # type: ignore[attr-defined]
+            if ed["id"] == "4.0":
+                del ed["published"]
+
+    _edit(folder, "frameworks.yaml", undate)
+    issues = cat.check_catalog(folder)
+    assert any(
+        i.location == "frameworks.yaml: pci-dss" and "needs published dates" in i.message
+        for i in issues
+    ), issues

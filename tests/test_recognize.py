@@ -180,11 +180,19 @@ def test_every_alias_and_edition_spelling_in_the_catalog_resolves_to_itself(
             got = _resolved(recognize.match_text(alias, catalog))
             if [f for f, _ in got] != [fw.id]:
                 wrong.append(f"{alias!r} -> {got}")
+        shared = {
+            a
+            for ed in fw.editions
+            for a in ed.aliases
+            if sum(a in other.aliases for other in fw.editions) > 1
+        }
         for ed in fw.editions:
             for spelling in (ed.id, *ed.aliases):
                 text = f"{fw.short_name} {spelling}"
                 got = _resolved(recognize.match_text(text, catalog))
-                if got != [(fw.id, ed.id)]:
+                # a spelling several editions share names the line; the period picks one
+                want = (fw.id, spelling) if spelling in shared else (fw.id, ed.id)
+                if got != [want]:
                     wrong.append(f"{text!r} -> {got}")
     for group in catalog.groups:
         match = recognize.match_text(group.alias, catalog)

@@ -107,6 +107,9 @@ class Certification(AssessorModel):
     evidence: tuple[EvidenceDoc, ...]
     duties: tuple[Duty, ...]
     caveats: tuple[str, ...] = ()
+    # For a contractual commitment: the certifications whose audits evidence the safeguards it
+    # promises (HIPAA's BAA: ISO/IEC 27001, SOC 2, HITRUST). They back it; they do not make it one.
+    evidenced_by: tuple[str, ...] = ()
     sources: tuple[str, ...]
 
 
@@ -432,6 +435,9 @@ ReasonCode = Literal[
     "version-unknown",
     "editions-conflict",
     "approximate-read",
+    "typo-read",
+    "contractual-only",
+    "overlay-decision",
     # what the reader should know, without changing the status ("informs")
     "edition-superseded-held",
     "asked-edition-retiring",
@@ -448,6 +454,7 @@ ReasonCode = Literal[
     "certifications-not-listed",
     "unrecognized",
     "ambiguous",
+    "needs-review",
 ]
 ReasonEffect = Literal["blocks", "informs", "decides"]
 ReasonValue = str | bool | tuple[str, ...]

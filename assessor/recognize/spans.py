@@ -83,6 +83,10 @@ def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
     canon = edition_canon(left)
     for key in ("".join(left), canon):
         if key in eds:
+            line = idx.edition_lines[fw_id].get(key)
+            if line:
+                names = ", ".join(line)
+                return _Ed(eds[key], f"'{eds[key]}' names editions {names}: the period decides")
             return _Ed(eds[key])
     if YEAR.match(canon):
         if idx.year_editions[fw_id]:
