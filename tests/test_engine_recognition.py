@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from assessor.assess import engine
-from assessor.catalog.load import load_catalog
+from assessor.catalog.load import load_catalog, load_with_overlay
 from assessor.domain.models import Catalog, CellRef, Finding, Period, Requirement
 
 IN_2023 = Period(start=date(2023, 1, 1), end=date(2023, 12, 31), basis="audit-period")
@@ -166,3 +167,35 @@ def test_review_and_typo_findings_serialize_with_their_codes(catalog: Catalog) -
         "contractual-only",
         "needs-review",
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# The organization's overlay: every finding resting on it says whose decision, never covered
+
+OVERLAY = Path(__file__).parent / "data" / "overlay" / "contoso.yaml"
+
+
+@pytest.mark.parametrize(
+    ("text", "fw_id", "status"),
+    [
+        ("Contoso ISMS certificate", "iso-27001", "partial"),  # held, but read via their alias
+        ("CSWB", "contoso-secure-baseline", "partial"),  # their framework, supported
+        ("NIST CSF", "nist-csf", "partial"),  # a relation their auditor accepted
+    ],
+)
+def test_a_finding_resting_on_the_overlay_says_whose_decision(
+    text: str, fw_id: str, status: str
+) -> None:
+    merged = load_with_overlay(OVERLAY)
+    (f,) = assess(text, merged)
+    assert f.framework is not None and f.framework.id == fw_id
+    assert f.status == status
+    (r,) = [r for r in f.reasons if r.code == "overlay-decision"]
+    assert r.effect == "blocks"
+    assert any("the organization's decision, " in c for c in f.caveats)
+
+
+def test_the_shipped_spelling_of_a_held_framework_stays_covered_with_an_overlay() -> None:
+    merged = load_with_overlay(OVERLAY)
+    (f,) = assess("ISO 27001", merged)
+    assert f.status == "covered" and "overlay-decision" not in codes(f)

@@ -153,6 +153,28 @@ def _informative(
     return rules.informative([(cert.id, text) for cert in certs for text in cert.caveats], evidence)
 
 
+def _overlay(catalog: Catalog, fw: Framework, typed: str) -> list[Reason]:
+    """The organization's own catalog entries this finding rests on (never Microsoft's)."""
+    out: list[Reason] = []
+    key = recognize.compact_key(typed)
+    for d in catalog.decisions:
+        if d.framework != fw.id:
+            continue
+        if d.kind == "alias":
+            if not d.alias or recognize.compact_key(d.alias) not in key:
+                continue
+            what = f"reading '{typed}' as {fw.short_name}"
+        elif d.kind == "framework":
+            what = f"{fw.short_name}, a framework the organization added to the catalog"
+        else:
+            by = f", accepted by {d.accepted_by}" if d.accepted_by else ""
+            what = f"{fw.short_name} supported by {', '.join(fw.certifications)}{by}"
+        out.append(
+            rules.overlay_decision(d.decided_by, d.decided_on.isoformat(), what, d.note or "")
+        )
+    return out
+
+
 def _contractual(catalog: Catalog, cert: Certification, label: str) -> list[Reason]:
     """What stands behind a contractual commitment: its document, the audits backing it."""
     if cert.assurance != "contractual-commitment":
@@ -279,6 +301,7 @@ def finding_for(
     fw = catalog.framework(candidate.framework)
     asked, found = _asked_edition(req, candidate, fw, catalog, period)
     found += rules.confirm_read(typed or req.text, fw, candidate.via)
+    found += _overlay(catalog, fw, typed or req.text)
     cert_ids = [c for c in fw.certifications if c in service.certifications]
     missing = [c for c in fw.certifications if c not in service.certifications]
     certs = [catalog.certification(c) for c in cert_ids]

@@ -228,6 +228,22 @@ class SharedResponsibility(AssessorModel):
     sources: tuple[str, ...]
 
 
+class OverlayDecision(AssessorModel):
+    """An entry the organization added to the catalog (an overlay): what, who decided, when.
+
+    kind: "alias" (a spelling of an existing framework), "framework" (a framework of its own,
+    relation none or supports), "relation" (a supports relation its auditor accepted).
+    """
+
+    kind: Literal["alias", "framework", "relation"]
+    framework: str
+    alias: str | None = None
+    decided_by: str
+    decided_on: date
+    accepted_by: str | None = None  # relation: the organization's auditor
+    note: str | None = None
+
+
 class CatalogMeta(AssessorModel):
     """Catalog identity printed on every report."""
 
@@ -249,6 +265,7 @@ class Catalog(AssessorModel):
     stp: StpLayout
     responsibility: SharedResponsibility
     open_questions: tuple[str, ...] = ()
+    decisions: tuple[OverlayDecision, ...] = ()  # the organization's own entries (an overlay)
 
     def framework(self, framework_id: str) -> Framework:
         """The framework with this id (KeyError when absent)."""
