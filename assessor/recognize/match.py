@@ -11,8 +11,6 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
-from rapidfuzz import fuzz, process
-
 from assessor.domain.models import Candidate, Catalog, Match, Mention
 from assessor.domain.text import normalize_text
 from assessor.recognize.index import Index, index, owner_ids
@@ -129,6 +127,8 @@ def _fuzzy(idx: Index, text: str, seen: list[str]) -> tuple[Match | None, list[s
     suggestions = list(seen)
     if not query or len(query) > _MAX_FUZZY_CHARS:
         return None, suggestions[:5]
+    from rapidfuzz import fuzz, process  # only a name nothing else read pays for it
+
     results = process.extract(query, idx.choices, scorer=fuzz.ratio, limit=12)
     best: dict[str, tuple[float, str]] = {}
     for choice, score, pos in results:
