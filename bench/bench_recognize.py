@@ -37,15 +37,15 @@ def cells(catalog: Catalog, count: int) -> list[str]:
     names = list(
         dict.fromkeys(a for fw in catalog.frameworks for a in (fw.short_name, *fw.aliases))
     )
-    out: list[str] = []
+    out: dict[str, None] = {}
     for n, (before, after, name) in enumerate(
         itertools.cycle(itertools.product(_BEFORE, _AFTER, names))
     ):
         if len(out) >= count:
             break
         rounds = n // (len(_BEFORE) * len(_AFTER) * len(names))
-        out.append(f"{before}{name}{after}" + (f" unit {rounds}" if rounds else ""))
-    return out
+        out[f"{before}{name}{after}" + (f" unit {rounds}" if rounds else "")] = None
+    return list(out)
 
 
 def _timed(fn: Callable[[], object]) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -595,3 +596,157 @@ def test_cli_catalog_on_a_broken_folder_exits_non_zero(tmp_path: Path) -> None:
     result = runner.invoke(app, ["catalog", "--catalog", str(folder)])
     assert result.exit_code == 1
     assert "fedramp" in result.output
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 11: catalog facts that are rules
+
+
+def test_hipaa_is_a_contractual_commitment_backed_by_named_audits() -> None:
+    catalog = cat.load_catalog()
+    cert = catalog.certification("hipaa")
+    assert cert.assurance == "contractual-commitment"
+    assert cert.evidenced_by == ("iso-27001", "soc-2", "hitrust")
+    assert any(d.kind == "baa-product-terms" for d in cert.evidence)
+    assert any("Accept the BAA" in d.text and d.owner == "customer" for d in cert.duties)
+    assert "hi(pp" not in " ".join(catalog.framework("hipaa").patterns)  # typos read generally
+
+
+def test_evidenced_by_must_name_known_certifications_of_a_commitment(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    _edit(folder, "certifications.yaml", _cert("hipaa", evidenced_by=["iso-27001", "nope"]))
+    _edit(folder, "certifications.yaml", _cert("soc-2", evidenced_by=["iso-27001"]))
+    issues = cat.check_catalog(folder)
+    messages = {(i.location, i.message) for i in issues}
+    assert (
+        "certifications.yaml: hipaa",
+        "evidenced_by names unknown certification 'nope'",
+    ) in messages
+    assert (
+        "certifications.yaml: soc-2",
+        "evidenced_by is for a contractual commitment only",
+    ) in messages
+
+
+def test_pci_dss_v4_names_the_4x_line_and_each_edition_is_dated() -> None:
+    fw = cat.load_catalog().framework("pci-dss")
+    line = [ed for ed in fw.editions if "4" in ed.aliases]
+    assert [(ed.id, ed.published) for ed in line] == [
+        ("4.0", date(2022, 3, 31)),
+        ("4.0.1", date(2024, 6, 11)),
+    ]
+
+
+def test_a_shared_edition_spelling_needs_published_dates(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+
+    def undate(data: dict[str, object]) -> None:
+        for ed in _entry(data, "frameworks", "pci-dss")["editions"]:  # type: ignore[attr-defined]
+            if ed["id"] == "4.0":
+                del ed["published"]
+
+    _edit(folder, "frameworks.yaml", undate)
+    issues = cat.check_catalog(folder)
+    assert any(
+        i.location == "frameworks.yaml: pci-dss" and "needs published dates" in i.message
+        for i in issues
+    ), issues
+
+
+# --------------------------------------------------------------------------------------------
+# The organization's overlay (issue 11, §4)
+
+OVERLAY = Path(__file__).parent / "data" / "overlay" / "contoso.yaml"
+
+
+def _overlay(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "overlay.yaml"
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def test_the_example_overlay_checks_clean_and_merges() -> None:
+    assert cat.check_overlay(OVERLAY) == []
+    merged = cat.load_with_overlay(OVERLAY)
+    assert "Contoso ISMS certificate" in merged.framework("iso-27001").aliases
+    assert merged.framework("contoso-secure-baseline").relation == "supports"
+    assert {d.kind for d in merged.decisions} == {"alias", "framework", "relation"}
+    assert merged.meta.sha256 != cat.load_catalog().meta.sha256
+    assert cat.load_catalog().decisions == ()  # the shipped catalog is untouched
+
+
+_ENTRY = 'decided_by: "A. Jones"\n      decided_on: 2025-03-01\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            "overlay:\n  frameworks:\n    - id: x-held\n      name: X\n      short_name: X\n"
+            "      relation: held\n      certifications: [iso-27001]\n      rationale: r\n"
+            f"      {_ENTRY}",
+            "relation",
+        ),
+        (
+            "overlay:\n  relations:\n    - framework: iso-27001\n      certifications: [soc-2]\n"
+            f"      accepted_by: Auditor\n      rationale: r\n      {_ENTRY}",
+            "already held",
+        ),
+        (
+            "overlay:\n  relations:\n    - framework: fedramp\n      certifications: [fedramp]\n"
+            f"      accepted_by: Auditor\n      rationale: r\n      {_ENTRY}",
+            "not one Microsoft holds",
+        ),
+        (
+            "overlay:\n  relations:\n    - framework: fedramp\n      certifications: [iso-27001]\n"
+            f"      rationale: r\n      {_ENTRY}",
+            "accepted_by",
+        ),
+        (
+            f"overlay:\n  aliases:\n    - alias: SOC 2\n      framework: iso-27001\n      {_ENTRY}",
+            "also claimed",
+        ),
+        (
+            "overlay:\n  aliases:\n    - alias: Our ISMS\n      framework: iso-27001\n",
+            "decided_by",
+        ),
+        (
+            "overlay:\n  aliases:\n    - alias: Our ISMS\n      framework: nope\n      " + _ENTRY,
+            "nope",
+        ),
+        ("aliases: []\n", "overlay"),
+    ],
+    ids=[
+        "held",
+        "relation-on-held",
+        "cert-not-held",
+        "no-auditor",
+        "alias-collision",
+        "undecided",
+        "unknown",
+        "shape",
+    ],
+)
+def test_an_overlay_may_not_claim_what_microsoft_does_not_hold(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    issues = cat.check_overlay(_overlay(tmp_path, body))
+    assert any(message in f"{i.location} {i.message}" for i in issues), issues
+    with pytest.raises(CatalogError):
+        cat.load_with_overlay(_overlay(tmp_path, body))
+
+
+def test_cli_catalog_check_overlay(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["catalog", "check", "--overlay", str(OVERLAY)]).exit_code == 0
+    bad = _overlay(tmp_path, "overlay:\n  aliases:\n    - alias: X\n      framework: nope\n")
+    result = runner.invoke(app, ["catalog", "check", "--overlay", str(bad)])
+    assert result.exit_code == 1
+
+
+def test_cli_match_reads_the_overlay_aliases() -> None:
+    args = ["match", "CSWB", "--catalog-overlay", str(OVERLAY), "--format", "json"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert (
+        json.loads(result.output)[0][0]["frameworks"][0]["framework"] == "contoso-secure-baseline"
+    )

@@ -520,7 +520,8 @@ def caveats_text(f: Finding) -> str:
         ("ISO 9001", None, INSIDE, "covered", ""),
         ("SOC 2", "Type 2", INSIDE, "covered", ""),
         ("SOC 2 Type I", None, INSIDE, "covered", ""),  # Type 2 also satisfies Type 1
-        ("HIPAA", None, INSIDE, "covered", ""),
+        # a contractual commitment is never a certification: at most partial (issue 11)
+        ("HIPAA", None, INSIDE, "partial", "has no certification"),
         # edition asked is documented only as unconfirmed
         ("ISO 27001", "2022", INSIDE, "partial", "do not confirm"),
         ("ISO/IEC 27001:2022", None, INSIDE, "partial", "ISO/IEC 27001:2022 was asked"),

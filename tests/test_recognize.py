@@ -118,11 +118,15 @@ def test_unrecognized_text_gets_closest_framework_suggestions(catalog: Catalog) 
     # "Fedramp Moderat" is now a one-edit typo read (issue 11); this spelling is too far off
     match = recognize.match_text("Federal Ramp Moderate", catalog)
     assert match.status == "unrecognized"
-    assert match.suggestions[0] == "fedramp"
+    # "Federal ..." is also close to FISMA's long name: FedRAMP is among the first two
+    assert "fedramp" in match.suggestions[:2]
 
 
 def test_fuzzy_match_never_crosses_a_number(catalog: Catalog) -> None:
-    for text in ("ISO 27011", "ISO/IEC 27019", "SOC 4", "ISO 9002", "NIST 800-52"):
+    # 27011 and 27019 are real standards now in the catalog: they resolve to themselves
+    for text, fw_id in (("ISO 27011", "iso-27011"), ("ISO/IEC 27019", "iso-27019")):
+        assert _resolved(recognize.match_text(text, catalog)) == [(fw_id, None)]
+    for text in ("SOC 4", "ISO 9002", "NIST 800-52", "ISO 27009", "NIST 800-54", "SOC 5"):
         match = recognize.match_text(text, catalog)
         assert match.status == "unrecognized", match
 
@@ -176,11 +180,19 @@ def test_every_alias_and_edition_spelling_in_the_catalog_resolves_to_itself(
             got = _resolved(recognize.match_text(alias, catalog))
             if [f for f, _ in got] != [fw.id]:
                 wrong.append(f"{alias!r} -> {got}")
+        shared = {
+            a
+            for ed in fw.editions
+            for a in ed.aliases
+            if sum(a in other.aliases for other in fw.editions) > 1
+        }
         for ed in fw.editions:
             for spelling in (ed.id, *ed.aliases):
                 text = f"{fw.short_name} {spelling}"
                 got = _resolved(recognize.match_text(text, catalog))
-                if got != [(fw.id, ed.id)]:
+                # a spelling several editions share names the line; the period picks one
+                want = (fw.id, spelling) if spelling in shared else (fw.id, ed.id)
+                if got != [want]:
                     wrong.append(f"{text!r} -> {got}")
     for group in catalog.groups:
         match = recognize.match_text(group.alias, catalog)

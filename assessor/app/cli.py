@@ -86,11 +86,18 @@ def catalog_check(
     directory: Annotated[
         Path | None, typer.Argument(help="Catalog folder (default: the shipped one).")
     ] = None,
+    overlay: Annotated[
+        Path | None,
+        typer.Option("--overlay", help="Check the organization's overlay file on the catalog."),
+    ] = None,
 ) -> None:
     """Validate a catalog folder: schema, cross-references, duplicate ids and aliases."""
     from assessor.catalog import load as cat
 
-    issues = _run(lambda: cat.check_catalog(directory))
+    if overlay is not None:
+        issues = _run(lambda: cat.check_overlay(overlay, directory))
+    else:
+        issues = _run(lambda: cat.check_catalog(directory))
     for issue in issues:
         typer.echo(str(issue), err=True)
     if any(i.severity == "error" for i in issues):
@@ -103,6 +110,10 @@ def catalog_check(
 def match(
     texts: Annotated[list[str], typer.Argument(help="Framework names as people type them.")],
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    overlay: Annotated[
+        Path | None,
+        typer.Option("--catalog-overlay", help="The organization's own aliases and frameworks."),
+    ] = None,
 ) -> None:
     """Show how each text resolves to a framework and version, or the closest suggestions."""
     if fmt not in ("table", "json"):
@@ -111,7 +122,9 @@ def match(
     from assessor.catalog import load as cat
     from assessor.recognize import match as recognize
 
-    loaded = _run(lambda: cat.load_catalog(None))
+    loaded = _run(
+        lambda: cat.load_with_overlay(overlay) if overlay is not None else cat.load_catalog(None)
+    )
     results = [recognize.match_cell(text, loaded) for text in texts]
     if fmt == "json":
         typer.echo(recognize.matches_json(results))

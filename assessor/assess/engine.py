@@ -73,31 +73,46 @@ def _norm_version(value: str) -> str:
     return re.sub(r"[^0-9a-z]", "", text)
 
 
-def resolve_version(fw: Framework, version: str, catalog: Catalog | None = None) -> Edition | None:
+def resolve_version(
+    fw: Framework, version: str, catalog: Catalog | None = None, period: Period | None = None
+) -> Edition | None:
     """The framework edition a typed version names (by id, label, alias or label suffix).
 
-    With the catalog, a version the keys miss is read by the recognizer after the framework's
-    short name ("SOC 2" + "Type II"), as a user would have typed it in one cell.
+    A spelling several editions share ("v4": PCI DSS 4.0 and 4.0.1) names the edition current
+    during the period (the last published by its end). With the catalog, a version the keys
+    miss is read by the recognizer after the framework's short name ("SOC 2" + "Type II").
     """
     wanted = _norm_version(version)
     if not wanted:
         return None
     for ed in fw.editions:
-        names = [ed.id, ed.label, *ed.aliases]
+        if _norm_version(ed.id) == wanted or _norm_version(ed.label) == wanted:
+            return ed
+    named: list[Edition] = []
+    for ed in fw.editions:
+        names = [*ed.aliases]
         if ":" in ed.label:
             names.append(ed.label.rsplit(":", 1)[1])
         if any(_norm_version(name) == wanted for name in names):
-            return ed
-    keys = recognize.edition_keys(version)
-    for ed in fw.editions:
-        if any(keys & recognize.edition_keys(name) for name in (ed.id, *ed.aliases)):
-            return ed
+            named.append(ed)
+    if not named:
+        keys = recognize.edition_keys(version)
+        named = [
+            ed
+            for ed in fw.editions
+            if any(keys & recognize.edition_keys(name) for name in (ed.id, *ed.aliases))
+        ]
+    if named:
+        return rules.current_edition(named, period)
     if catalog is not None and fw.editions:
         read = recognize.match_text(f"{fw.short_name} {version}", catalog)
         if read.status == "matched" and len(read.frameworks) == 1:
             cand = read.frameworks[0]
             if cand.framework == fw.id and cand.edition is not None:
-                return rules.edition(fw, cand.edition)
+                found = rules.edition(fw, cand.edition)
+                if found is None and _norm_version(cand.edition) != wanted:
+                    return resolve_version(fw, cand.edition, None, period)
+                return found
     return None
 
 
@@ -135,15 +150,46 @@ def _informative(
     catalog: Catalog, certs: Sequence[Certification], evidence: Sequence[EvidenceRef]
 ) -> list[Reason]:
     """The informative rule, fed with the certifications' own caveats and commitments."""
-    return rules.informative(
-        [(cert.id, text) for cert in certs for text in cert.caveats],
-        [
-            (cert_label(catalog, cert), any(d.kind == "baa-product-terms" for d in cert.evidence))
-            for cert in certs
-            if cert.assurance == "contractual-commitment"
-        ],
-        evidence,
+    return rules.informative([(cert.id, text) for cert in certs for text in cert.caveats], evidence)
+
+
+def _overlay(catalog: Catalog, fw: Framework, typed: str) -> list[Reason]:
+    """The organization's own catalog entries this finding rests on (never Microsoft's)."""
+    out: list[Reason] = []
+    key = recognize.compact_key(typed)
+    for d in catalog.decisions:
+        if d.framework != fw.id:
+            continue
+        if d.kind == "alias":
+            if not d.alias or recognize.compact_key(d.alias) not in key:
+                continue
+            what = f"reading '{typed}' as {fw.short_name}"
+        elif d.kind == "framework":
+            what = f"{fw.short_name}, a framework the organization added to the catalog"
+        else:
+            by = f", accepted by {d.accepted_by}" if d.accepted_by else ""
+            what = f"{fw.short_name} supported by {', '.join(fw.certifications)}{by}"
+        out.append(
+            rules.overlay_decision(d.decided_by, d.decided_on.isoformat(), what, d.note or "")
+        )
+    return out
+
+
+def _contractual(catalog: Catalog, cert: Certification, label: str) -> list[Reason]:
+    """What stands behind a contractual commitment: its document, the audits backing it."""
+    if cert.assurance != "contractual-commitment":
+        return []
+    commitment = next(
+        (d.title_pattern for d in cert.evidence if d.kind == "baa-product-terms"),
+        cert.evidence[0].title_pattern if cert.evidence else cert.name,
     )
+    backing = []
+    for other in cert.evidenced_by:
+        try:
+            backing.append(cert_label(catalog, catalog.certification(other)))
+        except KeyError:
+            continue
+    return rules.contractual_only(cert, label, backing, commitment)
 
 
 def cert_label(catalog: Catalog, cert: Certification) -> str:
@@ -205,13 +251,15 @@ def _responsibility(status: Status, actions: Sequence[str]) -> Responsibility:
 
 
 def _asked_edition(
-    req: Requirement, candidate: Candidate, fw: Framework, catalog: Catalog
+    req: Requirement, candidate: Candidate, fw: Framework, catalog: Catalog, period: Period
 ) -> tuple[Edition | None, list[Reason]]:
     """Which edition was asked for, by the recognizer, the Version column or both."""
     found: list[Reason] = []
     asked_ids: list[str] = []
     if candidate.edition is not None:
-        ed = rules.edition(fw, candidate.edition) or resolve_version(fw, candidate.edition, catalog)
+        ed = rules.edition(fw, candidate.edition) or resolve_version(
+            fw, candidate.edition, catalog, period
+        )
         if ed is None:
             found.append(
                 rules.reason(
@@ -221,7 +269,7 @@ def _asked_edition(
         else:
             asked_ids.append(ed.id)
     if req.version:
-        ed = resolve_version(fw, req.version, catalog)
+        ed = resolve_version(fw, req.version, catalog, period)
         if ed is None:
             found.append(
                 rules.reason(
@@ -244,11 +292,16 @@ def finding_for(
     period: Period,
     service: ServiceProfile,
     extra: Sequence[Reason] = (),
+    typed: str | None = None,
 ) -> Finding:
-    """The finding for one recognized framework: apply every status rule and say why."""
+    """The finding for one recognized framework: apply every status rule and say why.
+
+    `typed`: the words that named it, as typed (the requirement's text when not given).
+    """
     fw = catalog.framework(candidate.framework)
-    asked, found = _asked_edition(req, candidate, fw, catalog)
-    found += rules.approximate_read(req.text, fw, candidate.via)
+    asked, found = _asked_edition(req, candidate, fw, catalog, period)
+    found += rules.confirm_read(typed or req.text, fw, candidate.via)
+    found += _overlay(catalog, fw, typed or req.text)
     cert_ids = [c for c in fw.certifications if c in service.certifications]
     missing = [c for c in fw.certifications if c not in service.certifications]
     certs = [catalog.certification(c) for c in cert_ids]
@@ -279,6 +332,8 @@ def finding_for(
         for cert, label in zip(certs, labels, strict=True):
             found += rules.scope(cert, label, service)
             found += rules.held_editions(fw, cert, label, asked, period)
+    for cert, label in zip(certs, labels, strict=True):
+        found += _contractual(catalog, cert, label)
     if asked is not None:
         found += rules.asked_edition(fw, asked, period)
     found += rules.lifecycle(service, period)
@@ -317,7 +372,13 @@ def _held_or_supported(
     blocked = any(r.effect == "blocks" for r in reasons)
     status: Status = "covered" if not blocked and fw.relation == "held" else "partial"
     retired = rules.service_retired(service)
-    if status == "covered":
+    contractual = [r for r in reasons if r.code == "contractual-only"]
+    if contractual:
+        others = [r for r in reasons if r.code != "contractual-only"]
+        rationale = wording.contractual_rationale(
+            service.name, contractual[0], wording.shorts(others, period)
+        )
+    elif status == "covered":
         rationale = wording.covered_rationale(
             service.name,
             retired,
@@ -362,17 +423,59 @@ def findings_for_match(
     """Findings for an already-recognized requirement: one per framework the match names."""
     known = {fw.id for fw in catalog.frameworks}
     candidates = [c for c in match.frameworks if c.framework in known]
+    if match.status == "review" and candidates:
+        return [_review(req, match, catalog, extra, period)]
     if match.status != "matched" or not candidates:
         return [_unrecognized(req, match, catalog, extra, period)]
-    extra = [*extra, *rules.recognizer_note(match.note)]
+    typed = match.matched_text or req.text
+    note = match.note
+    if note and any(c.via in recognize.CONFIRM_VIAS for c in candidates):
+        # the typo-read reason says "read 'X' as Y: confirm"; the note need not repeat it
+        kept = [n for n in note.split("; ") if not _TYPO_NOTE.match(n)]
+        note = "; ".join(kept) or None
+    extra = [*extra, *rules.recognizer_note(note)]
     seen: dict[str, None] = {}
     out: list[Finding] = []
     for cand in candidates:
         if cand.framework in seen:
             continue
         seen[cand.framework] = None
-        out.append(finding_for(req, cand, catalog, period=period, service=service, extra=extra))
+        out.append(
+            finding_for(
+                req, cand, catalog, period=period, service=service, extra=extra, typed=typed
+            )
+        )
     return out
+
+
+_TYPO_NOTE = re.compile(r"^read '.*' as .*: confirm$")
+
+
+def _review(
+    req: Requirement, match: Match, catalog: Catalog, extra: Sequence[Reason], period: Period
+) -> Finding:
+    """A name the words around it negate or doubt: listed for review, assessed as nothing.
+
+    Status `unrecognized` so it counts toward nothing covered (and no gap either); the reason
+    names the framework found and why it was not taken as a requirement.
+    """
+    names = dedupe(catalog.framework(c.framework).short_name for c in match.frameworks)
+    decided = rules.review(req.text, names, match.review or "doubtful")
+    rationale, lead = wording.review_wording(decided)
+    return Finding(
+        source=req.source,
+        requirement=req.text,
+        framework=None,
+        status="unrecognized",
+        responsibility="customer",
+        certifications=(),
+        evidence=(),
+        customer_actions=(),
+        caveats=dedupe([lead, *(wording.caveat(r, period) for r in extra)]),
+        suggestions=names,
+        rationale=rationale,
+        reasons=(*extra, decided),
+    )
 
 
 def assess_requirement(

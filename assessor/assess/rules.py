@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
 from assessor.domain.models import (
     Certification,
@@ -22,6 +23,7 @@ from assessor.domain.models import (
     ReasonValue,
     ServiceProfile,
 )
+from assessor.recognize.match import CONFIRM_VIAS
 
 
 def reason(code: ReasonCode, effect: ReasonEffect, **data: ReasonValue) -> Reason:
@@ -35,6 +37,19 @@ def edition(fw: Framework, edition_id: str) -> Edition | None:
         if ed.id == edition_id:
             return ed
     return None
+
+
+def current_edition(named: Sequence[Edition], period: Period | None) -> Edition:
+    """Of the editions one spelling names, the one current during the period: the last
+    published on or before its end (the first published when none was yet; the newest when no
+    period is given). One edition is simply itself."""
+    if len(named) == 1:
+        return named[0]
+    dated = sorted(named, key=lambda ed: ed.published or date.min)
+    if period is None:
+        return dated[-1]
+    out = [ed for ed in dated if ed.published is not None and ed.published <= period.end]
+    return out[-1] if out else dated[0]
 
 
 def edition_label(fw: Framework, edition_id: str) -> str:
@@ -275,11 +290,54 @@ def asked_edition(fw: Framework, asked: Edition, period: Period) -> list[Reason]
 # What was read
 
 
-def approximate_read(text: str, fw: Framework, via: str) -> list[Reason]:
-    """A name recognized only by approximate match must be confirmed."""
-    if via != "fuzzy":
+def confirm_read(text: str, fw: Framework, via: str) -> list[Reason]:
+    """A name read by spelling similarity or as a misspelling must be confirmed: never covered."""
+    if via == "fuzzy":
+        return [reason("approximate-read", "blocks", text=text, framework=fw.short_name)]
+    if via in CONFIRM_VIAS:
+        return [reason("typo-read", "blocks", text=text, framework=fw.short_name)]
+    return []
+
+
+def review(text: str, names: Sequence[str], why: str) -> Reason:
+    """A framework named only to be negated or doubted: listed for a person, never assessed."""
+    return reason("needs-review", "decides", text=text, frameworks=tuple(names), why=why)
+
+
+# ---------------------------------------------------------------------------
+# Contractual commitments
+
+
+def contractual_only(
+    cert: Certification, label: str, evidenced_by: Sequence[str], commitment: str
+) -> list[Reason]:
+    """A commitment by contract (no certification exists): at most partial, and say what backs it
+    and what the customer must do (its customer-owned and shared duties)."""
+    if cert.assurance != "contractual-commitment":
         return []
-    return [reason("approximate-read", "blocks", text=text, framework=fw.short_name)]
+    customer = tuple(d.text for d in cert.duties if d.owner != "microsoft")
+    return [
+        reason(
+            "contractual-only",
+            "blocks",
+            label=label,
+            commitment=commitment,
+            evidenced_by=tuple(evidenced_by),
+            customer=customer,
+        )
+    ]
+
+
+def overlay_decision(decided_by: str, decided_on: str, what: str, note: str) -> Reason:
+    """A finding resting on the organization's own catalog entry: its decision, never coverage."""
+    return reason(
+        "overlay-decision",
+        "blocks",
+        decided_by=decided_by,
+        decided_on=decided_on,
+        what=what,
+        note=note,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -287,25 +345,18 @@ def approximate_read(text: str, fw: Framework, via: str) -> list[Reason]:
 
 
 def informative(
-    catalog_caveats: Sequence[tuple[str, str]],
-    contractual: Sequence[tuple[str, bool]],
-    evidence: Sequence[EvidenceRef],
+    catalog_caveats: Sequence[tuple[str, str]], evidence: Sequence[EvidenceRef]
 ) -> list[Reason]:
     """Caveats that inform without changing the status; the catalog's own wording first.
 
-    `catalog_caveats`: (certification id, caveat text); `contractual`: (label, has a BAA) per
-    certification whose assurance is a contractual commitment.
+    `catalog_caveats`: (certification id, caveat text). A contractual commitment is no longer
+    only a note: `contractual_only` blocks it.
     """
     out = [
         reason("catalog-caveat", "informs", certification=cert, text=text)
         for cert, text in catalog_caveats
     ]
     said = " ".join(text for _, text in catalog_caveats).lower()
-    for label, baa in contractual:
-        if "no certification" in said and baa:
-            out.append(reason("baa", "informs"))
-        else:
-            out.append(reason("contractual", "informs", label=label, baa=baa))
     if any(ref.self_attested for ref in evidence) and "self-attest" not in said:
         out.append(reason("self-attested", "informs"))
     if any(ref.restricted for ref in evidence) and not re.search(r"restricted|\bnda\b", said):

@@ -267,6 +267,40 @@ def _approximate(r: Reason, p: Period) -> tuple[str, str]:
     )
 
 
+def _typo(r: Reason, p: Period) -> tuple[str, str]:
+    text, fw = _s(r, "text"), _s(r, "framework")
+    return (
+        f"Read '{text}' as {fw}: confirm.",
+        f"'{text}' was read as {fw} from a misspelling: confirm",
+    )
+
+
+def _contractual_only(r: Reason, p: Period) -> tuple[str, str]:
+    label, commitment = _s(r, "label"), _s(r, "commitment")
+    backed = join(_t(r, "evidenced_by"))
+    backing = f"; the safeguards it promises are evidenced by {backed}" if backed else ""
+    todo = " ".join(sentence(t) for t in _t(r, "customer"))
+    text = (
+        f"{label} has no certification: Microsoft's commitment is contractual ({commitment})"
+        f"{backing}. It does not by itself make the customer compliant."
+    )
+    if todo:
+        text += f" What the customer must do: {todo}"
+    return text, f"{label} rests on a contractual commitment, not a certification"
+
+
+def _overlay(r: Reason, p: Period) -> tuple[str, str]:
+    who, on, what = _s(r, "decided_by"), _s(r, "decided_on"), _s(r, "what")
+    note = _s(r, "note")
+    day = long_date(date.fromisoformat(on)) if on else "undated"
+    return (
+        f"{cap(what)} rests on the organization's decision, {who}, {day}"
+        + (f": {note}" if note else "")
+        + "; it is not Microsoft's evidence.",
+        f"the organization's decision, {who}, {day}",
+    )
+
+
 def _list_as_of(r: Reason, p: Period) -> tuple[str, str]:
     svc = _s(r, "service")
     return (
@@ -310,6 +344,9 @@ _WORDS: dict[str, Callable[[Reason, Period], tuple[str, str]]] = {
     "version-unknown": _version_unknown,
     "editions-conflict": _editions_conflict,
     "approximate-read": _approximate,
+    "typo-read": _typo,
+    "contractual-only": _contractual_only,
+    "overlay-decision": _overlay,
     "edition-superseded-held": _edition_superseded_held,
     "asked-edition-retiring": _asked_retiring,
     "asked-edition-superseded": _asked_superseded,
@@ -324,6 +361,7 @@ _WORDS: dict[str, Callable[[Reason, Period], tuple[str, str]]] = {
     "certifications-not-listed": _no_caveat,
     "unrecognized": _no_caveat,
     "ambiguous": _no_caveat,
+    "needs-review": _no_caveat,
 }
 
 
@@ -394,6 +432,34 @@ def partial_rationale(
     return (
         f"{service} {verb} {join(list(certs))}, but it cannot count as covered: "
         f"{'; '.join(blockers)}."
+    )
+
+
+def contractual_rationale(service: str, reason: Reason, blockers: Sequence[str]) -> str:
+    """Why a framework resting on a contractual commitment is partial: no certification exists."""
+    label, commitment = _s(reason, "label"), _s(reason, "commitment")
+    backed = join(_t(reason, "evidenced_by"))
+    others = [b for b in blockers if b and not b.startswith(f"{label} rests on")]
+    return (
+        f"No {label} certification exists: for {service}, Microsoft's commitment is contractual "
+        f"({commitment})"
+        + (f", its safeguards evidenced by {backed}" if backed else "")
+        + "; a contract is not an audit, so it cannot count as covered"
+        + (f". Also, {'; '.join(others)}." if others else ".")
+    )
+
+
+def review_wording(reason: Reason) -> tuple[str, str]:
+    """(rationale, lead caveat) for a name the words around it negate or doubt."""
+    text, names = _s(reason, "text"), join(_t(reason, "frameworks"))
+    if _s(reason, "why") == "negated":
+        said = f"the words around {names} say it is not required"
+    else:
+        said = f"the words around {names} leave it in doubt"
+    return (
+        f"'{text}' names {names}, but {said}: flagged for review, not assessed.",
+        f"Flagged for review: confirm whether {names} is required; until then it is not "
+        "assessed and counts toward nothing covered.",
     )
 
 

@@ -117,6 +117,12 @@ def _check_certifications(ld: Reporter, cat: Catalog, refs: _Citations) -> None:
             ld.error(loc, "a certification needs at least one source")
         if not cert.evidence:
             ld.error(loc, "a certification needs at least one evidence document")
+        cert_ids = {c.id for c in cat.certifications}
+        for other in cert.evidenced_by:
+            if other not in cert_ids and other not in ld.invalid:
+                ld.error(loc, f"evidenced_by names unknown certification {other!r}")
+        if cert.evidenced_by and cert.assurance != "contractual-commitment":
+            ld.error(loc, "evidenced_by is for a contractual commitment only")
         fw = fw_by_id.get(cert.framework)
         if fw is None:
             if cert.framework not in ld.invalid:
@@ -214,17 +220,25 @@ def _check_groups(ld: Reporter, cat: Catalog) -> None:
 
 
 def _check_edition_keys(ld: Reporter, fw: Framework) -> None:
-    """Within one framework, an edition spelling may name only one edition."""
-    owner: dict[str, str] = {}
+    """Within one framework, an edition spelling names one edition, or a line of editions
+    ("v4": 4.0 and 4.0.1) each with a `published` date, so the period can choose; an edition's
+    own id is never shared."""
+    owner: dict[str, list[str]] = {}
+    ids = {key for ed in fw.editions for key in edition_keys(ed.id)}
+    dated = {ed.id for ed in fw.editions if ed.published is not None}
     for ed in fw.editions:
         for spelling in (ed.id, *ed.aliases):
             for key in edition_keys(spelling):
-                prev = owner.setdefault(key, ed.id)
-                if prev != ed.id:
+                prev = owner.setdefault(key, [])
+                if ed.id in prev:
+                    continue
+                if prev and (key in ids or not {ed.id, *prev} <= dated):
                     ld.error(
                         f"frameworks.yaml: {fw.id}",
-                        f"edition spelling {spelling!r} names both {prev!r} and {ed.id!r}",
+                        f"edition spelling {spelling!r} names both {prev[0]!r} and {ed.id!r}"
+                        + ("" if key in ids else " (a shared spelling needs published dates)"),
                     )
+                prev.append(ed.id)
 
 
 def _check_aliases(ld: Reporter, cat: Catalog) -> None:

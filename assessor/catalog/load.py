@@ -267,3 +267,53 @@ def load_catalog(path: Path | None = None) -> Catalog:
     """Load and validate a catalog folder (default: the shipped one); CatalogError on any error."""
     folder = _resolve(path)
     return _load_cached(folder, _stamp(folder))
+
+
+# ---------------------------------------------------------------------------------------------
+# The organization's overlay (catalog/overlay.py validates and merges; YAML is read here)
+
+
+def _read_overlay(file: Path) -> tuple[object, str, list[Issue]]:
+    """The parsed overlay file and its SHA-256, or the problems reading it."""
+    try:
+        data = file.read_bytes()
+    except OSError as err:
+        return None, "", [Issue(str(file), f"cannot read the overlay: {err.strerror or err}")]
+    try:
+        raw = yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)
+    except UnicodeDecodeError as err:
+        return None, "", [Issue(str(file), f"not UTF-8 text: {err}")]
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"{file.name}:{mark.line + 1}" if mark is not None else file.name
+        return None, "", [Issue(where, f"YAML syntax error: {getattr(err, 'problem', err)}")]
+    return raw, hashlib.sha256(data).hexdigest(), []
+
+
+def check_overlay(overlay: Path, path: Path | None = None) -> list[Issue]:
+    """Every problem in an overlay file, checked against the catalog (default: the shipped one)."""
+    from assessor.catalog import overlay as ov
+
+    raw, digest, issues = _read_overlay(overlay)
+    if issues:
+        return issues
+    _, found = ov.apply(load_catalog(path), raw, digest)
+    return found
+
+
+def load_with_overlay(overlay: Path, path: Path | None = None) -> Catalog:
+    """The catalog with the organization's overlay merged; CatalogError on any problem."""
+    from assessor.catalog import overlay as ov
+
+    raw, digest, issues = _read_overlay(overlay)
+    merged = None
+    if not issues:
+        merged, issues = ov.apply(load_catalog(path), raw, digest)
+    errors = [i for i in issues if i.severity == "error"]
+    if merged is None or errors:
+        raise CatalogError(
+            f"the catalog overlay {overlay} has {len(errors)} problem(s)",
+            issues=errors,
+            hint="run `assessor catalog check --overlay FILE` for details",
+        )
+    return merged

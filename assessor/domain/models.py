@@ -107,6 +107,9 @@ class Certification(AssessorModel):
     evidence: tuple[EvidenceDoc, ...]
     duties: tuple[Duty, ...]
     caveats: tuple[str, ...] = ()
+    # For a contractual commitment: the certifications whose audits evidence the safeguards it
+    # promises (HIPAA's BAA: ISO/IEC 27001, SOC 2, HITRUST). They back it; they do not make it one.
+    evidenced_by: tuple[str, ...] = ()
     sources: tuple[str, ...]
 
 
@@ -225,6 +228,22 @@ class SharedResponsibility(AssessorModel):
     sources: tuple[str, ...]
 
 
+class OverlayDecision(AssessorModel):
+    """An entry the organization added to the catalog (an overlay): what, who decided, when.
+
+    kind: "alias" (a spelling of an existing framework), "framework" (a framework of its own,
+    relation none or supports), "relation" (a supports relation its auditor accepted).
+    """
+
+    kind: Literal["alias", "framework", "relation"]
+    framework: str
+    alias: str | None = None
+    decided_by: str
+    decided_on: date
+    accepted_by: str | None = None  # relation: the organization's auditor
+    note: str | None = None
+
+
 class CatalogMeta(AssessorModel):
     """Catalog identity printed on every report."""
 
@@ -246,6 +265,7 @@ class Catalog(AssessorModel):
     stp: StpLayout
     responsibility: SharedResponsibility
     open_questions: tuple[str, ...] = ()
+    decisions: tuple[OverlayDecision, ...] = ()  # the organization's own entries (an overlay)
 
     def framework(self, framework_id: str) -> Framework:
         """The framework with this id (KeyError when absent)."""
@@ -432,6 +452,9 @@ ReasonCode = Literal[
     "version-unknown",
     "editions-conflict",
     "approximate-read",
+    "typo-read",
+    "contractual-only",
+    "overlay-decision",
     # what the reader should know, without changing the status ("informs")
     "edition-superseded-held",
     "asked-edition-retiring",
@@ -448,6 +471,7 @@ ReasonCode = Literal[
     "certifications-not-listed",
     "unrecognized",
     "ambiguous",
+    "needs-review",
 ]
 ReasonEffect = Literal["blocks", "informs", "decides"]
 ReasonValue = str | bool | tuple[str, ...]

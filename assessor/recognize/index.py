@@ -35,6 +35,7 @@ class Index:
     frameworks: dict[str, Framework] = field(default_factory=dict)
     groups: dict[str, GroupAlias] = field(default_factory=dict)
     editions: dict[str, dict[str, str]] = field(default_factory=dict)  # fw -> key -> edition
+    edition_lines: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # shared
     year_editions: dict[str, bool] = field(default_factory=dict)
     name_words: dict[str, frozenset[str]] = field(default_factory=dict)
     patterns: list[tuple[str, re.Pattern[str]]] = field(default_factory=list)
@@ -78,12 +79,19 @@ def _add_framework(idx: Index, fw: Framework) -> None:
     owner = f"fw:{fw.id}"
     for spelling in (fw.id, fw.short_name, fw.name, *fw.aliases):
         _add_alias(idx, spelling, owner)
-    eds: dict[str, str] = {}
+    named: dict[str, dict[str, str]] = {}  # key -> edition id -> the spelling that named it
     for ed in fw.editions:
         for spelling in (ed.id, *ed.aliases):
             for key in edition_keys(spelling):
-                eds.setdefault(key, ed.id)
+                named.setdefault(key, {}).setdefault(ed.id, spelling)
+    # A spelling several editions share ("v4": 4.0 and 4.0.1) names the line, not one edition:
+    # it is kept as written and the assessment picks the edition current in the period.
+    eds = {
+        key: next(iter(by_ed)) if len(by_ed) == 1 else next(iter(by_ed.values()))
+        for key, by_ed in named.items()
+    }
     idx.editions[fw.id] = eds
+    idx.edition_lines[fw.id] = {key: tuple(by_ed) for key, by_ed in named.items() if len(by_ed) > 1}
     idx.year_editions[fw.id] = any(YEAR.match(e.id) for e in fw.editions)
     words = {
         t

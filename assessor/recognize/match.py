@@ -11,8 +11,6 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
-from rapidfuzz import fuzz, process
-
 from assessor.domain.models import Candidate, Catalog, Match, Mention
 from assessor.domain.text import normalize_text
 from assessor.recognize.index import Index, index, owner_ids
@@ -43,7 +41,7 @@ __all__ = [
 ]
 
 # How a name was read when a person should confirm it: at most a partial answer.
-CONFIRM_VIAS = frozenset({"typo", "fuzzy"})
+CONFIRM_VIAS = frozenset({"typo", "fuzzy", "context"})
 _MAX_FUZZY_CHARS = 80
 _DIGITS = re.compile(r"\d+")
 
@@ -129,6 +127,8 @@ def _fuzzy(idx: Index, text: str, seen: list[str]) -> tuple[Match | None, list[s
     suggestions = list(seen)
     if not query or len(query) > _MAX_FUZZY_CHARS:
         return None, suggestions[:5]
+    from rapidfuzz import fuzz, process  # only a name nothing else read pays for it
+
     results = process.extract(query, idx.choices, scorer=fuzz.ratio, limit=12)
     best: dict[str, tuple[float, str]] = {}
     for choice, score, pos in results:
@@ -185,6 +185,23 @@ def _iso_before(line: str, pos: int) -> bool:
     return line[max(0, j - 3) : j].casefold() == "iso" and (j < 4 or not line[j - 4].isalnum())
 
 
+_YEAR_BEFORE = re.compile(r"(?<!\d)(?:19|20)\d\d$")
+_NUMBER_AFTER = re.compile(r"\d{1,4}(?!\d)")
+
+
+def _document_number(line: str, pos: int, sep: re.Match[str]) -> bool:
+    """'2016/679', '2023/01': a year, a slash and a number that is no year number a document
+    (an EU regulation, a circular), not two names; '2013/2022' stays two editions."""
+    if sep.group() != "/":
+        return False
+    after = _NUMBER_AFTER.match(line, sep.end())
+    return (
+        after is not None
+        and _YEAR_BEFORE.search(line, 0, pos) is not None
+        and not YEAR.match(after.group())
+    )
+
+
 def _atoms(line: str) -> list[tuple[str, str]]:
     """Pieces between separators outside parentheses, each with the separator that follows it."""
     out: list[tuple[str, str]] = []
@@ -204,6 +221,7 @@ def _atoms(line: str) -> list[tuple[str, str]]:
                 and m.end() > pos
                 and m.group().strip()
                 and not (_iso_before(line, pos) and _IEC_AFTER.match(line, m.end()))
+                and not _document_number(line, pos, m)
             ):
                 out.append((line[start:pos], m.group()))
                 start = pos = m.end()

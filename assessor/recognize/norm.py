@@ -6,6 +6,7 @@ framework found inside a sentence can be quoted exactly.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -127,7 +128,13 @@ def lex(text: str) -> list[Tok]:
 
 def tokens(text: str) -> list[str]:
     """Words and numbers of a name: letters and digits split, punctuation dropped."""
-    return [t.text for t in lex(text)]
+    return list(_tokens(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _tokens(text: str) -> tuple[str, ...]:
+    """The catalog's spellings are folded by its checks and by the index: once each."""
+    return tuple(t.text for t in lex(text))
 
 
 def compact(toks: Iterable[str]) -> str:

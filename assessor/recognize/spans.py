@@ -46,6 +46,7 @@ _CLAUSE = frozenset(
 class _Ed:
     edition: str | None
     note: str | None = None
+    version: bool = False  # a version number the catalog does not track: part of the name
     typo: bool = False
 
 
@@ -83,6 +84,10 @@ def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
     canon = edition_canon(left)
     for key in ("".join(left), canon):
         if key in eds:
+            line = idx.edition_lines[fw_id].get(key)
+            if line:
+                names = ", ".join(line)
+                return _Ed(eds[key], f"'{eds[key]}' names editions {names}: the period decides")
             return _Ed(eds[key])
     if YEAR.match(canon):
         if idx.year_editions[fw_id]:
@@ -91,6 +96,9 @@ def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
     explicit = left[0] in ("v", "ver", "version") and len(left) == 2 and left[1][0].isdigit()
     if _REV.match(canon) or (_DOTTED.match(canon) and eds) or explicit:
         return _Ed(canon, f"edition {canon!r} is not one the catalog knows for {fw_id}")
+    if _DOTTED.match(canon) and len(left) == 1:
+        # "NIST AI RMF 1.0", "OWASP ASVS 4.0.3": a version number where the catalog tracks none
+        return _Ed(None, f"version {canon} kept as written: the catalog tracks no editions", True)
     return None
 
 
@@ -240,7 +248,23 @@ def _one_word_off(query: str, words: Sequence[str], key: str, alias: tuple[str, 
         and len(a) >= 3
         and q[0] == a[0]  # the first letter is kept
         and (len(q) >= len(a) or letters(query) > TYPO_MIN_LETTERS)  # "HIPA" is a code
+        and (len(q) != len(a) or len(a) > _SHORT_WORD or _slip(q, a))
     )
+
+
+# In a word this short a changed letter is more likely another acronym (PDPA, PDPO; FINMA,
+# FISMA) than a slip: only a doubled key ("DDS" for "DSS") or two letters swapped are read.
+_SHORT_WORD = 5
+
+
+def _slip(q: str, a: str) -> bool:
+    """Same length, one place differs: the typed letter repeats a neighbour, or a swap."""
+    diff = [i for i in range(len(q)) if q[i] != a[i]]
+    if len(diff) == 2:
+        i, j = diff
+        return j == i + 1 and q[i] == a[j] and q[j] == a[i]
+    (i,) = diff
+    return (i > 0 and q[i] == q[i - 1]) or (i + 1 < len(q) and q[i] == q[i + 1])
 
 
 def _clipped_owner(idx: Index, text: str, window: Sequence[Tok]) -> str | None:
@@ -301,7 +325,9 @@ def _resolved(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit, floor: int)
 
 def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[str]]:
     """Finds left to right, each resolved (edition, family) before the next word is read."""
+    # one name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)
     plain = sum(t.text not in FILLER and t.text not in KEY_STOP for t in toks) <= 1
+    plain = plain or not any(c.isspace() for c in text.strip())
     spaced: _Spaced = _spaced(toks) if idx.any_pattern is not None else ("", {}, [])
     hits: list[_Hit] = []
     refused: list[str] = []
@@ -313,7 +339,8 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
             i += 1
             continue
         j = done.last
-        if _refusal(text, toks, done) and _find_at(idx, text, toks, j, (plain, spaced, j)) is None:
+        refused_here = _refusal(idx, text, toks, done)
+        if refused_here and _find_at(idx, text, toks, j, (plain, spaced, j)) is None:
             refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
         else:
             hits.append(done)
@@ -380,7 +407,7 @@ def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, l
     edition, notes, first, last, via = hit.edition, list(hit.notes), hit.first, hit.last, hit.via
     if edition is None and hit.via != "pattern":
         after = _edition_after(idx, fw_id, toks, last, limit)
-        if after is not None and after[0].edition is not None:
+        if after is not None and (after[0].edition is not None or after[0].version):
             edition, last = after[0].edition, after[1]
             notes += [after[0].note] if after[0].note else []
             via = "typo" if after[0].typo else via
@@ -395,7 +422,7 @@ def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, l
     )
 
 
-def _refusal(text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
+def _refusal(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
     """Why the words right after a name make it something else, or None when they do not."""
     j = hit.last
     if j >= len(toks):
@@ -404,6 +431,9 @@ def _refusal(text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
     gap = text[prev.end : nxt.start]
     glued = gap in _GLUE
     if glued and prev.text[-1].isdigit() and (nxt.text[0].isdigit() or len(nxt.text) == 1):
+        years = any(idx.year_editions[c.framework] for c in hit.cands)
+        if YEAR.match(nxt.text) and hit.cands and not years:
+            return None  # "SOC2-2017": a criteria or report year, where no edition is a year
         return "the number goes on"  # "800-53A", "27001-1", "20000-2"
     if gap.strip():
         return None  # "HIPAA Security Rule (45 CFR ...)": a bracket or dash starts other words
@@ -456,6 +486,7 @@ def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | Non
 _NEGATION = re.compile(r"\b(?:no|not|non|without|excluding|except|exempt|excluded|none|n a)\b")
 _DOUBT = re.compile(
     r"\b(?:tbc|tbd|maybe|possibly|perhaps|unsure|unclear|unconfirmed|potentially|probably"
+    r"|planned|pending|in progress|roadmap|under consideration|(?:if|where|when) applicable"
     r"|to be (?:confirmed|determined|decided))\b"
 )
 # A question that starts like a questionnaire's ("Do you hold ...?") names what it asks about.
@@ -532,6 +563,30 @@ def _context_notes(idx: Index, hit: _Hit, after: Sequence[Tok]) -> list[str]:
     return notes
 
 
+_NARROW_WINDOW = 8
+
+
+def _narrowed(idx: Index, hit: _Hit, after: Sequence[Tok]) -> _Hit:
+    """A family name followed by a word only one member's names use ("CIS Microsoft Azure
+    Foundations Benchmark": CIS Benchmarks) names that member; read via "context", so it is to
+    be confirmed and never covered on its own."""
+    if hit.status != "ambiguous" or len(hit.cands) < 2 or not after:
+        return hit
+    words = {t.text for t in after[:_NARROW_WINDOW]} - FILLER
+    found: list[Candidate] = []
+    for cand in hit.cands:
+        others = set().union(*(idx.name_words[c.framework] for c in hit.cands if c is not cand))
+        if words & (idx.name_words[cand.framework] - others):
+            found.append(cand)
+    if len(found) != 1:
+        return hit
+    cand = found[0].model_copy(update={"via": "context", "score": 80.0})
+    word = sorted(words & idx.name_words[cand.framework])[0]
+    name = idx.frameworks[cand.framework].short_name
+    note = f"read the family with '{word}' as {name}: confirm"
+    return replace(hit, cands=(cand,), status="matched", suggestions=(), notes=[note])
+
+
 def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tuple[Mention, ...]:
     out: list[Mention] = []
     for n, hit in enumerate(hits):
@@ -541,6 +596,7 @@ def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> t
         lo = toks[hits[n - 1].last - 1].end if n else 0
         hi = toks[hits[n + 1].first].start if n + 1 < len(hits) else len(text)
         after = list(toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)])
+        hit = _narrowed(idx, hit, after)
         notes = [*hit.notes, *_context_notes(idx, hit, after)]
         reason = review_reason(text, toks, (start, end), (lo, hi))
         status = hit.status
