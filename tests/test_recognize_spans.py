@@ -346,3 +346,10 @@ def test_every_mention_span_is_the_text_it_quotes(text: str) -> None:
         assert 0 <= m.start < m.end <= len(text)
         assert text[m.start : m.end] == m.matched_text
         assert m.frameworks
+
+
+def test_a_family_written_with_a_number_no_member_has_is_not_narrowed_by_a_word() -> None:
+    """'ISO 2001 QMS' names no ISO standard: 'QMS' must not turn it into ISO 9001."""
+    match = recognize.match_text("ISO 2001 QMS certificate", load_catalog())
+    assert "iso-9001" not in [c.framework for c in match.frameworks if match.status == "matched"]
+    assert match.status != "matched"

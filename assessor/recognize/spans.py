@@ -566,11 +566,14 @@ def _context_notes(idx: Index, hit: _Hit, after: Sequence[Tok]) -> list[str]:
 _NARROW_WINDOW = 8
 
 
-def _narrowed(idx: Index, hit: _Hit, after: Sequence[Tok]) -> _Hit:
+def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]) -> _Hit:
     """A family name followed by a word only one member's names use ("CIS Microsoft Azure
     Foundations Benchmark": CIS Benchmarks) names that member; read via "context", so it is to
-    be confirmed and never covered on its own."""
+    be confirmed and never covered on its own. A family written with a number no member has
+    ("ISO 2001 QMS") is never narrowed: the number, not the word, says which was meant."""
     if hit.status != "ambiguous" or len(hit.cands) < 2 or not after:
+        return hit
+    if any(t.text[:1].isdigit() for t in inside):
         return hit
     words = {t.text for t in after[:_NARROW_WINDOW]} - FILLER
     found: list[Candidate] = []
@@ -596,7 +599,7 @@ def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> t
         lo = toks[hits[n - 1].last - 1].end if n else 0
         hi = toks[hits[n + 1].first].start if n + 1 < len(hits) else len(text)
         after = list(toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)])
-        hit = _narrowed(idx, hit, after)
+        hit = _narrowed(idx, hit, toks[hit.first : hit.last], after)
         notes = [*hit.notes, *_context_notes(idx, hit, after)]
         reason = review_reason(text, toks, (start, end), (lo, hi))
         status = hit.status
