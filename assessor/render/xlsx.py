@@ -87,7 +87,7 @@ def render_xlsx(view: ReportView) -> bytes:
             s.name,
             item.title,
             item.kind_label,
-            item.mmd_location,
+            item.scope_location,
             "restricted: cite, do not share" if item.restricted else None,
             "self-attested" if item.self_attested else None,
             _lines(item.frameworks),

@@ -12,6 +12,7 @@ from assessor.domain.models import (
     AssessorModel,
     EvidenceKind,
     Responsibility,
+    ScopeState,
     Status,
 )
 
@@ -48,6 +49,46 @@ STATUS_DEFINITIONS: dict[Status, str] = {
         "suggested; correct the entry and run the assessment again."
     ),
 }
+SCOPE_LABELS: dict[ScopeState, str] = {
+    "confirmed": "Confirmed",
+    "claimed": "Claimed",
+    "unconfirmed": "Unconfirmed",
+    "not-listed": "Not listed",
+    "none": "No source",
+}
+# A shape per state (print in grayscale): confirmed and in the window is the only full mark.
+SCOPE_MARKS: dict[str, str] = {
+    "current": "\u25cf",  # ● confirmed, a sighting in the window
+    "confirmed": "\u25d1",  # ◑ confirmed, but last shown outside the window
+    "claimed": "\u25d0",  # ◐
+    "unconfirmed": "?",
+    "not-listed": "\u2013",  # –
+    "none": "\u00b7",  # ·
+}
+SCOPE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "current",
+        "Confirmed",
+        "An offering page or audit-scope table lists the service, dated within the scope window "
+        "of the period: the only state that can make a finding covered.",
+    ),
+    (
+        "confirmed",
+        "Confirmed, dated outside the window",
+        "Listed, but the last source showing it is too far from the period: confirm in the "
+        "current document.",
+    ),
+    ("claimed", "Claimed", "Only the service's own page or a docs-feedback thread says so."),
+    ("unconfirmed", "Unconfirmed", "No source read can carry the scope to this period."),
+    (
+        "not-listed",
+        "Not listed",
+        "An in-scope list was read (dated) and the service is not on it.",
+    ),
+    ("none", "No source", "No source read lists the service in scope."),
+)
+
+
 RESPONSIBILITY_LABELS: dict[Responsibility, str] = {
     "microsoft": "Microsoft",
     "shared": "Shared",
