@@ -20,7 +20,14 @@ def _book(**kw: object) -> openpyxl.Workbook:
 
 def test_register_has_summary_first_and_one_row_per_finding() -> None:
     wb = _book()
-    assert wb.sheetnames == ["Summary", "Findings", "Evidence", "Customer duties", "Rejected rows"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Findings",
+        "Evidence",
+        "Services",
+        "Customer duties",
+        "Rejected rows",
+    ]
     ws = wb["Findings"]
     assert tuple(c.value for c in ws[1]) == FINDING_HEADERS
     assert ws.max_row == 16

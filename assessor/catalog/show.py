@@ -8,6 +8,11 @@ from assessor.domain.models import Catalog, ServiceProfile
 from assessor.domain.text import canonical_json
 
 
+def canonical(data: object) -> str:
+    """Any JSON-ready data as canonical JSON text (sorted keys)."""
+    return canonical_json(data).decode("utf-8").rstrip("\n")
+
+
 def catalog_json(catalog: Catalog) -> str:
     """The whole catalog as JSON: sorted keys, dates as ISO strings."""
     return canonical_json(catalog.model_dump(mode="json")).decode("utf-8").rstrip("\n")

@@ -48,6 +48,7 @@ from assessor.run.pipeline import (
     parse_as_of,
     parse_formats,
     parse_pdf_variant,
+    parse_services,
 )
 from assessor.run.progress import Progress
 
@@ -92,6 +93,8 @@ class BatchOptions(AssessorModel):
         merge_units: bool,
         today: date | None = None,
         catalog_dir: Path | None = None,
+        services: str | None = None,
+        scope_window_months: int = 12,
     ) -> BatchOptions:
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
@@ -100,6 +103,7 @@ class BatchOptions(AssessorModel):
             ("formats", lambda: parse_formats(formats)),
             ("as_of", lambda: parse_as_of(as_of, today or date.today())),
             ("pdf_variant", lambda: parse_pdf_variant(pdf_variant)),
+            ("services", lambda: parse_services(services, catalog_dir)),
         ):
             try:
                 parsed[key] = parse()
@@ -114,6 +118,8 @@ class BatchOptions(AssessorModel):
                 fail = "partial"
             else:
                 problems.append(f"--fail-on {fail_on!r}: use gap or partial")
+        if scope_window_months < 0:
+            problems.append(f"--scope-window-months {scope_window_months}: must be 0 or more")
         count = workers if workers is not None else (os.cpu_count() or 1)
         if count < 1:
             problems.append(f"--workers {workers}: must be 1 or more")
@@ -127,6 +133,8 @@ class BatchOptions(AssessorModel):
             organization=organization.strip(),
             as_of=parsed["as_of"],
             pdf_variant=parsed["pdf_variant"],
+            services=parsed["services"],
+            scope_window_months=scope_window_months,
         )
         return cls(
             out=out,

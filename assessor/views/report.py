@@ -141,6 +141,9 @@ def _lifecycle(services: tuple[ServiceProfile, ...], assessment: Assessment) -> 
         successors = service.successors
         statement = service.lifecycle.statement
         source = "" if headline == statement else statement
+    if not retired and len(services) > 1:  # several available services: each one's statement
+        headline = " ".join(s.lifecycle.statement for s in services)
+        source = ""
     if note.startswith(headline.rstrip(".")):
         headline, note = note, ""  # the engine's sentence says it all
     return _Lifecycle(headline, note, after_eol, successors, source)
