@@ -415,8 +415,17 @@ def tailspin_successors() -> Workbook:
     for unit in (fy24, fy25):
         for framework, version, evidence, service in asked:
             rows.append(
-                [unit, framework, version, "Managed device fleet", evidence, "Priya Nair", None]
-                + [None, service]
+                [
+                    unit,
+                    framework,
+                    version,
+                    "Managed device fleet",
+                    evidence,
+                    "Priya Nair",
+                    None,
+                    None,
+                    service,
+                ]
             )
     rows.append(
         [
@@ -432,8 +441,17 @@ def tailspin_successors() -> Workbook:
         ]
     )
     rows.append(
-        [fy25, "DoD IL5", None, "DoD contract devices", "Audit-scope table", "Priya Nair", None]
-        + ["High", None]
+        [
+            fy25,
+            "DoD IL5",
+            None,
+            "DoD contract devices",
+            "Audit-scope table",
+            "Priya Nair",
+            None,
+            "High",
+            None,
+        ]
     )
     _table(req, REQUIREMENT_HEADERS, rows)
     req.freeze_panes = "A2"
@@ -442,10 +460,22 @@ def tailspin_successors() -> Workbook:
         units,
         UNIT_HEADERS,
         [
-            [fy24, "Priya Nair", "Northwind Assurance LLP", date(2023, 7, 1), date(2024, 6, 30)]
-            + ["Microsoft Managed Desktop"],
-            [fy25, "Priya Nair", "Northwind Assurance LLP", date(2024, 7, 1), date(2025, 6, 30)]
-            + ["Intune + Autopatch"],
+            [
+                fy24,
+                "Priya Nair",
+                "Northwind Assurance LLP",
+                date(2023, 7, 1),
+                date(2024, 6, 30),
+                "Microsoft Managed Desktop",
+            ],
+            [
+                fy25,
+                "Priya Nair",
+                "Northwind Assurance LLP",
+                date(2024, 7, 1),
+                date(2025, 6, 30),
+                "Intune + Autopatch",
+            ],
         ],
     )
     return wb
