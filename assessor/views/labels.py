@@ -31,18 +31,22 @@ STATUS_MARKS: dict[Status, str] = {
 }
 STATUS_DEFINITIONS: dict[Status, str] = {
     "covered": (
-        "The service held a certification for this framework, in scope and in the version "
-        "asked for, for a period inside the service's life. The organization still evidences "
-        "its own part (see the customer responsibilities)."
+        "Microsoft holds a certification for this framework, in the version asked for, and "
+        "every service the requirement uses is in its confirmed scope: a source dated within "
+        "the scope window of the period lists it, and the period lies inside the service's "
+        "life. The organization still evidences its own part (see the customer "
+        "responsibilities)."
     ),
     "partial": (
         "A held certification only supports the framework, covers another version or type than "
-        "the one asked for, has a scope the service's documentation does not confirm, or the "
-        "period runs past the service's end of life. The caveats say which."
+        "the one asked for, or a service's scope for it is claimed, unconfirmed or last shown "
+        "by a source dated outside the scope window; or the period runs past a service's end "
+        "of life. The caveats name the service that falls short and why."
     ),
     "gap": (
-        "Nothing the service holds supports this framework. The organization must evidence it "
-        "entirely through its own controls and audits."
+        "Nothing Microsoft holds supports this framework for the services used: no source read "
+        "lists them in scope, or the service was retired before the period. The organization "
+        "must evidence it entirely through its own controls and audits."
     ),
     "unrecognized": (
         "The text names no framework the catalog knows. The closest known frameworks are "
