@@ -20,7 +20,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from assessor.render.blank_workbook import REQUIREMENT_HEADERS, UNIT_HEADERS  # the template's own columns
+from assessor.render.blank_workbook import (
+    REQUIREMENT_HEADERS,
+    UNIT_HEADERS,
+)  # the template's own columns
 
 HERE = Path(__file__).resolve().parent
 FIXED = datetime(2026, 11, 1, 9, 0, 0)
@@ -388,11 +391,102 @@ def applicability_matrix() -> Workbook:
     return wb
 
 
+def tailspin_successors() -> Workbook:
+    """One business unit before and after MMD: FY2024 on MMD, FY2025 on Intune with Autopatch.
+
+    Two units so the reports side by side show what changes and why: the same frameworks, the
+    service named in the Business units sheet's Service column, and one Requirements row whose
+    own Service (Intune alone) overrides its unit's.
+    """
+    wb = Workbook()
+    req = wb.active
+    assert req is not None
+    req.title = "Requirements"
+    fy24, fy25 = "Tailspin Devices FY2024", "Tailspin Devices FY2025"
+    asked: list[tuple[str, str | None, str, str | None]] = [
+        ("ISO/IEC 27001", "2013", "Certificate + SoA", None),
+        ("SOC 2 Type 2", None, "SOC 2 report + bridge letter", None),
+        ("ISO 22301", None, "Certificate", None),
+        ("HIPAA", None, "BAA", None),
+        ("PCI DSS", "4.0", "AoC", None),
+        ("GDPR", None, "DPA", None),
+    ]
+    rows: list[list[Cell]] = []
+    for unit in (fy24, fy25):
+        for framework, version, evidence, service in asked:
+            rows.append(
+                [
+                    unit,
+                    framework,
+                    version,
+                    "Managed device fleet",
+                    evidence,
+                    "Priya Nair",
+                    None,
+                    None,
+                    service,
+                ]
+            )
+    rows.append(
+        [
+            fy25,
+            "FedRAMP High",
+            None,
+            "Federal programme devices (managed in Intune only; Autopatch not used there)",
+            "Audit-scope table + package",
+            "Priya Nair",
+            None,
+            "High",
+            "Microsoft Intune",
+        ]
+    )
+    rows.append(
+        [
+            fy25,
+            "DoD IL5",
+            None,
+            "DoD contract devices",
+            "Audit-scope table",
+            "Priya Nair",
+            None,
+            "High",
+            None,
+        ]
+    )
+    _table(req, REQUIREMENT_HEADERS, rows)
+    req.freeze_panes = "A2"
+    units = wb.create_sheet("Business units")
+    _table(
+        units,
+        UNIT_HEADERS,
+        [
+            [
+                fy24,
+                "Priya Nair",
+                "Northwind Assurance LLP",
+                date(2023, 7, 1),
+                date(2024, 6, 30),
+                "Microsoft Managed Desktop",
+            ],
+            [
+                fy25,
+                "Priya Nair",
+                "Northwind Assurance LLP",
+                date(2024, 7, 1),
+                date(2025, 6, 30),
+                "Intune + Autopatch",
+            ],
+        ],
+    )
+    return wb
+
+
 EXAMPLES = {
     "contoso-retail.xlsx": tidy_template,
     "contoso-health-register.xlsx": messy_register,
     "fabrikam-group.xlsx": three_units,
     "northwind-applicability.xlsx": applicability_matrix,
+    "tailspin-devices.xlsx": tailspin_successors,
 }
 
 

@@ -28,8 +28,10 @@ from assessor.domain.models import (
     Period,
     RejectedRow,
     Requirement,
+    ScopeEntry,
     ServiceProfile,
     SharedResponsibility,
+    Sighting,
     Source,
     StpLayout,
     StpSection,
@@ -73,7 +75,7 @@ def _evidence(
         title_pattern=title,
         kind=kind,  # type: ignore[arg-type]
         stp_section=section,
-        mmd_location='Listed under "Microsoft Online Services" / "Monitoring + Management"',
+        scope_location="In-scope services list",
         restricted=restricted,
         self_attested=self_attested,
     )
@@ -92,8 +94,6 @@ def _cert(
         auditor=kw.get("auditor", "Independent certification body"),
         cadence="Annual surveillance audit",
         validity="Three years, with annual surveillance",
-        scope=kw.get("scope", "confirmed"),  # type: ignore[arg-type]
-        scope_note=kw.get("scope_note", "MMD listed in the in-scope services of the report."),
         proves=f"Microsoft operates the in-scope services to {framework}.",
         does_not_prove=(
             "That the customer's own configuration, processes and people meet the framework."
@@ -180,8 +180,6 @@ def make_catalog() -> Catalog:
             "4.0",
             (pci,),
             assurance="assessment",
-            scope="unconfirmed",
-            scope_note="MMD is not named in any PCI DSS service list Microsoft publishes.",
             caveat="MMD's PCI DSS scope is claimed by the MMD page only.",
         ),
         _cert(
@@ -238,9 +236,7 @@ def make_catalog() -> Catalog:
             sources=("mmd-eol",),
         ),
         compliance_page="https://learn.microsoft.com/managed-desktop/overview/compliance",
-        list_as_of=date(2023, 3, 10),
         document_name_pattern="Microsoft Azure, Dynamics 365, and other Online Services",
-        scope_categories=("Microsoft Online Services", "Monitoring + Management"),
         successors=(
             "Microsoft Intune",
             "Windows Autopatch",
@@ -248,7 +244,20 @@ def make_catalog() -> Catalog:
             "Microsoft Entra ID",
             "Microsoft Defender for Endpoint",
         ),
-        certifications=tuple(c.id for c in certs),
+        scope=tuple(
+            ScopeEntry(
+                certification=c.id,
+                confidence="unconfirmed" if c.id == "pci-dss" else "confirmed",
+                last_seen=(Sighting(date=date(2023, 3, 10), source="mmd-compliance"),),
+                location='Listed under "Microsoft Online Services" / "Monitoring + Management"',
+                note=(
+                    "MMD is not named in any PCI DSS service list Microsoft publishes."
+                    if c.id == "pci-dss"
+                    else "MMD listed in the in-scope services of the report."
+                ),
+            )
+            for c in certs
+        ),
         responsibility_model="Microsoft runs the service; the customer owns its data and tenant.",
         sources=("mmd-compliance",),
     )
@@ -361,7 +370,7 @@ def _finding(
             title=doc.title_pattern,
             kind=doc.kind,
             stp_section=doc.stp_section,
-            mmd_location=doc.mmd_location,
+            scope_location=doc.scope_location,
             restricted=doc.restricted,
             self_attested=doc.self_attested,
             certification=cid,
@@ -463,7 +472,7 @@ def make_case(
         business_unit=bu,
         as_of=as_of,
         period=period_model,
-        service="mmd",
+        services=("mmd",),
         findings=tuple(findings),
         rejected=rejected[:1],
         lifecycle_note=(

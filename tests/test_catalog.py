@@ -39,6 +39,8 @@ HELD_IDS = {
     "hipaa",
     "hitrust",
 }
+# Attestations added with the successor services (issue 10): FedRAMP and DoD SRG levels.
+GOVERNMENT_IDS = {"fedramp-high", "dod-il2", "dod-il4", "dod-il5"}
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +56,10 @@ def test_shipped_catalog_has_no_problems_at_all() -> None:
     assert cat.check_catalog() == []
 
 
-def test_shipped_catalog_has_exactly_the_16_certification_ids(shipped: Catalog) -> None:
+def test_shipped_catalog_has_exactly_the_20_certification_ids(shipped: Catalog) -> None:
     ids = [c.id for c in shipped.certifications]
-    assert sorted(ids) == sorted(HELD_IDS)
-    assert len(ids) == 16
+    assert sorted(ids) == sorted(HELD_IDS | GOVERNMENT_IDS)
+    assert len(ids) == 20
 
 
 def test_every_certification_has_evidence_and_sources(shipped: Catalog) -> None:
@@ -70,9 +72,12 @@ def test_every_certification_has_evidence_and_sources(shipped: Catalog) -> None:
 
 def test_every_held_framework_names_its_own_certification(shipped: Catalog) -> None:
     held = {f.id: f for f in shipped.frameworks if f.relation == "held"}
-    assert set(held) == HELD_IDS
+    assert set(held) == HELD_IDS | {"fedramp", "dod-srg"}
     for fw_id, fw in held.items():
-        assert fw.certifications == (fw_id,)
+        if fw_id in HELD_IDS:
+            assert fw.certifications == (fw_id,)
+    assert held["fedramp"].certifications == ("fedramp-high",)
+    assert held["dod-srg"].certifications == ("dod-il2", "dod-il4", "dod-il5")
 
 
 def test_at_least_60_frameworks_mmd_does_not_hold(shipped: Catalog) -> None:
@@ -87,7 +92,6 @@ def test_at_least_60_frameworks_mmd_does_not_hold(shipped: Catalog) -> None:
 @pytest.mark.parametrize(
     "fw_id",
     [
-        "fedramp",
         "nist-csf",
         "nist-800-53",
         "nist-800-171",
@@ -110,7 +114,6 @@ def test_at_least_60_frameworks_mmd_does_not_hold(shipped: Catalog) -> None:
         "tisax",
         "cjis",
         "irs-1075",
-        "dod-srg",
         "stateramp",
         "nydfs-500",
         "swift-cscf",
@@ -131,8 +134,9 @@ def test_issue_list_framework_is_in_the_catalog_and_not_held(shipped: Catalog, f
     assert shipped.framework(fw_id).relation in ("supports", "none")
 
 
-def test_pci_dss_scope_is_only_claimed(shipped: Catalog) -> None:
-    assert shipped.certification("pci-dss").scope == "claimed"
+def test_pci_dss_scope_is_only_claimed_for_mmd(shipped: Catalog) -> None:
+    entry = shipped.service("mmd").scope_for("pci-dss")
+    assert entry is not None and entry.confidence == "claimed"
 
 
 def test_sox_is_supported_by_soc1_and_gdpr_warns_about_27701(shipped: Catalog) -> None:
@@ -173,31 +177,10 @@ def test_default_service_is_mmd_and_end_of_life(shipped: Catalog) -> None:
     assert svc.id == "mmd"
     assert str(svc.lifecycle.end_of_life) == "2024-07-31"
     assert str(svc.lifecycle.notice_added) == "2023-07-27"
-    assert str(svc.list_as_of) == "2023-03-10"
     assert set(svc.certifications) == HELD_IDS
-    assert "Microsoft Online Services" in svc.scope_categories
-
-
-def test_another_service_is_added_as_data_alone(tmp_path: Path) -> None:
-    folder = _copy(tmp_path)
-
-    def add_intune(data: dict[str, object]) -> None:
-        services = data["services"]
-        assert isinstance(services, list)
-        intune = dict(services[0], id="intune", name="Microsoft Intune", default=False)
-        intune["lifecycle"] = {
-            "status": "available",
-            "statement": "Generally available.",
-            "sources": ["mmd-eol"],
-        }
-        intune["certifications"] = ["iso-27001", "soc-2"]
-        intune["successors"] = []
-        services.append(intune)
-
-    _edit(folder, "services.yaml", add_intune)
-    loaded = cat.load_catalog(folder)
-    assert loaded.service().id == "mmd"
-    assert loaded.service("intune").certifications == ("iso-27001", "soc-2")
+    entry = svc.scope_for("iso-27001")
+    assert entry is not None and "Microsoft Online Services" in (entry.location or "")
+    assert [str(s.date) for s in entry.last_seen] == ["2021-02-01", "2023-03-31"]
 
 
 def test_old_audit_reports_link_is_marked_stale_and_unused(shipped: Catalog) -> None:
@@ -239,15 +222,17 @@ def test_load_catalog_is_cached_for_the_same_folder() -> None:
 
 def test_catalog_json_round_trips_every_certification(shipped: Catalog) -> None:
     data = json.loads(show.catalog_json(shipped))
-    assert {c["id"] for c in data["certifications"]} == HELD_IDS
+    assert {c["id"] for c in data["certifications"]} == HELD_IDS | GOVERNMENT_IDS
     assert data["meta"]["sha256"] == shipped.meta.sha256
 
 
 def test_catalog_table_shows_scope_and_relation(shipped: Catalog) -> None:
     table = show.catalog_table(shipped)
-    assert "pci-dss" in table and "claimed" in table
+    assert "pci-dss" in table and "intune" in table
     assert "fedramp" in table and "none" in table
     assert "end-of-life" in table
+    matrix = show.service_table(shipped, "mmd")
+    assert "pci-dss" in matrix and "claimed" in matrix and "2023-03-10" in matrix
 
 
 # --------------------------------------------------------------------------------------------
@@ -310,15 +295,22 @@ def _dup_first(key: str) -> Callable[[dict[str, object]], None]:
 
 
 def _second_default(data: dict[str, object]) -> None:
-    services = data["services"]
-    assert isinstance(services, list)
-    services.append(dict(services[0], id="intune", name="Microsoft Intune"))
+    data["default"] = True
 
 
 def _no_default(data: dict[str, object]) -> None:
-    services = data["services"]
-    assert isinstance(services, list)
-    services[0]["default"] = False
+    data["default"] = False
+
+
+def _scope(cert_id: str, **changes: object) -> Callable[[dict[str, object]], None]:
+    def change(data: dict[str, object]) -> None:
+        entries = data["scope"]
+        assert isinstance(entries, list)
+        for entry in entries:
+            if entry["certification"] == cert_id:
+                entry.update(changes)
+
+    return change
 
 
 BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
@@ -338,10 +330,45 @@ BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
     ),
     (
         "service_names_missing_certification",
-        "services.yaml",
-        lambda d: _entry(d, "services", "mmd").update(certifications=["iso-27001", "iso-99999"]),
-        "services.yaml: mmd",
+        "services/mmd.yaml",
+        _scope("iso-9001", certification="iso-99999"),
+        "services/mmd.yaml: scope iso-99999",
         "unknown certification",
+    ),
+    (
+        "service_scope_cites_unknown_source",
+        "services/intune.yaml",
+        _scope("soc-2", last_seen=[{"date": "2025-01-01", "source": "no-such-source"}]),
+        "services/intune.yaml: scope soc-2",
+        "unknown source 'no-such-source'",
+    ),
+    (
+        "confirmed_scope_without_a_dated_source",
+        "services/intune.yaml",
+        _scope("soc-2", last_seen=[]),
+        "services/intune.yaml: scope soc-2",
+        "needs at least one dated last_seen source",
+    ),
+    (
+        "scope_sighting_after_the_catalog_date",
+        "services/intune.yaml",
+        _scope("soc-2", last_seen=[{"date": "2031-01-01", "source": "cmp23"}]),
+        "services/intune.yaml: scope soc-2",
+        "after the catalog's as_of",
+    ),
+    (
+        "service_alias_claimed_by_two_services",
+        "services/windows-365.yaml",
+        lambda d: d.update(aliases=["Cloud PC", "Intune"]),
+        "services/windows-365.yaml",
+        "also a name of service 'intune'",
+    ),
+    (
+        "service_id_differs_from_its_file_name",
+        "services/windows-365.yaml",
+        lambda d: d.update(id="w365"),
+        "services/windows-365.yaml",
+        "must match the file name",
     ),
     (
         "unknown_source_id",
@@ -408,16 +435,16 @@ BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
     ),
     (
         "two_default_services",
-        "services.yaml",
+        "services/intune.yaml",
         _second_default,
-        "services.yaml",
+        "services/",
         "exactly one service must be default",
     ),
     (
         "no_default_service",
-        "services.yaml",
+        "services/mmd.yaml",
         _no_default,
-        "services.yaml",
+        "services/",
         "exactly one service must be default",
     ),
     (
@@ -429,10 +456,10 @@ BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
     ),
     (
         "schema_error_bad_scope_value",
-        "certifications.yaml",
-        _cert("irap", scope="probably"),
-        "certifications.yaml: irap",
-        "scope",
+        "services/mmd.yaml",
+        _scope("irap", confidence="probably"),
+        "services/mmd.yaml",
+        "confidence",
     ),
     (
         "certification_without_evidence",
@@ -572,8 +599,14 @@ def test_cli_catalog_json_is_the_whole_catalog() -> None:
     result = runner.invoke(app, ["catalog", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert len(data["certifications"]) == 16
-    assert data["meta"]["schema_version"] == 1
+    assert len(data["certifications"]) == 20
+    assert data["meta"]["schema_version"] == 2
+    assert {s["id"] for s in data["services"]} == {
+        "mmd",
+        "intune",
+        "windows-365",
+        "windows-autopatch",
+    }
 
 
 def test_cli_catalog_check_ok_on_the_shipped_catalog() -> None:

@@ -56,11 +56,16 @@ def _changed_inputs(tmp: Path) -> tuple[Path, Path]:
             row[4].value = datetime.datetime(2024, 3, 31)
     book.save(inputs / "fabrikam-group.xlsx")
     shutil.copytree(ROOT / "requirements", catalog)
-    certs = catalog / "certifications.yaml"
-    text = certs.read_text(encoding="utf-8")
-    start = text.index("id: csa-star-attestation")
-    at = text.index("scope: unconfirmed", start)  # catalog: its scope is now confirmed
-    certs.write_text(text[:at] + "scope: confirmed" + text[at + 18 :], encoding="utf-8")
+    # catalog: MMD's scope for ISO 9001 is now confirmed, by a 2023 sighting
+    profile = catalog / "services" / "mmd.yaml"
+    text = profile.read_text(encoding="utf-8")
+    start = text.index("certification: iso-9001")
+    at = text.index("confidence: unconfirmed", start)
+    seen = text.index("last_seen:\n", at) + len("last_seen:\n")
+    sighting = '      - {date: 2023-03-10, source: r23, note: "test: a later copy lists MMD"}\n'
+    text = text[:seen] + sighting + text[seen:]
+    text = text[:at] + "confidence: confirmed" + text[at + len("confidence: unconfirmed") :]
+    profile.write_text(text, encoding="utf-8")
     return inputs, catalog
 
 
@@ -105,9 +110,9 @@ def test_the_diff_names_each_cause_exactly_once(runs: tuple[Path, Path]) -> None
     )
     assert "asked-edition-retired" in detail
     assert by_kind["catalog"] == (
-        "Contoso Health Labs",
-        "csa-star-attestation",
-        "scope of csa-star-attestation for Microsoft Managed Desktop: unconfirmed \u2192 confirmed",
+        "Contoso Retail",
+        "iso-9001",
+        "scope of iso-9001 for Microsoft Managed Desktop: unconfirmed \u2192 confirmed",
     )
     assert data["added_units"] == [] and data["removed_units"] == []
     assert data["old"]["catalog_sha256"] != data["new"]["catalog_sha256"]
@@ -123,7 +128,7 @@ def test_the_json_matches_docs_diff_schema(runs: tuple[Path, Path]) -> None:
 def test_the_table_lists_each_change(runs: tuple[Path, Path]) -> None:
     result = runner.invoke(app, ["diff", str(runs[0]), str(runs[1])])
     assert result.exit_code == 0, result.output
-    for text in ("Contoso Health Labs", "Fabrikam Finance", "Fabrikam Insurance", "3 change(s)"):
+    for text in ("Contoso Retail", "Fabrikam Finance", "Fabrikam Insurance", "3 change(s)"):
         assert text in result.stdout
 
 
@@ -215,7 +220,7 @@ def test_html_and_pdf_go_to_the_out_folder(runs: tuple[Path, Path], tmp_path: Pa
     assert sorted(p.name for p in out.iterdir()) == ["diff.html", "diff.json", "diff.pdf"]
     assert (out / "diff.pdf").read_bytes().startswith(b"%PDF")
     html = (out / "diff.html").read_text(encoding="utf-8")
-    assert "Changes since 29 November 2026" in html and "csa-star-attestation" in html
+    assert "Changes since 29 November 2026" in html and "iso-9001" in html
     again = runner.invoke(app, args)
     assert again.exit_code == 2 and "already exists" in again.output
     first = (out / "diff.pdf").read_bytes()

@@ -64,11 +64,14 @@ def _doc(
             "title_pattern": title,
             "kind": kind,
             "stp_section": section,
-            "mmd_location": "Monitoring + Management",
+            "scope_location": "Monitoring + Management",
             "restricted": restricted,
             "self_attested": self_attested,
         }
     )
+
+
+SCOPES: dict[str, str] = {}  # certification id -> the test service's scope confidence
 
 
 def _cert(
@@ -83,6 +86,7 @@ def _cert(
     duties: tuple[Duty, ...] = (),
     caveats: tuple[str, ...] = (),
 ) -> Certification:
+    SCOPES[cert_id] = scope
     return Certification.model_validate(
         {
             "id": cert_id,
@@ -94,8 +98,6 @@ def _cert(
             "auditor": "Example auditor",
             "cadence": "annual",
             "validity": "one year",
-            "scope": scope,
-            "scope_note": f"scope note for {name}",
             "proves": f"what {name} proves",
             "does_not_prove": f"what {name} does not prove",
             "evidence": evidence or (_doc(f"{cert_id}-cert", f"{name} certificate"),),
@@ -371,13 +373,19 @@ def make_catalog(
                 }
             ),
             "compliance_page": "https://example.invalid/compliance",
-            "list_as_of": date(2023, 3, 10),
             "document_name_pattern": "Azure, Dynamics 365, and Online Services",
-            "scope_categories": ("Monitoring + Management",),
             "successors": SUCCESSORS,
-            "certifications": service_certs
-            if service_certs is not None
-            else tuple(c.id for c in certs),
+            "scope": tuple(
+                {
+                    "certification": c.id,
+                    "confidence": SCOPES[c.id],
+                    "last_seen": ({"date": date(2023, 3, 10), "source": "src"},),
+                    "location": "Monitoring + Management",
+                    "note": f"scope note for {c.name}",
+                }
+                for c in certs
+                if service_certs is None or c.id in service_certs
+            ),
             "responsibility_model": "SaaS",
             "sources": ("src",),
         }
@@ -540,8 +548,9 @@ def caveats_text(f: Finding) -> str:
         ("SOX", None, INSIDE, "partial", "SOC 1 Type 2 supports Sarbanes-Oxley Act"),
         # past end of life
         ("ISO 27001", None, STRADDLE, "partial", "runs past Microsoft Managed Desktop's end"),
-        ("ISO 27001", None, AFTER, "partial", "reached end of life on 31 July 2024"),
-        ("SOC 2", "Type 2", AFTER, "partial", "reached end of life on 31 July 2024"),
+        # retired before the period: its certifications cover nothing (a gap)
+        ("ISO 27001", None, AFTER, "gap", "was retired on 31 July 2024"),
+        ("SOC 2", "Type 2", AFTER, "gap", "was retired on 31 July 2024"),
         # nothing held
         ("FedRAMP", None, INSIDE, "gap", ""),
         ("FedRAMP", None, AFTER, "gap", ""),
@@ -586,7 +595,7 @@ def test_as_of_after_eol_is_at_most_partial_for_everything(text: str) -> None:
             assert all(s in caveats_text(f) for s in SUCCESSORS)
 
 
-@pytest.mark.parametrize("period", [INSIDE, STRADDLE, AFTER])
+@pytest.mark.parametrize("period", [INSIDE, STRADDLE])
 @pytest.mark.parametrize("version", [None, "3.2.1", "4.0", "4.0.1"])
 def test_pci_dss_is_always_partial_because_scope_is_claimed(
     period: Period, version: str | None
@@ -749,16 +758,23 @@ def test_end_of_life_without_a_date_is_never_covered() -> None:
     assert f.status == "partial"
 
 
-def test_available_service_is_covered_for_any_period() -> None:
+def test_available_service_is_covered_only_near_its_last_sighting() -> None:
     catalog = make_catalog(eol=None, status="available")
-    f = engine.finding_for(
-        req("ISO 27001"),
-        Candidate(framework="iso-27001", score=100, via="alias"),
-        catalog,
-        period=AFTER,
-        service=catalog.service(),
-    )
-    assert f.status == "covered"
+
+    def judged(period: Period) -> Finding:
+        return engine.finding_for(
+            req("ISO 27001"),
+            Candidate(framework="iso-27001", score=100, via="alias"),
+            catalog,
+            period=period,
+            service=catalog.service(),
+        )
+
+    assert judged(INSIDE).status == "covered"  # sighting 10 March 2023, inside the 2023 period
+    late = judged(AFTER)  # judged at 29 November 2026: the 2023 sighting is too old
+    assert late.status == "partial"
+    assert [r.code for r in late.reasons if r.effect == "blocks"] == ["scope-last-seen"]
+    assert "last shown in scope for ISO/IEC 27001 on 10 March 2023" in late.rationale
 
 
 @pytest.mark.parametrize("period", [INSIDE, STRADDLE, AFTER], ids=["inside", "straddle", "after"])
@@ -879,9 +895,9 @@ def test_assess_groups_by_unit_sorted_with_each_units_period() -> None:
     assert unlisted.business_unit.name == "Unlisted"
     assert unlisted.business_unit.period_end is None
     assert unlisted.business_unit.source == unlisted.findings[0].source
-    assert unlisted.findings[0].status == "partial"  # as-of 2026, past EOL
+    assert unlisted.findings[0].status == "gap"  # as-of 2026: MMD was retired before it
     assert retail.period.basis == "as-of"
-    assert all(a.organization == "Contoso" and a.service == SERVICE.name for a in out)
+    assert all(a.organization == "Contoso" and a.services == (SERVICE.id,) for a in out)
     assert "end of life" in finance.lifecycle_note
 
 
@@ -973,7 +989,7 @@ def shipped_findings(
         ("ISO/IEC 27001:2022", None, INSIDE, [("iso-27001", "partial", "shared")]),
         ("SOC 2 Type II", None, INSIDE, [("soc-2", "covered", "shared")]),
         ("SOC 2", "Type 1", INSIDE, [("soc-2", "covered", "shared")]),
-        ("SOC 2 Type II", None, AFTER, [("soc-2", "partial", "shared")]),
+        ("SOC 2 Type II", None, AFTER, [("soc-2", "gap", "customer")]),
         ("PCI DSS", None, INSIDE, [("pci-dss", "partial", "shared")]),
         ("PCI DSS v4.0", None, INSIDE, [("pci-dss", "partial", "shared")]),
         ("SOX", None, INSIDE, [("sox", "partial", "shared")]),
@@ -1020,8 +1036,9 @@ def test_shipped_pci_dss_names_the_unbacked_claim_and_the_aoc(shipped: Catalog) 
 @needs_shipped
 def test_shipped_as_of_after_eol_names_the_successors(shipped: Catalog) -> None:
     (f,) = shipped_findings(shipped, "ISO 27001", AFTER)
-    assert f.status == "partial"
-    assert f.caveats[0].startswith("Microsoft Managed Desktop reached end of life on 31 July 2024")
+    assert f.status == "gap"
+    assert [r.code for r in f.reasons] == ["service-retired"]
+    assert f.caveats[0].startswith("Microsoft Managed Desktop was retired on 31 July 2024")
     for successor in shipped.service().successors:
         assert successor in f.caveats[0]
 
@@ -1041,12 +1058,13 @@ def test_shipped_every_framework_name_past_eol_is_never_covered(shipped: Catalog
                 assert f.status != "covered", (text, f.framework)
 
 
-def test_period_before_the_documented_list_says_to_check_that_periods_report() -> None:
+def test_period_far_from_the_last_sighting_says_to_check_that_periods_report() -> None:
     early = Period(start=date(2021, 1, 1), end=date(2021, 12, 31), basis="audit-period")
-    f = one("ISO 27001", early)
-    assert f.status == "covered"  # informative only: the list's date is not a start date
-    assert "documented as of 10 March 2023" in caveats_text(f)
-    assert "documented as of" not in caveats_text(one("ISO 27001", INSIDE))
+    f = one("ISO 27001", early)  # the only sighting (10 March 2023) is 14 months after its end
+    assert f.status == "partial"
+    assert "last shown in scope for ISO/IEC 27001 on 10 March 2023" in caveats_text(f)
+    assert "between 1 January 2020 and 31 December 2022" in caveats_text(f)
+    assert "last shown" not in caveats_text(one("ISO 27001", INSIDE))
 
 
 @needs_shipped

@@ -87,6 +87,14 @@ def _asked(fw: Framework, cand: Candidate, version: str | None) -> list[Edition]
     return out
 
 
+def _year_away(day: date, years: int) -> date:
+    """The same day a year before or after (29 February -> 28 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _can_be_covered(
     catalog: Catalog,
     fw: Framework,
@@ -101,13 +109,26 @@ def _can_be_covered(
         why.append(f"relation {fw.relation}")
     if not fw.certifications:
         why.append("no certification")
-    for cert_id in fw.certifications:
-        if cert_id not in service.certifications:
+    cert_ids = list(fw.certifications)
+    asked_eds = _asked(fw, cand, version)
+    if len(cert_ids) > 1 and asked_eds:  # several certifications, one per level (DoD IL2/4/5)
+        exact = [
+            c
+            for c in cert_ids
+            if any(h.edition == asked_eds[0].id for h in catalog.certification(c).editions)
+        ]
+        cert_ids = exact or cert_ids
+    low, high = _year_away(period.start or period.end, -1), _year_away(period.end, 1)
+    for cert_id in cert_ids:
+        entry = service.scope_for(cert_id)
+        if entry is None:
             why.append(f"{cert_id} not listed for the service")
             continue
         cert = catalog.certification(cert_id)
-        if cert.scope != "confirmed":
-            why.append(f"{cert_id} scope {cert.scope}")
+        if entry.confidence != "confirmed":
+            why.append(f"{cert_id} scope {entry.confidence}")
+        elif not any(low <= s.date <= high for s in entry.last_seen):
+            why.append(f"{cert_id} last seen outside the window")
         for asked in _asked(fw, cand, version):
             ok = [
                 h

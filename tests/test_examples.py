@@ -26,6 +26,8 @@ UNITS = {
     "Northwind Logistics",
     "Northwind Travel",
     "Woodgrove Research",
+    "Tailspin Devices FY2024",
+    "Tailspin Devices FY2025",
 }
 
 
@@ -97,15 +99,49 @@ def test_unit_audited_inside_the_service_life_has_covered_findings(
     assert retail["summary"]["gap"] >= 1  # CCPA/CPRA: nothing MMD holds supports it
 
 
-def test_units_judged_after_end_of_life_have_nothing_covered(
+def test_units_on_mmd_after_its_retirement_are_gaps_that_name_the_retirement(
     demo: tuple[Path, dict[str, Any]],
 ) -> None:
     out, data = demo
     # Fabrikam Payments: audited 2025; the unlisted units are judged at the 2026 as-of date.
     for unit in ("Fabrikam Payments", "Contoso Health", "Northwind Travel"):
         report = _report(out, data, unit)
-        assert report["summary"]["covered"] == 0, unit
-        assert report["summary"]["partial"] >= 1, unit
+        assert report["summary"]["covered"] == report["summary"]["partial"] == 0, unit
+        for finding in report["findings"]:
+            if finding["framework"] is not None:
+                assert finding["status"] == "gap", (unit, finding["id"])
+                codes = [r["code"] for r in finding["reasons"]]
+                assert "service-retired" in codes or "no-certification" in codes, codes
+    payments = _report(out, data, "Fabrikam Payments")
+    assert "retired on 31 July 2024" in payments["findings"][0]["rationale"]
+
+
+def test_tailspin_before_and_after_mmd(demo: tuple[Path, dict[str, Any]]) -> None:
+    """FY2024 on MMD keeps its covered findings; FY2025 on Intune + Autopatch is covered only
+    where a dated source shows every service in scope (FedRAMP High, on Intune alone)."""
+    out, data = demo
+    fy24 = _report(out, data, "Tailspin Devices FY2024")
+    fy25 = _report(out, data, "Tailspin Devices FY2025")
+    assert [s["id"] for s in fy24["services"]] == ["mmd"]
+    assert [s["id"] for s in fy25["services"]] == ["intune", "windows-autopatch"]
+
+    def by_text(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        return {f["requirement"]: f for f in report["findings"]}
+
+    before, after = by_text(fy24), by_text(fy25)
+    assert before["ISO/IEC 27001"]["status"] == "covered"
+    iso = after["ISO/IEC 27001"]
+    assert iso["status"] == "partial"
+    codes = {(r["code"], r.get("service_id")) for r in iso["reasons"] if r["effect"] == "blocks"}
+    assert ("scope-last-seen", "intune") in codes
+    assert ("scope-unconfirmed", "windows-autopatch") in codes
+    assert "last shown in scope for ISO/IEC 27001 on 11 July 2022" in iso["rationale"]
+    fedramp = after["FedRAMP High"]  # the row's own Service: Intune alone
+    assert fedramp["status"] == "covered"
+    assert [s["service"] for s in fedramp["service_scope"]] == ["intune"]
+    dod = after["DoD IL5"]  # the unit's services: Autopatch is not on the audit-scope table
+    assert dod["status"] == "partial" and "Windows Autopatch is not on" in dod["rationale"]
+    assert fy25["summary"]["covered"] == 1
 
 
 def test_messy_register_splits_cells_keeps_merged_units_and_skips_hidden_sheet(

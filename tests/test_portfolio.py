@@ -159,7 +159,7 @@ def test_portfolio_json_is_strict_sorted_and_deterministic(catalog: Catalog) -> 
     again = portfolio_render.render_json(_view(list(reversed(units)), catalog))
     assert first == again
     data = json.loads(first, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["matrix"] == {
         "A": {"iso-27001": "covered", "nist-csf": "gap"},
         "B": {"iso-27001": "partial", "nist-csf": "gap"},

@@ -20,13 +20,20 @@ def _book(**kw: object) -> openpyxl.Workbook:
 
 def test_register_has_summary_first_and_one_row_per_finding() -> None:
     wb = _book()
-    assert wb.sheetnames == ["Summary", "Findings", "Evidence", "Customer duties", "Rejected rows"]
+    assert wb.sheetnames == [
+        "Summary",
+        "Findings",
+        "Evidence",
+        "Services",
+        "Customer duties",
+        "Rejected rows",
+    ]
     ws = wb["Findings"]
     assert tuple(c.value for c in ws[1]) == FINDING_HEADERS
     assert ws.max_row == 16
-    assert ws.auto_filter.ref == f"A1:R{ws.max_row}"
+    assert ws.auto_filter.ref == f"A1:T{ws.max_row}"
     assert ws.freeze_panes == "A2"
-    shared = [r[8].value for r in ws.iter_rows(min_row=2)]
+    shared = [r[FINDING_HEADERS.index("Shared")].value for r in ws.iter_rows(min_row=2)]
     statuses = {r[6].value for r in ws.iter_rows(min_row=2)}
     assert "SHARED" in shared
     assert statuses == {"Covered", "Partial", "Gap", "Not recognized"}

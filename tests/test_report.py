@@ -27,6 +27,7 @@ CONTRACT_KEYS = {
     "as_of",
     "catalog",
     "source",
+    "services",
     "summary",
     "findings",
     "rejected_rows",

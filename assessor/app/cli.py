@@ -13,8 +13,9 @@ from assessor.domain.errors import AssessorError
 
 app = typer.Typer(
     name="assessor",
-    help="Evidence-gap reports: map framework requirements onto Microsoft Managed Desktop's "
-    "certifications and Service Trust Portal evidence.",
+    help="Evidence-gap reports: map framework requirements onto the certifications Microsoft "
+    "holds for a service (Intune, Windows Autopatch, Windows 365, Microsoft Managed Desktop) and "
+    "the Service Trust Portal evidence, with each service's scope dated.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
@@ -64,14 +65,32 @@ def catalog_show(
     catalog: Annotated[
         Path | None, typer.Option("--catalog", help="Catalog folder (default: the shipped one).")
     ] = None,
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service", help="Show one service profile's scope matrix with dates (id or name)."
+        ),
+    ] = None,
 ) -> None:
-    """Print the certifications and frameworks the catalog knows."""
+    """Print the services, certifications and frameworks the catalog knows."""
     if ctx.invoked_subcommand is not None:
         return
     from assessor.catalog import load as cat
     from assessor.catalog import show
+    from assessor.catalog.services import parse_service_option
 
     loaded = _run(lambda: cat.load_catalog(catalog))
+    if service is not None:
+        ids = _run(lambda: parse_service_option(service, loaded))
+        if not ids:
+            typer.echo("error: --service: name a service", err=True)
+            raise typer.Exit(2)
+        if fmt == "json":
+            profiles = [loaded.service(i).model_dump(mode="json") for i in ids]
+            typer.echo(show.canonical(profiles))
+        else:
+            typer.echo("\n\n".join(show.service_table(loaded, i) for i in ids))
+        return
     if fmt == "json":
         typer.echo(show.catalog_json(loaded))
     elif fmt == "table":
@@ -104,6 +123,20 @@ def catalog_check(
         typer.echo(f"catalog check: {len(issues)} problem(s)", err=True)
         raise typer.Exit(1)
     typer.echo("catalog check: ok")
+
+
+@app.command()
+def services(
+    catalog: Annotated[
+        Path | None, typer.Option("--catalog", help="Catalog folder (default: the shipped one).")
+    ] = None,
+) -> None:
+    """List the service profiles: id, name, lifecycle, confirmed certifications, aliases."""
+    from assessor.catalog import load as cat
+    from assessor.catalog import show
+
+    loaded = _run(lambda: cat.load_catalog(catalog))
+    typer.echo(show.services_table(loaded))
 
 
 @app.command()
@@ -171,6 +204,22 @@ def assess(
         bool,
         typer.Option("--merge-units", help="Merge a business unit found in several inputs."),
     ] = False,
+    service: Annotated[
+        str | None,
+        typer.Option(
+            "--service",
+            help="Services for units and rows whose Service column is empty: ids or names, "
+            "comma-separated (intune,windows-autopatch). Default: mmd.",
+        ),
+    ] = None,
+    scope_window_months: Annotated[
+        int,
+        typer.Option(
+            "--scope-window-months",
+            help="A source showing a service in scope counts for periods within this many "
+            "months of its date.",
+        ),
+    ] = 12,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
     from assessor.run.options import BatchOptions
@@ -187,6 +236,8 @@ def assess(
             workers=workers,
             overwrite=overwrite,
             merge_units=merge_units,
+            services=service,
+            scope_window_months=scope_window_months,
         )
     )
     code = _run(lambda: run_cli(inputs, options))

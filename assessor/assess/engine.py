@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from assessor.assess import rules, wording
@@ -35,6 +36,7 @@ from assessor.domain.models import (
     Requirement,
     Responsibility,
     ServiceProfile,
+    ServiceScopeRef,
     Status,
 )
 from assessor.recognize import match as recognize
@@ -55,7 +57,7 @@ def period_for(unit: BusinessUnit, as_of: date) -> Period:
 
 def eol_caveat(service: ServiceProfile, period: Period) -> str | None:
     """Why the period cannot rest on the service's certifications, or None when it can."""
-    found = rules.lifecycle(service, period)
+    found = rules.service_life(service, period)
     return wording.caveat(found[0], period) if found else None
 
 
@@ -132,7 +134,7 @@ def _evidence(certs: Sequence[Certification]) -> tuple[EvidenceRef, ...]:
                 title=doc.title_pattern,
                 kind=doc.kind,
                 stp_section=doc.stp_section,
-                mmd_location=doc.mmd_location,
+                scope_location=doc.scope_location,
                 restricted=doc.restricted,
                 self_attested=doc.self_attested,
                 certification=cert.id,
@@ -140,10 +142,23 @@ def _evidence(certs: Sequence[Certification]) -> tuple[EvidenceRef, ...]:
     return tuple(refs[key] for key in sorted(refs))
 
 
-def _customer_actions(fw: Framework, certs: Sequence[Certification]) -> tuple[str, ...]:
-    """Duties left to the customer (owner customer or shared): framework's first, then certs'."""
+def _customer_actions(
+    fw: Framework, certs: Sequence[Certification], services: Sequence[ServiceProfile] = ()
+) -> tuple[str, ...]:
+    """Duties left to the customer (owner customer or shared): framework's first, then certs',
+    then those of the services used that concern these certifications."""
     duties = [*fw.customer_duties, *(duty for cert in certs for duty in cert.duties)]
-    return dedupe(duty.text for duty in duties if duty.owner != "microsoft")
+    texts = [duty.text for duty in duties if duty.owner != "microsoft"]
+    ids = {cert.id for cert in certs}
+    if ids:
+        texts += [
+            duty.text
+            for svc in services
+            for duty in svc.duties
+            if duty.owner != "microsoft"
+            and (not duty.certifications or ids & set(duty.certifications))
+        ]
+    return dedupe(texts)
 
 
 def _informative(
@@ -208,12 +223,8 @@ def _ref(fw: Framework, asked: Edition | None, version_text: str | None) -> Fram
 def _ordered(reasons: Sequence[Reason]) -> tuple[Reason, ...]:
     """End of life first (it matters most), then the other blockers, notes, what decided."""
     rank = {"blocks": 1, "informs": 2, "decides": 3}
-    return tuple(
-        sorted(
-            reasons,
-            key=lambda r: 0 if r.code in ("eol-period", "eol-undated") else rank[r.effect],
-        )
-    )
+    first = ("service-retired", "eol-period", "eol-undated")
+    return tuple(sorted(reasons, key=lambda r: 0 if r.code in first else rank[r.effect]))
 
 
 def _unrecognized(
@@ -284,33 +295,128 @@ def _asked_edition(
     return (rules.edition(fw, asked_ids[0]) if asked_ids else None), found
 
 
+# ---------------------------------------------------------------------------
+# Services: which certifications the services used show in scope, and why not
+
+
+@dataclass
+class _ServiceJudgement:
+    """The services' standing for one framework: what rests on them and what blocks it."""
+
+    certs: list[Certification] = field(default_factory=list)  # in scope for some live service
+    blocks: list[Reason] = field(default_factory=list)
+    refs: tuple[ServiceScopeRef, ...] = ()
+    retired: list[ServiceProfile] = field(default_factory=list)  # retired before the period
+
+
+def _relevant_certs(fw: Framework, catalog: Catalog, asked: Edition | None) -> list[str]:
+    """The framework's certifications a request rests on. Where several hold one edition each
+    (DoD IL2, IL4, IL5), the one holding the edition asked for; else all of them."""
+    ids = [c for c in fw.certifications if c in {x.id for x in catalog.certifications}]
+    if asked is None or len(ids) < 2:
+        return ids
+    exact = [
+        c for c in ids if any(h.edition == asked.id for h in catalog.certification(c).editions)
+    ]
+    return exact or ids
+
+
+def _judge_services(
+    fw: Framework,
+    catalog: Catalog,
+    services: Sequence[ServiceProfile],
+    period: Period,
+    asked: Edition | None,
+    window_months: int,
+) -> _ServiceJudgement:
+    """Apply the lifecycle and scope-over-time rules for every service the requirement uses."""
+    relevant = _relevant_certs(fw, catalog, asked)
+    window = rules.scope_window(period, window_months)
+    titles = {src.id: src.title for src in catalog.sources}
+    judged = _ServiceJudgement(
+        refs=tuple(rules.scope_ref(svc, c, window) for svc in services for c in relevant)
+    )
+    live = [svc for svc in services if not rules.retired_before(svc, period)]
+    judged.retired = [svc for svc in services if svc not in live]
+    in_scope = [c for c in relevant if any(rules.in_scope(svc, c) for svc in live)]
+    judged.certs = [catalog.certification(c) for c in in_scope]
+    checked = relevant if fw.relation == "held" else in_scope
+    for svc in services:
+        if svc not in live:
+            judged.blocks.append(rules.retired(svc, "blocks"))
+            continue
+        judged.blocks += rules.lifecycle(svc, period)
+        for cid in checked:
+            cert = catalog.certification(cid)
+            judged.blocks += rules.scope(
+                cert,
+                cert_label(catalog, cert),
+                svc,
+                period,
+                window_months=window_months,
+                titles=titles,
+            )
+    return judged
+
+
+def _gap_decision(
+    fw: Framework, catalog: Catalog, services: Sequence[ServiceProfile], judged: _ServiceJudgement
+) -> Reason:
+    """What decides a gap: every service retired before the period, else none shows scope."""
+    if fw.relation != "none" and judged.retired and len(judged.retired) == len(services):
+        return rules.retired(judged.retired[0], "decides")
+    labels = [
+        cert_label(catalog, catalog.certification(c)) for c in _relevant_certs(fw, catalog, None)
+    ]
+    return rules.gap(fw, services, labels)
+
+
 def finding_for(
     req: Requirement,
     candidate: Candidate,
     catalog: Catalog,
     *,
     period: Period,
-    service: ServiceProfile,
+    service: ServiceProfile | None = None,
+    services: Sequence[ServiceProfile] = (),
+    window_months: int = rules.DEFAULT_WINDOW_MONTHS,
     extra: Sequence[Reason] = (),
     typed: str | None = None,
 ) -> Finding:
     """The finding for one recognized framework: apply every status rule and say why.
 
-    `typed`: the words that named it, as typed (the requirement's text when not given).
+    `services` are the services the requirement uses (`service` alone: one); covered needs
+    every one of them in confirmed scope for the period. `typed`: the words that named it, as
+    typed (the requirement's text when not given).
     """
+    profiles = tuple(services) or ((service,) if service is not None else (catalog.service(),))
     fw = catalog.framework(candidate.framework)
     asked, found = _asked_edition(req, candidate, fw, catalog, period)
     found += rules.confirm_read(typed or req.text, fw, candidate.via)
     found += _overlay(catalog, fw, typed or req.text)
-    cert_ids = [c for c in fw.certifications if c in service.certifications]
-    missing = [c for c in fw.certifications if c not in service.certifications]
-    certs = [catalog.certification(c) for c in cert_ids]
+    judged = _judge_services(fw, catalog, profiles, period, asked, window_months)
+    certs = judged.certs
     # An edition nobody knows is still shown as asked, so the reader sees what was judged.
     version_text = (req.version or candidate.edition) if asked is None else None
-    common = {"source": req.source, "requirement": req.text, "suggestions": ()}
+    common = {
+        "source": req.source,
+        "requirement": req.text,
+        "suggestions": (),
+        "services": tuple(s.id for s in profiles),
+        "service_scope": judged.refs,
+    }
     if fw.relation == "none" or not certs:
-        decided = rules.gap(fw, service)
-        reasons = _ordered([*found, *extra, decided])
+        decided = _gap_decision(fw, catalog, profiles, judged)
+        blockers = [] if fw.relation == "none" else judged.blocks
+        reasons = _ordered([*found, *extra, *blockers, decided])
+        if decided.code == "service-retired":  # said once, as what decided the gap
+            same = decided.data.get("service_id")
+            reasons = tuple(
+                r
+                for r in reasons
+                if r is decided
+                or not (r.code == "service-retired" and r.data.get("service_id") == same)
+            )
         return Finding(
             **common,
             framework=_ref(fw, asked, version_text),
@@ -320,24 +426,21 @@ def finding_for(
             evidence=(),
             customer_actions=_customer_actions(fw, ()),
             caveats=wording.caveats(reasons, period),
-            rationale=wording.gap_rationale(decided),
+            rationale=wording.gap_rationale(decided, period),
             reasons=reasons,
         )
     labels = [cert_label(catalog, c) for c in certs]
+    found += judged.blocks
     if fw.relation == "supports":
         for cert, label in zip(certs, labels, strict=True):
             found += rules.supports_only(fw, cert, label)
     else:
-        found += rules.missing_certifications(fw, missing, service)
         for cert, label in zip(certs, labels, strict=True):
-            found += rules.scope(cert, label, service)
             found += rules.held_editions(fw, cert, label, asked, period)
     for cert, label in zip(certs, labels, strict=True):
         found += _contractual(catalog, cert, label)
     if asked is not None:
         found += rules.asked_edition(fw, asked, period)
-    found += rules.lifecycle(service, period)
-    found += rules.list_as_of(service, period)
     evidence = _evidence(certs)
     reasons = _ordered([*extra, *found, *_informative(catalog, certs, evidence)])
     return _held_or_supported(
@@ -350,7 +453,8 @@ def finding_for(
         evidence,
         reasons,
         period=period,
-        service=service,
+        services=profiles,
+        judged=judged,
     )
 
 
@@ -365,22 +469,24 @@ def _held_or_supported(
     reasons: tuple[Reason, ...],
     *,
     period: Period,
-    service: ServiceProfile,
+    services: Sequence[ServiceProfile],
+    judged: _ServiceJudgement,
 ) -> Finding:
     """Covered when nothing blocks a held framework; else partial, with the blockers said."""
-    actions = _customer_actions(fw, certs)
+    actions = _customer_actions(fw, certs, services)
     blocked = any(r.effect == "blocks" for r in reasons)
     status: Status = "covered" if not blocked and fw.relation == "held" else "partial"
-    retired = rules.service_retired(service)
+    names = [svc.name for svc in services]
+    retired = all(rules.service_retired(svc) for svc in services)
     contractual = [r for r in reasons if r.code == "contractual-only"]
     if contractual:
         others = [r for r in reasons if r.code != "contractual-only"]
         rationale = wording.contractual_rationale(
-            service.name, contractual[0], wording.shorts(others, period)
+            wording.join(names), contractual[0], wording.shorts(others, period)
         )
     elif status == "covered":
         rationale = wording.covered_rationale(
-            service.name,
+            names,
             retired,
             labels,
             asked.label if asked is not None else None,
@@ -389,11 +495,11 @@ def _held_or_supported(
         )
     elif fw.relation == "supports":
         rationale = wording.supports_rationale(
-            service.name, retired, fw.short_name, labels, wording.shorts(reasons, period)
+            names, retired, fw.short_name, labels, wording.shorts(reasons, period)
         )
     else:
         rationale = wording.partial_rationale(
-            service.name, retired, labels, wording.shorts(reasons, period)
+            names, retired, labels, wording.shorts(reasons, period)
         )
     return Finding(
         source=req.source,
@@ -408,6 +514,8 @@ def _held_or_supported(
         suggestions=(),
         rationale=rationale,
         reasons=reasons,
+        services=tuple(s.id for s in services),
+        service_scope=judged.refs,
     )
 
 
@@ -417,16 +525,21 @@ def findings_for_match(
     catalog: Catalog,
     *,
     period: Period,
-    service: ServiceProfile,
+    service: ServiceProfile | None = None,
+    services: Sequence[ServiceProfile] = (),
+    window_months: int = rules.DEFAULT_WINDOW_MONTHS,
     extra: Sequence[Reason] = (),
 ) -> list[Finding]:
     """Findings for an already-recognized requirement: one per framework the match names."""
+    profiles = tuple(services) or ((service,) if service is not None else (catalog.service(),))
     known = {fw.id for fw in catalog.frameworks}
     candidates = [c for c in match.frameworks if c.framework in known]
+    ids = tuple(s.id for s in profiles)
     if match.status == "review" and candidates:
-        return [_review(req, match, catalog, extra, period)]
+        return [_review(req, match, catalog, extra, period).model_copy(update={"services": ids})]
     if match.status != "matched" or not candidates:
-        return [_unrecognized(req, match, catalog, extra, period)]
+        found = _unrecognized(req, match, catalog, extra, period)
+        return [found.model_copy(update={"services": ids})]
     typed = match.matched_text or req.text
     note = match.note
     if note and any(c.via in recognize.CONFIRM_VIAS for c in candidates):
@@ -442,7 +555,14 @@ def findings_for_match(
         seen[cand.framework] = None
         out.append(
             finding_for(
-                req, cand, catalog, period=period, service=service, extra=extra, typed=typed
+                req,
+                cand,
+                catalog,
+                period=period,
+                services=profiles,
+                window_months=window_months,
+                extra=extra,
+                typed=typed,
             )
         )
     return out
@@ -479,7 +599,13 @@ def _review(
 
 
 def assess_requirement(
-    req: Requirement, catalog: Catalog, *, period: Period, service: ServiceProfile
+    req: Requirement,
+    catalog: Catalog,
+    *,
+    period: Period,
+    service: ServiceProfile | None = None,
+    services: Sequence[ServiceProfile] = (),
+    window_months: int = rules.DEFAULT_WINDOW_MONTHS,
 ) -> list[Finding]:
     """One requirement -> findings (several when the name denotes several frameworks)."""
     match = recognize.match_text(req.text, catalog)
@@ -488,7 +614,15 @@ def assess_requirement(
         with_version = recognize.match_text(f"{req.text} {req.version}", catalog)
         if with_version.status == "matched":
             match = with_version
-    return findings_for_match(req, match, catalog, period=period, service=service)
+    return findings_for_match(
+        req,
+        match,
+        catalog,
+        period=period,
+        service=service,
+        services=services,
+        window_months=window_months,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -520,6 +654,20 @@ def units_of(intake: IntakeResult) -> tuple[BusinessUnit, ...]:
     return tuple(units[name] for name in sorted(units))
 
 
+def _profiles(catalog: Catalog, ids: Sequence[str]) -> tuple[ServiceProfile, ...]:
+    """The profiles for these service ids (UsageError naming an unknown one)."""
+    out: list[ServiceProfile] = []
+    for sid in ids:
+        try:
+            out.append(catalog.service(sid))
+        except KeyError:
+            known = ", ".join(sorted(svc.id for svc in catalog.services))
+            raise UsageError(
+                f"unknown service {sid!r}", hint=f"the catalog knows: {known}"
+            ) from None
+    return tuple(out)
+
+
 def assess(
     intake: IntakeResult,
     catalog: Catalog,
@@ -527,15 +675,19 @@ def assess(
     as_of: date,
     organization: str,
     service: str | None = None,
+    services: Sequence[str] = (),
+    window_months: int = rules.DEFAULT_WINDOW_MONTHS,
 ) -> list[Assessment]:
-    """One Assessment per business unit, sorted by name; every requirement and row placed."""
-    try:
-        profile = catalog.service(service)
-    except KeyError:
-        known = ", ".join(sorted(svc.id for svc in catalog.services))
-        raise UsageError(
-            f"unknown service {service!r}", hint=f"the catalog knows: {known}"
-        ) from None
+    """One Assessment per business unit, sorted by name; every requirement and row placed.
+
+    Each unit is judged against the services its Service column names, else `services` (the
+    run's --service), else the catalog's default; a requirement row's Service overrides its
+    unit's. `service` (one id) is kept for callers that name a single service.
+    """
+    run_ids = tuple(services) or ((service,) if service else (catalog.service().id,))
+    run_profiles = _profiles(catalog, run_ids)
+    if window_months < 0:
+        raise UsageError(f"scope window of {window_months} months: must be 0 or more")
     units = {unit.name: unit for unit in units_of(intake)}
     by_unit: dict[str, list[Requirement]] = {name: [] for name in units}
     for req in intake.requirements:
@@ -546,11 +698,16 @@ def assess(
     for name in sorted(units):
         unit = units[name]
         period = period_for(unit, as_of)
-        findings = [
-            finding
-            for req in by_unit[name]
-            for finding in assess_requirement(req, catalog, period=period, service=profile)
-        ]
+        unit_profiles = _profiles(catalog, unit.services) if unit.services else run_profiles
+        used: dict[str, ServiceProfile] = {svc.id: svc for svc in unit_profiles}
+        findings: list[Finding] = []
+        for req in by_unit[name]:
+            row_profiles = _profiles(catalog, req.services) if req.services else unit_profiles
+            for svc in row_profiles:
+                used.setdefault(svc.id, svc)
+            findings += assess_requirement(
+                req, catalog, period=period, services=row_profiles, window_months=window_months
+            )
         findings.sort(key=_finding_key)
         rejected = sorted(
             [*everyone, *(r for r in intake.rejected if r.business_unit == name)],
@@ -562,10 +719,13 @@ def assess(
                 business_unit=unit,
                 as_of=as_of,
                 period=period,
-                service=profile.name,
+                services=tuple(used),
                 findings=tuple(findings),
                 rejected=tuple(rejected),
-                lifecycle_note=lifecycle_note(profile, period, as_of),
+                lifecycle_note=wording.lifecycle_notes(
+                    tuple(used.values()), period, as_of, window_months
+                ),
+                scope_window_months=window_months,
             )
         )
     return out

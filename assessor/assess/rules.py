@@ -7,11 +7,13 @@ Pure: no files, no clock. Words live in wording.py.
 
 from __future__ import annotations
 
+import calendar
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from assessor.domain.models import (
+    IN_SCOPE,
     Certification,
     Edition,
     EvidenceRef,
@@ -21,9 +23,14 @@ from assessor.domain.models import (
     ReasonCode,
     ReasonEffect,
     ReasonValue,
+    ScopeEntry,
     ServiceProfile,
+    ServiceScopeRef,
+    Sighting,
 )
 from assessor.recognize.match import CONFIRM_VIAS
+
+DEFAULT_WINDOW_MONTHS = 12  # a sighting counts for periods within this many months of it
 
 
 def reason(code: ReasonCode, effect: ReasonEffect, **data: ReasonValue) -> Reason:
@@ -102,45 +109,141 @@ def lifecycle(service: ServiceProfile, period: Period) -> list[Reason]:
     ]
 
 
-def list_as_of(service: ServiceProfile, period: Period) -> list[Reason]:
-    """A period before the date of the service's list: confirm it was in scope then."""
-    if period.end >= service.list_as_of:
-        return []
-    return [
-        reason(
-            "list-as-of",
-            "informs",
-            service=service.name,
-            list_as_of=service.list_as_of.isoformat(),
-        )
-    ]
+def retired_before(service: ServiceProfile, period: Period) -> bool:
+    """True when the whole period lies after the service's end of life (a period with no start
+    is judged at its end). A period that straddles the date is not retired-before."""
+    eol = service.lifecycle.end_of_life
+    if not service_retired(service) or eol is None:
+        return False
+    start = period.start if period.start is not None else period.end
+    return start > eol
+
+
+def service_life(service: ServiceProfile, period: Period) -> list[Reason]:
+    """The service's lifecycle against the period: retired before it (its certifications cover
+    nothing), or today's end-of-life reasons for a period that straddles it or an undated end."""
+    if retired_before(service, period):
+        return [retired(service, "blocks")]
+    return lifecycle(service, period)
+
+
+def retired(service: ServiceProfile, effect: ReasonEffect) -> Reason:
+    """`service-retired`: the service was retired before the period; assess its successors."""
+    eol = service.lifecycle.end_of_life
+    return reason(
+        "service-retired",
+        effect,
+        service=service.name,
+        service_id=service.id,
+        end_of_life=eol.isoformat() if eol else "",
+        successors=tuple(service.successors),
+    )
 
 
 # ---------------------------------------------------------------------------
 # Scope and relation
 
 
-def scope(cert: Certification, label: str, service: ServiceProfile) -> list[Reason]:
-    """A certification whose scope for the service is only claimed or unconfirmed."""
-    if cert.scope == "confirmed":
+def add_months(day: date, months: int) -> date:
+    """`day` moved by whole months, clamped to the month's last day (31 May - 3 = 28 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def scope_window(period: Period, months: int = DEFAULT_WINDOW_MONTHS) -> tuple[date, date]:
+    """The dates a sighting must fall between to count for the period: from its start (or, with
+    no start, its end) minus `months` to its end plus `months`."""
+    start = period.start if period.start is not None else period.end
+    return add_months(start, -months), add_months(period.end, months)
+
+
+def sighting_in_window(entry: ScopeEntry, window: tuple[date, date]) -> Sighting | None:
+    """The latest sighting inside the window, if any."""
+    inside = [s for s in entry.last_seen if window[0] <= s.date <= window[1]]
+    return max(inside, key=lambda s: s.date) if inside else None
+
+
+def in_scope(service: ServiceProfile, cert_id: str) -> bool:
+    """Some source shows the service in scope for the certification (even if unconfirmed)."""
+    entry = service.scope_for(cert_id)
+    return entry is not None and entry.confidence in IN_SCOPE
+
+
+def scope_ref(service: ServiceProfile, cert_id: str, window: tuple[date, date]) -> ServiceScopeRef:
+    """How the service stood for the certification: confidence, latest sighting, in the window."""
+    entry = service.scope_for(cert_id)
+    if entry is None:
+        return ServiceScopeRef(service=service.id, certification=cert_id, scope="none")
+    latest = entry.latest()
+    return ServiceScopeRef(
+        service=service.id,
+        certification=cert_id,
+        scope=entry.confidence,
+        last_seen=latest.date if latest else None,
+        source=latest.source if latest else None,
+        in_window=sighting_in_window(entry, window) is not None,
+    )
+
+
+def scope(
+    cert: Certification,
+    label: str,
+    service: ServiceProfile,
+    period: Period,
+    *,
+    window_months: int = DEFAULT_WINDOW_MONTHS,
+    titles: Mapping[str, str] | None = None,
+) -> list[Reason]:
+    """Whether the service's scope for a certification counts for the period.
+
+    Counts only when confirmed and some dated sighting lies within the period's window. Else:
+    `scope-last-seen` (confirmed, but last shown outside the window), `scope-claimed`,
+    `scope-unconfirmed`, `scope-not-listed` (a list was checked and the service is not on it) or
+    `cert-not-listed` (no source shows it at all). Each blocks a covered status.
+    """
+    titles = titles or {}
+    entry = service.scope_for(cert.id)
+    if entry is None:
+        return missing_certifications_for(service, label, (label,))
+    latest = entry.latest()
+    seen = latest.date.isoformat() if latest else ""
+    source = latest.source if latest else ""
+    common: dict[str, ReasonValue] = {
+        "service": service.name,
+        "service_id": service.id,
+        "certification": cert.id,
+        "label": label,
+        "last_seen": seen,
+        "source": source,
+        "source_title": titles.get(source, source),
+    }
+    if entry.confidence == "not-listed":
+        return [reason("scope-not-listed", "blocks", **common, note=entry.note)]
+    if entry.confidence in ("claimed", "unconfirmed"):
+        code: ReasonCode = "scope-claimed" if entry.confidence == "claimed" else "scope-unconfirmed"
+        return [reason(code, "blocks", **common, note=entry.note)]
+    window = scope_window(period, window_months)
+    if sighting_in_window(entry, window) is not None:
         return []
-    code: ReasonCode = "scope-claimed" if cert.scope == "claimed" else "scope-unconfirmed"
+    document = cert.evidence[0].title_pattern if cert.evidence else cert.name
     return [
         reason(
-            code,
+            "scope-last-seen",
             "blocks",
-            service=service.name,
-            certification=cert.id,
-            label=label,
-            note=cert.scope_note,
+            **common,
+            document=document,
+            window_start=window[0].isoformat(),
+            window_end=window[1].isoformat(),
         )
     ]
 
 
-def missing_certifications(
-    fw: Framework, missing: Sequence[str], service: ServiceProfile
+def missing_certifications_for(
+    service: ServiceProfile, framework: str, missing: Sequence[str]
 ) -> list[Reason]:
-    """A held framework resting on certifications the service's documentation does not list."""
+    """`cert-not-listed`: no source read lists the service in scope for these certifications."""
     if not missing:
         return []
     return [
@@ -148,10 +251,18 @@ def missing_certifications(
             "cert-not-listed",
             "blocks",
             service=service.name,
-            framework=fw.short_name,
+            service_id=service.id,
+            framework=framework,
             missing=tuple(missing),
         )
     ]
+
+
+def missing_certifications(
+    fw: Framework, missing: Sequence[str], service: ServiceProfile
+) -> list[Reason]:
+    """A held framework resting on certifications no source lists the service in scope for."""
+    return missing_certifications_for(service, fw.short_name, missing)
 
 
 def supports_only(fw: Framework, cert: Certification, label: str) -> list[Reason]:
@@ -169,22 +280,31 @@ def supports_only(fw: Framework, cert: Certification, label: str) -> list[Reason
     ]
 
 
-def gap(fw: Framework, service: ServiceProfile) -> Reason:
-    """What makes a recognized framework a gap: nothing held supports it, or none is listed."""
+def gap(
+    fw: Framework,
+    service: ServiceProfile | Sequence[ServiceProfile],
+    labels: Sequence[str] = (),
+) -> Reason:
+    """What makes a recognized framework a gap: nothing held supports it, no service used is
+    shown in scope for what does, or every service used was retired before the period."""
+    services = (service,) if isinstance(service, ServiceProfile) else tuple(service)
+    names = " and ".join(s.name for s in services)
     if fw.relation == "none":
         return reason(
             "no-certification",
             "decides",
-            service=service.name,
+            service=names,
             framework=fw.short_name,
-            service_retired=service_retired(service),
+            service_retired=all(service_retired(s) for s in services),
         )
     return reason(
         "certifications-not-listed",
         "decides",
-        service=service.name,
+        service=names,
+        services=tuple(s.id for s in services),
         framework=fw.short_name,
         certifications=tuple(fw.certifications),
+        labels=tuple(labels) or tuple(fw.certifications),
     )
 
 

@@ -134,7 +134,8 @@ def _eol_undated(r: Reason, p: Period) -> tuple[str, str]:
 def _scope(state: str) -> Callable[[Reason, Period], tuple[str, str]]:
     def word(r: Reason, p: Period) -> tuple[str, str]:
         head = f"{_s(r, 'service')}'s scope for {_s(r, 'label')} is {state}"
-        return f"{head}: {sentence(_s(r, 'note'))}", head
+        seen = f" Last shown on {_d(r, 'last_seen')}{_by(r)}." if _s(r, "last_seen") else ""
+        return f"{head}: {sentence(_s(r, 'note'))}{seen}", head
 
     return word
 
@@ -142,9 +143,51 @@ def _scope(state: str) -> Callable[[Reason, Period], tuple[str, str]]:
 def _cert_not_listed(r: Reason, p: Period) -> tuple[str, str]:
     missing, svc = join(_t(r, "missing")), _s(r, "service")
     return (
-        f"{_s(r, 'framework')} also rests on {missing}, which {svc}'s documentation does not list.",
-        f"{svc}'s documentation does not list {missing}",
+        f"No source read lists {svc} in scope for {missing}.",
+        f"no source read lists {svc} in scope for {missing}",
     )
+
+
+def _by(r: Reason) -> str:
+    """` by <source title>` when the reason names the source."""
+    title = _s(r, "source_title") or _s(r, "source")
+    return f" by {title}" if title else ""
+
+
+def _service_retired(r: Reason, p: Period) -> tuple[str, str]:
+    svc, succ = _s(r, "service"), _successors(_t(r, "successors"))
+    if not _s(r, "end_of_life"):
+        return f"{svc} was retired before {period_text(p)}{succ}.", f"{svc} was retired"
+    eol = _d(r, "end_of_life")
+    return (
+        f"{svc} was retired on {eol}, before {period_text(p)}: its certifications cover "
+        f"nothing for it{succ}.",
+        f"{svc} was retired on {eol}",
+    )
+
+
+def _scope_last_seen(r: Reason, p: Period) -> tuple[str, str]:
+    svc, label, doc = _s(r, "service"), _s(r, "label"), _s(r, "document")
+    seen = _d(r, "last_seen") if _s(r, "last_seen") else "an undated source"
+    head = f"{svc} was last shown in scope for {label} on {seen}{_by(r)}"
+    window = (
+        f" (a source counts for {period_text(p)} only if dated between "
+        f"{_d(r, 'window_start')} and {_d(r, 'window_end')})"
+        if _s(r, "window_start")
+        else ""
+    )
+    return (
+        f"{head}{window}: confirm {svc} in the current {doc}.",
+        f"{head}: confirm in the current {doc}",
+    )
+
+
+def _scope_not_listed(r: Reason, p: Period) -> tuple[str, str]:
+    svc, label = _s(r, "service"), _s(r, "label")
+    when = f"the {_d(r, 'last_seen')} list" if _s(r, "last_seen") else "the list read"
+    head = f"{svc} is not on {when} for {label}"
+    note = _s(r, "note")
+    return (f"{head}{_by(r)}" + (f": {sentence(note)}" if note else "."), head)
 
 
 def _supports_only(r: Reason, p: Period) -> tuple[str, str]:
@@ -301,15 +344,6 @@ def _overlay(r: Reason, p: Period) -> tuple[str, str]:
     )
 
 
-def _list_as_of(r: Reason, p: Period) -> tuple[str, str]:
-    svc = _s(r, "service")
-    return (
-        f"{svc}'s list of certifications is documented as of {_d(r, 'list_as_of')}; for an "
-        f"earlier period, confirm in that period's report that {svc} was in scope.",
-        "",
-    )
-
-
 def _contractual(r: Reason, p: Period) -> tuple[str, str]:
     how = f" ({BAA_TEXT})" if r.data.get("baa") is True else ""
     return CONTRACTUAL_CAVEAT.format(name=_s(r, "label"), how=how), ""
@@ -330,6 +364,9 @@ def _no_caveat(r: Reason, p: Period) -> tuple[str, str]:
 _WORDS: dict[str, Callable[[Reason, Period], tuple[str, str]]] = {
     "eol-period": _eol_period,
     "eol-undated": _eol_undated,
+    "service-retired": _service_retired,
+    "scope-last-seen": _scope_last_seen,
+    "scope-not-listed": _scope_not_listed,
     "scope-claimed": _scope("only claimed"),
     "scope-unconfirmed": _scope("unconfirmed"),
     "cert-not-listed": _cert_not_listed,
@@ -350,7 +387,6 @@ _WORDS: dict[str, Callable[[Reason, Period], tuple[str, str]]] = {
     "edition-superseded-held": _edition_superseded_held,
     "asked-edition-retiring": _asked_retiring,
     "asked-edition-superseded": _asked_superseded,
-    "list-as-of": _list_as_of,
     "contractual": _contractual,
     "baa": _fixed(BAA_CAVEAT),
     "self-attested": _fixed(SELF_ATTESTED_CAVEAT),
@@ -376,9 +412,10 @@ def short(reason: Reason, period: Period) -> str:
 
 
 def caveats(reasons: Sequence[Reason], period: Period) -> tuple[str, ...]:
-    """Every reason's sentence, blockers before notes, each once."""
+    """Every reason's sentence, blockers before notes before what decided, each once."""
     ordered = [r for r in reasons if r.effect == "blocks"]
     ordered += [r for r in reasons if r.effect == "informs"]
+    ordered += [r for r in reasons if r.effect == "decides"]  # most decide with no sentence
     return dedupe(caveat(r, period) for r in ordered)
 
 
@@ -392,8 +429,13 @@ def shorts(reasons: Sequence[Reason], period: Period) -> list[str]:
 # Rationales: one sentence on why the finding has its status
 
 
+def _names(services: str | Sequence[str]) -> str:
+    """`Microsoft Intune` or `Microsoft Intune and Windows Autopatch`."""
+    return services if isinstance(services, str) else join(list(services))
+
+
 def covered_rationale(
-    service: str,
+    service: str | Sequence[str],
     retired: bool,
     certs: Sequence[str],
     asked: str | None,
@@ -401,37 +443,41 @@ def covered_rationale(
     *,
     customer_part: bool,
 ) -> str:
-    """Why a finding is covered."""
+    """Why a finding is covered: the attestation, the services in its confirmed scope."""
     verb = "held" if retired else "holds"
     text = (
-        f"{service} {verb} {join(list(certs))}, in confirmed scope"
-        + (f" and to {asked}" if asked is not None else "")
-        + f", for {period_text(period)}."
+        f"Microsoft {verb} {join(list(certs))}"
+        + (f" to {asked}" if asked is not None else "")
+        + f", with {_names(service)} in confirmed scope for {period_text(period)}."
     )
     return text + (" The customer must still evidence its own part." if customer_part else "")
 
 
 def supports_rationale(
-    service: str, retired: bool, framework: str, certs: Sequence[str], blockers: Sequence[str]
+    service: str | Sequence[str],
+    retired: bool,
+    framework: str,
+    certs: Sequence[str],
+    blockers: Sequence[str],
 ) -> str:
-    """Why a framework the service's certifications only support is partial."""
+    """Why a framework the services' certifications only support is partial."""
     verb = "held" if retired else "holds"
     text = (
-        f"{service} {verb} no {framework} certification; {join(list(certs))} only "
-        f"{'support' if len(certs) > 1 else 'supports'} {framework}, and the customer "
-        "must evidence its own controls."
+        f"Microsoft {verb} no {framework} certification for {_names(service)}; "
+        f"{join(list(certs))} only {'support' if len(certs) > 1 else 'supports'} {framework}, "
+        "and the customer must evidence its own controls."
     )
     return text + (f" Also, {'; '.join(blockers)}." if blockers else "")
 
 
 def partial_rationale(
-    service: str, retired: bool, certs: Sequence[str], blockers: Sequence[str]
+    service: str | Sequence[str], retired: bool, certs: Sequence[str], blockers: Sequence[str]
 ) -> str:
-    """Why a held framework is only partial."""
+    """Why a held framework is only partial, naming the service that falls short."""
     verb = "held" if retired else "holds"
     return (
-        f"{service} {verb} {join(list(certs))}, but it cannot count as covered: "
-        f"{'; '.join(blockers)}."
+        f"Microsoft {verb} {join(list(certs))}, but for {_names(service)} it cannot count as "
+        f"covered: {'; '.join(blockers)}."
     )
 
 
@@ -463,17 +509,26 @@ def review_wording(reason: Reason) -> tuple[str, str]:
     )
 
 
-def gap_rationale(reason: Reason) -> str:
+def gap_rationale(reason: Reason, period: Period | None = None) -> str:
     """Why a recognized framework is a gap."""
     svc, fw = _s(reason, "service"), _s(reason, "framework")
+    if reason.code == "service-retired":
+        eol = _d(reason, "end_of_life") if _s(reason, "end_of_life") else "an undated day"
+        what = period_text(period) if period is not None else "the period"
+        return (
+            f"{svc} was retired on {eol}, before {what}, so its certifications cover nothing "
+            f"for it{_successors(_t(reason, 'successors'))}; until then the evidence is the "
+            "customer's to provide."
+        )
     if reason.code == "no-certification":
         return (
             f"{svc} {_held_verb(reason)} no certification that supports {fw}, so its evidence "
             "is the customer's to provide."
         )
     return (
-        f"{svc}'s documented certifications do not include those {fw} rests on "
-        f"({join(_t(reason, 'certifications'))}), so its evidence is the customer's to provide."
+        f"No source read shows {svc} in scope for what {fw} rests on "
+        f"({join(_t(reason, 'labels') or _t(reason, 'certifications'))}), so its evidence is "
+        "the customer's to provide."
     )
 
 
@@ -498,15 +553,18 @@ def unrecognized_wording(reason: Reason) -> tuple[str, str]:
 # Lifecycle sentences (cover, report box, portfolio)
 
 
-def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
+def lifecycle_note(
+    service: ServiceProfile, period: Period, as_of: date, window_months: int = 12
+) -> str:
     """One plain sentence for the cover: the service's lifecycle relative to the period."""
     life = service.lifecycle
     what = period_text(period)
     succ = _successors(service.successors)
     if life.status != "end-of-life":
         return (
-            f"{service.name} is available; its certifications are those its documentation lists "
-            f"as of {long_date(service.list_as_of)}, judged for {what}."
+            f"{service.name} is available; a certification counts for {what} only where a "
+            f"source dated within {window_months} months of it shows {service.name} in "
+            "confirmed scope."
         )
     if life.end_of_life is None:
         return (
@@ -527,9 +585,17 @@ def lifecycle_note(service: ServiceProfile, period: Period, as_of: date) -> str:
             f"covered{succ}."
         )
     return (
-        f"{service.name} {verb} end of life on {long_date(eol)}, before {what}, so no "
-        f"finding is covered: no audit after that date covers {service.name}{succ}."
+        f"{service.name} was retired on {long_date(eol)}, before {what}, so its "
+        f"certifications cover nothing for it: no audit after that date covers "
+        f"{service.name}{succ}."
     )
+
+
+def lifecycle_notes(
+    services: Sequence[ServiceProfile], period: Period, as_of: date, window_months: int = 12
+) -> str:
+    """The lifecycle sentence of each service a unit uses, in order."""
+    return " ".join(lifecycle_note(svc, period, as_of, window_months) for svc in services)
 
 
 def lifecycle_headline(service: ServiceProfile, as_of: date) -> str:

@@ -7,8 +7,12 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Protocol
 
-from assessor.domain.models import Catalog, Framework
+from assessor.catalog.services import service_key
+from assessor.domain.models import Catalog, Framework, ServiceProfile
 from assessor.recognize.match import compact_key, edition_keys
+
+# Scope confidences that rest on a dated source (the date of the listing, or of the list checked).
+DATED = frozenset({"confirmed", "claimed", "not-listed"})
 
 
 class Reporter(Protocol):
@@ -68,7 +72,7 @@ def _check_ids(ld: Reporter, cat: Catalog) -> None:
     """No id is used twice within its kind."""
     for what, file, ids in (
         ("source", "sources.yaml", [s.id for s in cat.sources]),
-        ("service", "services.yaml", [s.id for s in cat.services]),
+        ("service", "services/", [s.id for s in cat.services]),
         ("certification", "certifications.yaml", [c.id for c in cat.certifications]),
         ("framework", "frameworks.yaml", [f.id for f in cat.frameworks]),
         ("STP section", "stp.yaml", [s.id for s in cat.stp.sections]),
@@ -83,27 +87,58 @@ def _check_ids(ld: Reporter, cat: Catalog) -> None:
             ld.error(f"{file}: {dup}", f"duplicate {what} id {dup!r}")
 
 
+def service_file(service_id: str) -> str:
+    """Where a service profile lives, for messages."""
+    return f"services/{service_id}.yaml"
+
+
 def _check_services(ld: Reporter, cat: Catalog, refs: _Citations) -> None:
-    """One default service; every certification a service lists exists; dated end of life."""
-    cert_ids = {c.id for c in cat.certifications}
+    """One default; names claimed once; scope entries name known certifications and sources,
+    each dated where a dated source is required, none after the catalog's own date."""
     defaults = [s.id for s in cat.services if s.default]
     if len(defaults) != 1:
         ld.error(
-            "services.yaml",
+            "services/",
             f"exactly one service must be default: true (found {len(defaults)}: "
             f"{', '.join(defaults) or 'none'})",
         )
+    owners: dict[str, str] = {}
     for svc in cat.services:
-        loc = f"services.yaml: {svc.id}"
-        refs(loc, svc.sources)
-        refs(f"{loc}: lifecycle", svc.lifecycle.sources)
-        for cid in svc.certifications:
+        loc = service_file(svc.id)
+        for spelling in (svc.id, svc.name, *(a.name for a in svc.aliases)):
+            key = service_key(spelling)
+            prev = owners.setdefault(key, svc.id)
+            if not key:
+                ld.error(loc, f"alias {spelling!r} is empty after normalization")
+            elif prev != svc.id:
+                ld.error(loc, f"name {spelling!r} is also a name of service {prev!r}")
+        _check_one_service(ld, cat, refs, svc)
+
+
+def _check_one_service(ld: Reporter, cat: Catalog, refs: _Citations, svc: ServiceProfile) -> None:
+    cert_ids = {c.id for c in cat.certifications}
+    loc = service_file(svc.id)
+    refs(loc, svc.sources)
+    refs(f"{loc}: lifecycle", svc.lifecycle.sources)
+    if svc.lifecycle.status == "end-of-life" and svc.lifecycle.end_of_life is None:
+        ld.error(f"{loc}: lifecycle", "end-of-life status needs an end_of_life date")
+    for dup in _duplicates(e.certification for e in svc.scope):
+        ld.error(f"{loc}: scope", f"certification {dup!r} listed twice")
+    for entry in svc.scope:
+        eloc = f"{loc}: scope {entry.certification}"
+        if entry.certification not in cert_ids and entry.certification not in ld.invalid:
+            ld.error(eloc, f"unknown certification {entry.certification!r}")
+        if entry.confidence in DATED and not entry.last_seen:
+            ld.error(eloc, f"{entry.confidence} scope needs at least one dated last_seen source")
+        for seen in entry.last_seen:
+            refs(eloc, (seen.source,))
+            if seen.date > cat.meta.as_of:
+                ld.error(eloc, f"last_seen {seen.date.isoformat()} is after the catalog's as_of")
+    for duty in svc.duties:
+        refs(f"{loc}: duty", duty.sources)
+        for cid in duty.certifications:
             if cid not in cert_ids and cid not in ld.invalid:
-                ld.error(loc, f"unknown certification {cid!r} (not in certifications.yaml)")
-        for dup in _duplicates(svc.certifications):
-            ld.error(loc, f"certification {dup!r} listed twice")
-        if svc.lifecycle.status == "end-of-life" and svc.lifecycle.end_of_life is None:
-            ld.error(f"{loc}: lifecycle", "end-of-life status needs an end_of_life date")
+                ld.error(f"{loc}: duty", f"unknown certification {cid!r}")
 
 
 def _check_certifications(ld: Reporter, cat: Catalog, refs: _Citations) -> None:

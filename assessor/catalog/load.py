@@ -27,13 +27,12 @@ from assessor.domain.models import (
     StpLayout,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # file name -> the top-level keys it may hold (all required)
 FILES: dict[str, tuple[str, ...]] = {
     "catalog.yaml": ("schema_version", "as_of", "title", "open_questions"),
     "sources.yaml": ("sources",),
-    "services.yaml": ("services",),
     "certifications.yaml": ("certifications",),
     "frameworks.yaml": ("frameworks",),
     "groups.yaml": ("groups",),
@@ -41,6 +40,8 @@ FILES: dict[str, tuple[str, ...]] = {
     "responsibility.yaml": ("responsibility",),
 }
 OPTIONAL_KEYS: dict[str, frozenset[str]] = {"catalog.yaml": frozenset({"open_questions"})}
+# One service profile per file: adding a service is adding a file here (and its sources).
+SERVICES_DIR = "services"
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -65,6 +66,7 @@ class _Loader:
         self.folder = folder
         self.issues: list[Issue] = []
         self.raw: dict[str, Mapping[str, Any]] = {}
+        self.service_raw: list[tuple[str, Mapping[str, Any]]] = []  # (file, profile)
         self.digest = ""
         self.invalid: set[str] = set()  # ids of entries that failed validation
 
@@ -75,6 +77,20 @@ class _Loader:
         self.issues.append(Issue(location, message, severity="warning"))
 
     # -- reading -----------------------------------------------------------------------------
+
+    def _yaml(self, name: str, data: bytes) -> object | None:
+        """One file's YAML with the safe loader; None (and an error) when it is not readable."""
+        try:
+            loaded: object = yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)
+            return loaded
+        except UnicodeDecodeError as err:
+            self.error(name, f"not UTF-8 text: {err}")
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"{name}:{mark.line + 1}" if mark is not None else name
+            problem = getattr(err, "problem", None) or str(err)
+            self.error(where, f"YAML syntax error: {problem}")
+        return None
 
     def read_files(self) -> None:
         """Read every catalog file with the safe YAML loader; hash their bytes in name order."""
@@ -89,16 +105,8 @@ class _Loader:
                 continue
             data = path.read_bytes()
             sha.update(name.encode() + b"\0" + data + b"\0")
-            try:
-                loaded = yaml.load(data.decode("utf-8"), Loader=_SAFE_LOADER)
-            except UnicodeDecodeError as err:
-                self.error(name, f"not UTF-8 text: {err}")
-                continue
-            except yaml.YAMLError as err:
-                mark = getattr(err, "problem_mark", None)
-                where = f"{name}:{mark.line + 1}" if mark is not None else name
-                problem = getattr(err, "problem", None) or str(err)
-                self.error(where, f"YAML syntax error: {problem}")
+            loaded = self._yaml(name, data)
+            if loaded is None:
                 continue
             if not isinstance(loaded, dict):
                 self.error(name, "expected a mapping of top-level keys")
@@ -112,12 +120,54 @@ class _Loader:
                 if key not in loaded and key not in OPTIONAL_KEYS.get(name, frozenset()):
                     self.error(name, f"missing top-level key {key!r}")
             self.raw[name] = loaded
+        self._read_services(sha)
+        if (self.folder / "services.yaml").is_file():
+            self.error(
+                "services.yaml",
+                f"services are now one file per service in {SERVICES_DIR}/ (<id>.yaml)",
+            )
         extra = sorted(
-            p.name for p in self.folder.glob("*.y*ml") if p.name not in FILES and p.is_file()
+            p.name
+            for p in self.folder.glob("*.y*ml")
+            if p.name not in FILES and p.name != "services.yaml" and p.is_file()
         )
         for name in extra:
             self.warn(name, "not a catalog file: ignored")
         self.digest = sha.hexdigest()
+
+    def _read_services(self, sha: Any) -> None:
+        """Every services/*.yaml, in name order: one service profile each, hashed with the rest."""
+        files = service_files(self.folder)
+        if not files:
+            self.error(f"{SERVICES_DIR}/", "no service profile (services/<id>.yaml) found")
+        for path in files:
+            name = f"{SERVICES_DIR}/{path.name}"
+            data = path.read_bytes()
+            sha.update(name.encode() + b"\0" + data + b"\0")
+            loaded = self._yaml(name, data)
+            if loaded is None:
+                continue
+            if not isinstance(loaded, dict):
+                self.error(name, "expected one service profile (a mapping)")
+                continue
+            self.service_raw.append((name, loaded))
+
+    def services(self) -> list[ServiceProfile]:
+        """Each service file validated on its own; its id must be its file name."""
+        out: list[ServiceProfile] = []
+        for name, raw in self.service_raw:
+            stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            try:
+                svc = ServiceProfile.model_validate(raw)
+            except ValidationError as err:
+                self.invalid.add(str(raw.get("id") or stem))
+                for line in _format_validation(err):
+                    self.error(name, line)
+                continue
+            if svc.id != stem:
+                self.error(name, f"id {svc.id!r} must match the file name ({stem}.yaml)")
+            out.append(svc)
+        return out
 
     def entries(self, name: str, key: str, model: type[M]) -> list[M]:
         """Validate each list entry on its own so every error names its entry."""
@@ -198,7 +248,7 @@ def _build(folder: Path) -> tuple[Catalog | None, list[Issue]]:
         return None, ld.issues
     meta = ld.meta()
     sources = ld.entries("sources.yaml", "sources", Source)
-    services = ld.entries("services.yaml", "services", ServiceProfile)
+    services = ld.services()
     certs = ld.entries("certifications.yaml", "certifications", Certification)
     frameworks = ld.entries("frameworks.yaml", "frameworks", Framework)
     groups = ld.entries("groups.yaml", "groups", GroupAlias)
@@ -250,12 +300,19 @@ def _load_cached(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> Catal
     return catalog
 
 
+def service_files(folder: Path) -> list[Path]:
+    """The service profile files of a catalog folder, in name order."""
+    return sorted(p for p in (folder / SERVICES_DIR).glob("*.y*ml") if p.is_file())
+
+
 def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
     """Size and mtime of each catalog file, so an edited folder is re-read."""
     out: list[tuple[str, int, int]] = []
-    for name in sorted(FILES):
+    paths = [folder / name for name in sorted(FILES)] + service_files(folder)
+    for path in paths:
+        name = path.relative_to(folder).as_posix()
         try:
-            st = (folder / name).stat()
+            st = path.stat()
         except OSError:
             out.append((name, -1, -1))
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # ---------------------------------------------------------------------------
 # Base
@@ -18,7 +18,11 @@ class AssessorModel(BaseModel):
 
 
 Responsibility = Literal["microsoft", "shared", "customer"]
-ScopeConfidence = Literal["confirmed", "claimed", "unconfirmed"]
+# How a source shows a service in scope for a certification: confirmed (an offering page or
+# audit-scope table lists it), claimed (only the service's own page says so), unconfirmed (no
+# source read can carry it forward), not-listed (an in-scope list was read and it is not on it).
+ScopeConfidence = Literal["confirmed", "claimed", "unconfirmed", "not-listed"]
+IN_SCOPE: frozenset[str] = frozenset({"confirmed", "claimed", "unconfirmed"})
 Confidence = Literal["confirmed", "unconfirmed"]
 AssuranceKind = Literal[
     "certification", "attestation-report", "assessment", "contractual-commitment"
@@ -72,7 +76,7 @@ class EvidenceDoc(AssessorModel):
     title_pattern: str
     kind: EvidenceKind
     stp_section: str
-    mmd_location: str
+    scope_location: str  # where in the document the in-scope services are listed (any service)
     restricted: bool = False  # redistribution restricted (SOC 1/2): cite, never quote or attach
     self_attested: bool = False  # e.g. bridge letters: Microsoft's own statement, no auditor
     note: str | None = None
@@ -89,7 +93,8 @@ class HeldEdition(AssessorModel):
 
 
 class Certification(AssessorModel):
-    """One of the certifications the service holds, with its evidence and duties."""
+    """An attestation Microsoft holds, with its evidence and duties; which services it covers,
+    and when a source last showed them in scope, is in each service profile."""
 
     id: str
     name: str
@@ -100,8 +105,6 @@ class Certification(AssessorModel):
     auditor: str
     cadence: str
     validity: str
-    scope: ScopeConfidence
-    scope_note: str
     proves: str
     does_not_prove: str
     evidence: tuple[EvidenceDoc, ...]
@@ -165,22 +168,90 @@ class Lifecycle(AssessorModel):
     sources: tuple[str, ...]
 
 
+_Date = date  # a field named `date` below would shadow the type inside its class
+
+
+class Sighting(AssessorModel):
+    """One dated source that showed a service in scope (or, for not-listed, its checked list)."""
+
+    date: _Date  # the date the source carries (ms.date, table date, last change of the page)
+    source: str
+    note: str | None = None
+
+
+class ScopeEntry(AssessorModel):
+    """What the sources read say about one service in scope for one certification."""
+
+    certification: str
+    confidence: ScopeConfidence
+    last_seen: tuple[Sighting, ...] = ()
+    location: str | None = None  # where the service appears inside the evidence documents
+    note: str
+
+    def latest(self) -> Sighting | None:
+        """The most recent dated sighting, if any (ties: the first listed)."""
+        best: Sighting | None = None
+        for sighting in self.last_seen:
+            if best is None or sighting.date > best.date:
+                best = sighting
+        return best
+
+
+class ServiceAlias(AssessorModel):
+    """A name people type for a service, with a note when the name is wider or older."""
+
+    name: str
+    note: str | None = None
+
+
+class ServiceDuty(AssessorModel):
+    """A duty that comes with using this service (for some certifications, or for all)."""
+
+    text: str
+    owner: Responsibility
+    certifications: tuple[str, ...] = ()  # empty: every finding resting on the service
+    sources: tuple[str, ...] = ()
+
+
 class ServiceProfile(AssessorModel):
-    """A Microsoft service audited inside Microsoft's shared reports (MMD is the default)."""
+    """A Microsoft service audited inside Microsoft's shared reports (MMD is the default).
+
+    One YAML file per service in requirements/services/: its names, lifecycle, duties, and its
+    dated scope per certification. A certification absent from `scope` has no source showing
+    the service in scope for it.
+    """
 
     id: str
     name: str
+    aliases: tuple[ServiceAlias, ...] = ()
     default: bool = False
     description: str
     lifecycle: Lifecycle
-    compliance_page: str
-    list_as_of: date
+    compliance_page: str | None = None
     document_name_pattern: str
-    scope_categories: tuple[str, ...]
-    successors: tuple[str, ...] = ()
-    certifications: tuple[str, ...]
     responsibility_model: str
+    successors: tuple[str, ...] = ()
+    duties: tuple[ServiceDuty, ...] = ()
+    scope: tuple[ScopeEntry, ...] = ()
     sources: tuple[str, ...]
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _plain_aliases(cls, value: object) -> object:
+        """A plain string in YAML is an alias without a note."""
+        if isinstance(value, list | tuple):
+            return [{"name": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    def scope_for(self, cert_id: str) -> ScopeEntry | None:
+        """The scope entry for a certification, or None when no source shows it."""
+        return next((e for e in self.scope if e.certification == cert_id), None)
+
+    @property
+    def certifications(self) -> tuple[str, ...]:
+        """The certifications some source shows the service in scope for (any confidence but
+        not-listed), in scope order."""
+        return tuple(e.certification for e in self.scope if e.confidence in IN_SCOPE)
 
 
 class StpSection(AssessorModel):
@@ -367,6 +438,7 @@ class BusinessUnit(AssessorModel):
     auditor: str | None = None
     period_start: date | None = None
     period_end: date | None = None
+    services: tuple[str, ...] = ()  # service ids from the Service column; empty: the run's default
     source: CellRef | None = None
 
 
@@ -383,6 +455,7 @@ class Requirement(AssessorModel):
     owner: str | None = None
     due_date: date | None = None
     priority: str | None = None
+    services: tuple[str, ...] = ()  # service ids from the row's Service cell; overrides the unit's
     extra: tuple[tuple[str, str], ...] = ()  # unrecognized columns kept as (header, value)
 
 
@@ -423,12 +496,12 @@ class FrameworkRef(AssessorModel):
 
 
 class EvidenceRef(AssessorModel):
-    """An STP document to request, in the JSON contract's shape plus how MMD appears."""
+    """An STP document to request, in the JSON contract's shape plus where services appear."""
 
     title: str
     kind: EvidenceKind
     stp_section: str
-    mmd_location: str
+    scope_location: str
     restricted: bool = False
     self_attested: bool = False
     certification: str
@@ -438,6 +511,9 @@ ReasonCode = Literal[
     # why a finding cannot be covered ("blocks")
     "eol-period",
     "eol-undated",
+    "service-retired",
+    "scope-last-seen",
+    "scope-not-listed",
     "scope-claimed",
     "scope-unconfirmed",
     "cert-not-listed",
@@ -459,7 +535,6 @@ ReasonCode = Literal[
     "edition-superseded-held",
     "asked-edition-retiring",
     "asked-edition-superseded",
-    "list-as-of",
     "contractual",
     "baa",
     "self-attested",
@@ -485,6 +560,20 @@ class Reason(AssessorModel):
     data: dict[str, ReasonValue] = Field(default_factory=dict)
 
 
+ScopeState = Literal["confirmed", "claimed", "unconfirmed", "not-listed", "none"]
+
+
+class ServiceScopeRef(AssessorModel):
+    """How one service stood in scope for one certification, for the finding's period."""
+
+    service: str  # service id
+    certification: str
+    scope: ScopeState  # the profile's confidence, or none when no source shows it
+    last_seen: date | None = None  # latest dated sighting
+    source: str | None = None  # the source of that sighting
+    in_window: bool = False  # a sighting lies within the period's window (confirmed scope counts)
+
+
 class Finding(AssessorModel):
     """The assessment of one requirement."""
 
@@ -500,6 +589,8 @@ class Finding(AssessorModel):
     suggestions: tuple[str, ...]
     rationale: str
     reasons: tuple[Reason, ...] = ()
+    services: tuple[str, ...] = ()  # ids of the services the requirement was judged against
+    service_scope: tuple[ServiceScopeRef, ...] = ()
 
 
 class Period(AssessorModel):
@@ -517,7 +608,8 @@ class Assessment(AssessorModel):
     business_unit: BusinessUnit
     as_of: date
     period: Period
-    service: str
+    services: tuple[str, ...]  # ids: the unit's services, then any a requirement row added
     findings: tuple[Finding, ...]
     rejected: tuple[RejectedRow, ...]
     lifecycle_note: str
+    scope_window_months: int = 12  # a scope sighting counts within this many months of the period

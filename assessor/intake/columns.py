@@ -27,9 +27,28 @@ Column = Literal[
     "owner",
     "due_date",
     "priority",
+    "service",
 ]
 # The Business units sheet's columns, by the BusinessUnit field each one fills.
-UnitColumn = Literal["name", "owner", "auditor", "period_start", "period_end"]
+UnitColumn = Literal["name", "owner", "auditor", "period_start", "period_end", "services"]
+# Headers of the Service column (which Microsoft services a unit or row uses), on both sheets.
+SERVICE_SYNONYMS: tuple[str, ...] = (
+    "service",
+    "services",
+    "microsoft service",
+    "microsoft services",
+    "microsoft cloud service",
+    "cloud service",
+    "cloud services",
+    "platform",
+    "platforms",
+    "cloud platform",
+    "managed service",
+    "service used",
+    "services used",
+    "endpoint service",
+    "device management service",
+)
 
 # Exact header names (after header_key) for each column; the first listed wins a tie.
 FIELD_SYNONYMS: dict[Column, tuple[str, ...]] = {
@@ -105,6 +124,7 @@ FIELD_SYNONYMS: dict[Column, tuple[str, ...]] = {
     "owner": ("owner", "responsible", "accountable", "contact", "requirement owner"),
     "due_date": ("due date", "due", "deadline", "target date", "date due", "due by"),
     "priority": ("priority", "criticality", "importance"),
+    "service": SERVICE_SYNONYMS,
 }
 ACCEPTED_FRAMEWORK_HEADERS = (
     "Framework",
@@ -148,6 +168,7 @@ UNIT_FIELD_SYNONYMS: dict[UnitColumn, tuple[str, ...]] = {
         "to",
         "audit period to",
     ),
+    "services": SERVICE_SYNONYMS,
 }
 # Loose keyword rules for headers no exact synonym matches ("Framework / Standard name").
 _KEYWORDS: tuple[tuple[Column, frozenset[str]], ...] = (

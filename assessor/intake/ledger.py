@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Required, TypedDict
 
+from assessor.catalog.services import resolve_services, unknown_message
 from assessor.domain.errors import Issue
 from assessor.domain.models import BusinessUnit, Catalog, CellRef, RejectedRow
 from assessor.domain.text import CONTROL_CHARS, normalize_text
@@ -48,6 +49,7 @@ class RequirementRow(TypedDict, total=False):
     owner: str | None
     due_date: date | None
     priority: str | None
+    services: tuple[str, ...]
     extra: tuple[tuple[str, str], ...]
 
 
@@ -73,6 +75,7 @@ class Ledger:
     seen: dict[tuple[str, str, str], str] = field(default_factory=dict)
     norm_cache: dict[str, str] = field(default_factory=lambda: {"": ""})  # raw -> normalized
     split_cache: dict[str, list[str]] = field(default_factory=dict)  # cell -> framework parts
+    service_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)  # cell -> ids
 
     def reject(self, sheet: str, row: int, reason: str, unit: str | None = None) -> None:
         """Account for a data row that becomes no requirement (every row is reconciled)."""
@@ -119,6 +122,24 @@ class Ledger:
             parts = [p for p in split_frameworks(text, self.catalog) if has_word(p)]
             self.split_cache[text] = parts
         return parts
+
+    def services(self, text: str, where: Callable[[], str]) -> tuple[str, ...]:
+        """The service ids a Service cell names ("Intune; Windows 365"); an unknown name is an
+        error at its cell, an alias with a note ("MEM") a warning, each once per spelling."""
+        if not text:
+            return ()
+        cached = self.service_cache.get(text)
+        if cached is not None:
+            return cached
+        found = resolve_services(text, self.catalog)
+        location = where()
+        for name in found.unknown:
+            self.errors.append(Issue(location, unknown_message(self.catalog, name)))
+        for note in found.notes:
+            self.warn(f"{location}: {note}")
+        if not found.unknown:
+            self.service_cache[text] = found.ids
+        return found.ids
 
     def unit(self, name: str, source: CellRef | Callable[[], CellRef] | None = None) -> str:
         """Register a business unit seen in the data; returns its canonical spelling."""

@@ -14,6 +14,16 @@ from assessor.intake.columns import ACCEPTED_FRAMEWORK_HEADERS, HEADER_SCAN_ROWS
 from assessor.intake.ledger import Ledger
 
 _DATE_HINT = "write dates as YYYY-MM-DD or use real date cells"
+_SERVICE_HINT = (
+    "name a service the catalog knows (`assessor services` lists them and their aliases)"
+)
+
+
+def _hint(errors: list[Issue]) -> str:
+    """The service hint when every error is an unknown service, else the date hint."""
+    if all(e.message.startswith("unknown service") for e in errors):
+        return _SERVICE_HINT
+    return _DATE_HINT
 
 
 def no_table(display: str, headers_seen: list[Issue]) -> InputError:
@@ -31,12 +41,12 @@ def no_table(display: str, headers_seen: list[Issue]) -> InputError:
 def check_errors(ledger: Ledger) -> None:
     """Raise one InputError naming every cell that cannot be read safely."""
     if len(ledger.errors) == 1:
-        raise InputError(f"{ledger.display}: {ledger.errors[0]}", hint=_DATE_HINT)
+        raise InputError(f"{ledger.display}: {ledger.errors[0]}", hint=_hint(ledger.errors))
     if ledger.errors:
         raise InputError(
             f"{ledger.display}: {len(ledger.errors)} cells cannot be read safely",
             issues=ledger.errors[:50],
-            hint=_DATE_HINT,
+            hint=_hint(ledger.errors),
         )
 
 

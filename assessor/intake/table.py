@@ -77,6 +77,7 @@ class _Table:
     unit_letter: str | None
     due_col: int | None
     due_letter: str
+    service_letter: str | None
     default_unit: str
     multi_sheet: bool
 
@@ -111,6 +112,7 @@ class _Table:
             unit_letter=col_letters(unit_col + 1) if unit_col is not None else None,
             due_col=due_col,
             due_letter=col_letters(due_col + 1) if due_col is not None else "",
+            service_letter=col_letters(cols["service"] + 1) if "service" in cols else None,
             default_unit=default_unit(ledger, sheet),
             multi_sheet=len(ledger.sheets_with_tables) > 1,
         )
@@ -260,6 +262,14 @@ class _Table:
         if parts is None:
             return
         due = self.due(r, row, excel_row)
+        services = (
+            ledger.services(
+                texts.get("service", ""),
+                lambda: f"{self.sheet}!{self.service_letter}{excel_row}",
+            )
+            if self.service_letter is not None
+            else ()
+        )
         extra = self.extra(r, row, excel_row) if self.layout.extras else ()
         if self.missing_formulas:
             self.warn_missing_formulas(excel_row)
@@ -276,6 +286,7 @@ class _Table:
             owner=texts.get("owner") or None,
             due_date=due,
             priority=texts.get("priority") or None,
+            services=services,
             extra=extra,
         )
         self.emit(fields, parts, excel_row)

@@ -98,12 +98,18 @@ def _read_unit(
         return
     owner = ledger.text(value("owner"), where("owner")) if "owner" in columns else ""
     auditor = ledger.text(value("auditor"), where("auditor")) if "auditor" in columns else ""
+    services: tuple[str, ...] = ()
+    if "services" in columns:
+        services = ledger.services(
+            ledger.text(value("services"), where("services")), where("services")
+        )
     ledger.units[key] = BusinessUnit(
         name=name,
         owner=owner or None,
         auditor=auditor or None,
         period_start=start,
         period_end=end,
+        services=services,
         source=CellRef(
             file=ledger.display,
             sheet=sheet,

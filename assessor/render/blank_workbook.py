@@ -23,8 +23,16 @@ REQUIREMENT_HEADERS = (
     "Owner",
     "Due date",
     "Priority",
+    "Service",
 )
-UNIT_HEADERS = ("Business unit", "Owner", "Auditor", "Audit period start", "Audit period end")
+UNIT_HEADERS = (
+    "Business unit",
+    "Owner",
+    "Auditor",
+    "Audit period start",
+    "Audit period end",
+    "Service",
+)
 # The example row; intake rejects a row equal to it ("template example row") so it never
 # becomes a requirement by accident.
 EXAMPLE_ROW: tuple[str | date, ...] = (
@@ -36,9 +44,10 @@ EXAMPLE_ROW: tuple[str | date, ...] = (
     "Compliance lead",
     date(2025, 12, 31),
     "High",
+    "Microsoft Intune; Windows Autopatch",
 )
-_WIDTHS = (24, 34, 10, 36, 34, 20, 12, 10)
-_UNIT_WIDTHS = (28, 22, 26, 18, 18)
+_WIDTHS = (24, 34, 10, 36, 34, 20, 12, 10, 34)
+_UNIT_WIDTHS = (28, 22, 26, 18, 18, 34)
 
 INSTRUCTIONS = (
     "How to fill in this workbook",
@@ -50,8 +59,12 @@ INSTRUCTIONS = (
     "4. Delete the example row.",
     "5. On the Business units sheet, give each unit's owner, auditor and the audit period "
     "(start and end dates): evidence is judged against that period.",
-    "6. Leave the business unit empty to use the file name as the unit.",
-    "7. Save as .xlsx and run: assessor assess THIS-FILE.xlsx",
+    "6. Service: the Microsoft services the unit runs on (Microsoft Intune, Windows Autopatch, "
+    "Windows 365, Microsoft Managed Desktop), several separated by ';'. A Service on a "
+    "Requirements row overrides its unit's for that row. Empty: the run's --service, else "
+    "Microsoft Managed Desktop.",
+    "7. Leave the business unit empty to use the file name as the unit.",
+    "8. Save as .xlsx and run: assessor assess THIS-FILE.xlsx",
     "",
     "Dates: use date cells or write them as YYYY-MM-DD; 03/04/2025 is ambiguous and refused.",
     "Hidden sheets are ignored. Macros are never run.",
@@ -61,6 +74,14 @@ INSTRUCTIONS = (
 def _framework_names(catalog: Catalog) -> list[str]:
     """Catalog framework names for the dropdown, sorted case-insensitively."""
     return sorted({fw.name for fw in catalog.frameworks}, key=lambda n: (n.casefold(), n))
+
+
+def _service_names(catalog: Catalog) -> list[str]:
+    """Service profile names for the dropdown: the default first, then by name."""
+    return [
+        svc.name
+        for svc in sorted(catalog.services, key=lambda s: (not s.default, s.name.casefold()))
+    ]
 
 
 def template_bytes(catalog: Catalog) -> bytes:
@@ -80,12 +101,31 @@ def template_bytes(catalog: Catalog) -> bytes:
     )
     xlsxio.write_table(wb, UNITS_SHEET, UNIT_HEADERS, [], widths=_UNIT_WIDTHS)
     names = _framework_names(catalog)
+    services = _service_names(catalog)
     xlsxio.write_table(
-        wb, LIST_SHEET, ["Frameworks the catalog knows"], [[n] for n in names], widths=[60]
+        wb,
+        LIST_SHEET,
+        ["Frameworks the catalog knows", "Services the catalog knows"],
+        [[n, services[i] if i < len(services) else None] for i, n in enumerate(names)],
+        widths=[60, 34],
     )
     wb[LIST_SHEET].sheet_state = "hidden"
 
     req = wb[REQUIREMENTS_SHEET]
+    units = wb[UNITS_SHEET]
+    service_source = f"'{LIST_SHEET}'!$B$2:$B${len(services) + 1}"
+    service_prompt = (
+        "Pick a service, or type several separated by ';' (Microsoft Intune; Windows "
+        "Autopatch). Empty: the run's default service."
+    )
+    service_col = xlsxio.column_letter(len(REQUIREMENT_HEADERS))
+    xlsxio.add_list_validation(
+        req, f"{service_col}2:{service_col}{MAX_ROWS}", service_source, prompt=service_prompt
+    )
+    unit_col = xlsxio.column_letter(len(UNIT_HEADERS))
+    xlsxio.add_list_validation(
+        units, f"{unit_col}2:{unit_col}{MAX_ROWS}", service_source, prompt=service_prompt
+    )
     source = f"'{LIST_SHEET}'!$A$2:$A${len(names) + 1}"
     xlsxio.add_list_validation(
         req,
@@ -94,7 +134,6 @@ def template_bytes(catalog: Catalog) -> bytes:
         prompt="Pick a framework, or type any name (free text is accepted).",
     )
     xlsxio.add_date_validation(req, f"G2:G{MAX_ROWS}")
-    units = wb[UNITS_SHEET]
     xlsxio.add_date_validation(units, f"D2:E{MAX_ROWS}")
     wb.active = 1
     return xlsxio.workbook_bytes(wb)

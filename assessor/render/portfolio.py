@@ -154,7 +154,7 @@ def _evidence_sheet(view: PortfolioView) -> Sheet:
             "; ".join(item.certifications),
             "; ".join(item.frameworks),
             "; ".join(item.units),
-            item.mmd_location,
+            item.scope_location,
             "yes" if item.restricted else "no",
             "yes" if item.self_attested else "no",
         )

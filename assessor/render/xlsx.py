@@ -13,6 +13,8 @@ FINDING_HEADERS = (
     "Framework",
     "Version asked for",
     "Status",
+    "Services",
+    "Service short",
     "Responsibility",
     "Shared",
     "Certifications",
@@ -25,7 +27,7 @@ FINDING_HEADERS = (
     "Framework (full name)",
     "Framework id",
 )
-_FINDING_WIDTHS = (8, 16, 6, 40, 24, 22, 14, 14, 8, 30, 50, 24, 60, 60, 28, 60, 40, 18)
+_FINDING_WIDTHS = (8, 16, 6, 40, 24, 22, 14, 30, 30, 14, 8, 30, 50, 24, 60, 60, 28, 60, 40, 18)
 
 
 def _lines(values: tuple[str, ...]) -> str | None:
@@ -34,7 +36,8 @@ def _lines(values: tuple[str, ...]) -> str | None:
 
 
 def render_xlsx(view: ReportView) -> bytes:
-    """Summary, Findings (one row each), Evidence, Customer duties and Rejected rows sheets."""
+    """Summary, Findings (one row each), Services (scope matrix), Evidence, Customer duties and
+    Rejected rows sheets."""
     wb = new_workbook()
     summary: list[tuple[str, str | int | None]] = [
         ("Organization", view.organization),
@@ -42,7 +45,8 @@ def render_xlsx(view: ReportView) -> bytes:
         ("As of", view.as_of.isoformat()),
         ("Assessed period", view.period_label),
         ("Period basis", view.period_basis),
-        ("Service", view.service_name),
+        ("Services", view.service_name),
+        ("Scope window", f"{view.service_matrix.window_label}" if view.service_matrix else None),
         ("Service lifecycle", view.lifecycle_statement),
         ("Catalog", f"{view.catalog.title} (schema {view.catalog.schema_version})"),
         ("Catalog as of", view.catalog.as_of.isoformat()),
@@ -52,6 +56,7 @@ def render_xlsx(view: ReportView) -> bytes:
         ("Tool version", view.tool_version),
         ("Requirements assessed", view.total),
     ]
+    summary += [(f"Service: {svc.name}", svc.lifecycle) for svc in view.services]
     summary += [(f"Status: {c.label}", c.count) for c in view.status_counts]
     summary += [(f"Responsibility: {c.label}", c.count) for c in view.responsibility_counts]
     summary.append(("Rejected rows", len(view.rejected)))
@@ -66,6 +71,8 @@ def render_xlsx(view: ReportView) -> bytes:
             f.framework_short,
             f.framework.version if f.framework else None,
             f.status_label,
+            _lines(f.services),
+            _lines(f.short_services),
             f.responsibility_label,
             "SHARED" if f.shared else "no",
             _lines(f.certification_names),
@@ -87,7 +94,7 @@ def render_xlsx(view: ReportView) -> bytes:
             s.name,
             item.title,
             item.kind_label,
-            item.mmd_location,
+            _lines((item.scope_location, *item.service_locations)),
             "restricted: cite, do not share" if item.restricted else None,
             "self-attested" if item.self_attested else None,
             _lines(item.frameworks),
@@ -98,10 +105,41 @@ def render_xlsx(view: ReportView) -> bytes:
     write_table(
         wb,
         "Evidence",
-        ("STP section", "Document", "Kind", "How the service appears", "Restricted", "Note", "For"),
+        (
+            "STP section",
+            "Document",
+            "Kind",
+            "Where the services appear",
+            "Restricted",
+            "Note",
+            "For",
+        ),
         evidence,
         widths=(30, 60, 22, 50, 22, 14, 40),
     )
+    matrix = view.service_matrix
+    if matrix is not None:
+        names = [svc.name for svc in matrix.services]
+        services_rows = [
+            (
+                row.short,
+                row.certification,
+                *(
+                    c.label
+                    + (f" ({c.last_seen.isoformat()}, {c.source})" if c.last_seen else "")
+                    + (" [outside window]" if c.state == "confirmed" and not c.in_window else "")
+                    for c in row.cells
+                ),
+            )
+            for row in matrix.rows
+        ]
+        write_table(
+            wb,
+            "Services",
+            ("Certification", "Certification id", *names),
+            services_rows,
+            widths=(28, 22, *(40 for _ in names)),
+        )
     duties = [(g.name, item, None) for g in view.checklist for item in g.items]
     write_table(
         wb,

@@ -11,7 +11,13 @@ from pydantic import Field
 
 from assessor.domain.errors import Issue, UsageError
 from assessor.domain.models import AssessorModel
-from assessor.run.pipeline import RunOptions, parse_as_of, parse_formats, parse_pdf_variant
+from assessor.run.pipeline import (
+    RunOptions,
+    parse_as_of,
+    parse_formats,
+    parse_pdf_variant,
+    parse_services,
+)
 from assessor.run.worker import Limits
 
 FailOn = Literal["gap", "partial"]
@@ -49,6 +55,8 @@ class BatchOptions(AssessorModel):
         merge_units: bool,
         today: date | None = None,
         catalog_dir: Path | None = None,
+        services: str | None = None,
+        scope_window_months: int = 12,
     ) -> BatchOptions:
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
@@ -57,12 +65,15 @@ class BatchOptions(AssessorModel):
             ("formats", lambda: parse_formats(formats)),
             ("as_of", lambda: parse_as_of(as_of, today or date.today())),
             ("pdf_variant", lambda: parse_pdf_variant(pdf_variant)),
+            ("services", lambda: parse_services(services, catalog_dir)),
         ):
             try:
                 parsed[key] = parse()
             except UsageError as err:
                 problems.append(err.message)
         fail = _fail_on(fail_on, problems)
+        if scope_window_months < 0:
+            problems.append(f"--scope-window-months {scope_window_months}: must be 0 or more")
         count = workers if workers is not None else (os.cpu_count() or 1)
         if count < 1:
             problems.append(f"--workers {workers}: must be 1 or more")
@@ -76,6 +87,8 @@ class BatchOptions(AssessorModel):
             organization=organization.strip(),
             as_of=parsed["as_of"],
             pdf_variant=parsed["pdf_variant"],
+            services=parsed["services"],
+            scope_window_months=scope_window_months,
         )
         return cls(
             out=out,

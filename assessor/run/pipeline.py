@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assessor import __version__
@@ -24,6 +25,8 @@ class RunOptions(AssessorModel):
     organization: str = ""
     as_of: date
     pdf_variant: PdfVariant | None = None
+    services: tuple[str, ...] = ()  # --service: units with no Service column (empty: default)
+    scope_window_months: int = 12  # --scope-window-months
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -61,6 +64,16 @@ def parse_pdf_variant(text: str | None) -> PdfVariant | None:
     raise UsageError(f"--pdf-variant {text!r}: use ua (tagged PDF/UA-1) or a (PDF/A-3b)")
 
 
+def parse_services(text: str | None, catalog_dir: Path | None = None) -> tuple[str, ...]:
+    """Parse --service (ids or names, comma-separated) into service ids, or raise UsageError."""
+    if text is None or not text.strip():
+        return ()
+    from assessor.catalog import load
+    from assessor.catalog.services import parse_service_option
+
+    return parse_service_option(text, load.load_catalog(catalog_dir))
+
+
 @dataclass
 class UnitOutput:
     """Everything produced for one business unit: the assessment, its view, its files."""
@@ -85,7 +98,12 @@ def assess_and_render(
     from assessor.views import report
 
     assessments = engine.assess(
-        result, catalog, as_of=options.as_of, organization=options.organization
+        result,
+        catalog,
+        as_of=options.as_of,
+        organization=options.organization,
+        services=options.services,
+        window_months=options.scope_window_months,
     )
     render_options = RenderOptions(
         pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file

@@ -84,6 +84,23 @@ def cert_name(catalog: Catalog, cert_id: str) -> str:
     return cert.name if cert is not None else cert_id
 
 
+def cert_short(catalog: Catalog, cert_id: str) -> str:
+    """A certification's short label: its one held edition's label (`FedRAMP High`, `SOC 2
+    Type 2`), else its framework's short name, else its id."""
+    cert = certification(catalog, cert_id)
+    if cert is None:
+        return cert_id
+    try:
+        fw = catalog.framework(cert.framework)
+    except KeyError:
+        return cert.name
+    if len(cert.editions) == 1:
+        label = next((e.label for e in fw.editions if e.id == cert.editions[0].edition), None)
+        if label:
+            return label
+    return fw.short_name
+
+
 def named_service(catalog: Catalog, name: str) -> ServiceProfile | None:
     """The service profile an assessment names (by id or by name), or None."""
     return next((svc for svc in catalog.services if name in (svc.id, svc.name)), None)
@@ -100,6 +117,23 @@ def default_service(catalog: Catalog) -> ServiceProfile | None:
 def service_profile(catalog: Catalog, name: str) -> ServiceProfile | None:
     """The service profile an assessment names, else the default one."""
     return named_service(catalog, name) or default_service(catalog)
+
+
+def services_of(catalog: Catalog, ids: Iterable[str]) -> tuple[ServiceProfile, ...]:
+    """The profiles for these ids (unknown ones skipped), else the default one."""
+    found = tuple(svc for svc in (named_service(catalog, i) for i in ids) if svc is not None)
+    if found:
+        return found
+    default = default_service(catalog)
+    return (default,) if default is not None else ()
+
+
+def service_names(catalog: Catalog, ids: Iterable[str]) -> str:
+    """`Microsoft Intune and Windows Autopatch`: the services' names, joined."""
+    names = [svc.name for svc in services_of(catalog, ids)] or list(ids)
+    if len(names) <= 1:
+        return names[0] if names else "the service"
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # ---------------------------------------------------------------------------

@@ -45,7 +45,13 @@ PERIOD_CODES = frozenset(
 SERVICE_CODES = frozenset(
     {"cert-not-listed", "certifications-not-listed", "no-certification", "eol-period"}
 )
-SCOPE_CODES = {"scope-claimed": "claimed", "scope-unconfirmed": "unconfirmed"}
+SCOPE_CODES = {
+    "scope-claimed": "claimed",
+    "scope-unconfirmed": "unconfirmed",
+    "scope-last-seen": "last seen outside the period's window",
+    "scope-not-listed": "not listed",
+    "cert-not-listed": "not listed by any source",
+}
 
 # ---------------------------------------------------------------------------
 # The report JSON as read (tolerant of names added later: services, evidence state)
@@ -273,15 +279,24 @@ def _subject(reason: ReasonIn) -> str:
 def facts(f: FindingIn) -> dict[tuple[str, str], Any]:
     """The finding's facts: scope per certification, then each other reason by code and subject."""
     out: dict[tuple[str, str], Any] = {}
-    scopes = {
-        str(r.data.get("certification", "")): (SCOPE_CODES[r.code], r.data)
-        for r in f.reasons
-        if r.code in SCOPE_CODES
-    }
+    by_cert: dict[str, list[ReasonIn]] = {}
+    scoped: list[ReasonIn] = []
+    for r in f.reasons:
+        cert = str(r.data.get("certification", ""))
+        if r.code in SCOPE_CODES and cert in f.certifications:
+            by_cert.setdefault(cert, []).append(r)
+            scoped.append(r)
+    scopes: dict[str, tuple[str, Any]] = {}
+    for cert, found in by_cert.items():
+        if len(found) == 1:
+            scopes[cert] = (SCOPE_CODES[found[0].code], found[0].data)
+        else:  # several services fall short: say each one's state
+            states = sorted(f"{r.data.get('service', '?')}: {SCOPE_CODES[r.code]}" for r in found)
+            scopes[cert] = ("; ".join(states), {})
     for cert in f.certifications:
         out[("scope", cert)] = scopes.get(cert, ("confirmed", {}))
     for r in f.reasons:
-        if r.code in SCOPE_CODES:
+        if any(r is seen for seen in scoped):
             continue
         key = (r.code, _subject(r))
         if r.code in ("catalog-caveat", "recognizer-note"):

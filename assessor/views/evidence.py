@@ -13,7 +13,8 @@ class EvidenceItem(AssessorModel):
     title: str
     kind: str
     kind_label: str
-    mmd_location: str
+    scope_location: str  # where the document lists its in-scope services
+    service_locations: tuple[str, ...] = ()  # `Microsoft Intune: listed as "Intune"`
     restricted: bool
     self_attested: bool
     certifications: tuple[str, ...]
@@ -62,14 +63,36 @@ def evidence_line(ev: EvidenceRef, sections: dict[str, StpSection]) -> EvidenceL
     )
 
 
-def _item(title: str, uses: list[tuple[EvidenceRef, FindingView]]) -> EvidenceItem:
+def service_locations(
+    catalog: Catalog, cert_ids: set[str], service_ids: set[str]
+) -> tuple[str, ...]:
+    """Where each service appears in a document, as its profile records it."""
+    out: list[str] = []
+    for svc in catalog.services:
+        if svc.id not in service_ids:
+            continue
+        for cid in sorted(cert_ids):
+            entry = svc.scope_for(cid)
+            if entry is not None and entry.location:
+                out.append(f"{svc.name}: {entry.location}")
+                break
+    return tuple(out)
+
+
+def _item(
+    title: str, uses: list[tuple[EvidenceRef, FindingView]], catalog: Catalog
+) -> EvidenceItem:
     """One document, with every certification and framework that needs it."""
     first = uses[0][0]
+    services = {s for _, fv in uses for s in (r.service for r in fv.service_scope)}
     return EvidenceItem(
         title=title,
         kind=first.kind,
         kind_label=kind_label(first.kind),
-        mmd_location=first.mmd_location,
+        scope_location=first.scope_location,
+        service_locations=service_locations(
+            catalog, {ev.certification for ev, _ in uses}, services
+        ),
         restricted=any(ev.restricted for ev, _ in uses),
         self_attested=any(ev.self_attested for ev, _ in uses),
         certifications=tuple(sorted({ev.certification for ev, _ in uses})),
@@ -97,7 +120,7 @@ def evidence_sections(
                 note=stp.note if stp else None,
                 stale=stp.stale if stp else False,
                 items=tuple(
-                    _item(title, uses)
+                    _item(title, uses, catalog)
                     for title, uses in sorted(docs.items(), key=lambda kv: kv[0].casefold())
                 ),
             )

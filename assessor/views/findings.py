@@ -12,9 +12,17 @@ from assessor.domain.models import (
     FrameworkRef,
     Reason,
     Responsibility,
+    ServiceScopeRef,
     Status,
 )
-from assessor.views.common import cert_name, clip, framework_name, short_name, workbook_order
+from assessor.views.common import (
+    cert_name,
+    clip,
+    framework_name,
+    named_service,
+    short_name,
+    workbook_order,
+)
 from assessor.views.labels import RESPONSIBILITY_LABELS, STATUS_LABELS, STATUS_MARKS
 
 
@@ -45,6 +53,34 @@ class FindingView(AssessorModel):
     suggestion_names: tuple[str, ...]
     rationale: str
     reasons: tuple[Reason, ...] = ()
+    services: tuple[str, ...] = ()  # service names the finding was judged against
+    service_scope: tuple[ServiceScopeRef, ...] = ()
+    short_services: tuple[str, ...] = ()  # the services that fall short, named in the reasons
+
+
+# Reasons that name a service falling short (its `service` datum is a service's name).
+SERVICE_REASONS = frozenset(
+    {
+        "service-retired",
+        "eol-period",
+        "eol-undated",
+        "scope-last-seen",
+        "scope-not-listed",
+        "scope-claimed",
+        "scope-unconfirmed",
+        "cert-not-listed",
+    }
+)
+
+
+def short_services(reasons: tuple[Reason, ...]) -> tuple[str, ...]:
+    """The services whose scope or lifecycle keeps the finding from being covered."""
+    names = (
+        r.data.get("service")
+        for r in reasons
+        if r.code in SERVICE_REASONS and r.effect in ("blocks", "decides")
+    )
+    return tuple(dict.fromkeys(n for n in names if isinstance(n, str) and n))
 
 
 def framework_label(ref: FrameworkRef | None, catalog: Catalog) -> str:
@@ -57,6 +93,12 @@ def framework_label(ref: FrameworkRef | None, catalog: Catalog) -> str:
     if short.casefold() in ref.version.casefold():
         return ref.version
     return f"{short} {ref.version}"
+
+
+def service_name(catalog: Catalog, service_id: str) -> str:
+    """A service's name, or its id when the catalog lacks it."""
+    svc = named_service(catalog, service_id)
+    return svc.name if svc is not None else service_id
 
 
 def finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
@@ -87,6 +129,9 @@ def finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         suggestion_names=tuple(framework_name(catalog, s) for s in finding.suggestions),
         rationale=finding.rationale,
         reasons=finding.reasons,
+        services=tuple(service_name(catalog, s) for s in finding.services),
+        service_scope=finding.service_scope,
+        short_services=short_services(finding.reasons) if finding.status != "covered" else (),
     )
 
 

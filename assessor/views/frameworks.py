@@ -7,9 +7,21 @@ blocks and adds only what is the framework's own (duties, caveats and evidence n
 from __future__ import annotations
 
 from assessor.domain.models import AssessorModel, Catalog, Certification, Status, StpSection
-from assessor.views.common import anchor, certification, in_order, short_name
+from assessor.domain.text import long_date
+from assessor.views.common import anchor, certification, in_order, named_service, short_name
 from assessor.views.evidence import EvidenceLine, evidence_line
 from assessor.views.findings import FindingView
+from assessor.views.labels import SCOPE_LABELS
+
+
+class ScopeLine(AssessorModel):
+    """How one service stands in scope for a certification, in words."""
+
+    service: str
+    state: str  # confirmed / claimed / unconfirmed / not-listed / none
+    label: str
+    last_seen: str  # `11 July 2022` or ""
+    note: str
 
 
 class CertificationView(AssessorModel):
@@ -22,8 +34,7 @@ class CertificationView(AssessorModel):
     auditor: str
     cadence: str
     validity: str
-    scope: str
-    scope_note: str
+    scope: tuple[ScopeLine, ...]  # one line per service the findings were judged against
     proves: str
     does_not_prove: str
     caveats: tuple[str, ...]
@@ -100,12 +111,36 @@ class ChecklistGroup(AssessorModel):
 # Certification blocks
 
 
+def scope_lines(
+    catalog: Catalog, cert: Certification, service_ids: tuple[str, ...]
+) -> tuple[ScopeLine, ...]:
+    """How each service stands for the certification, per its profile."""
+    out: list[ScopeLine] = []
+    for sid in service_ids:
+        svc = named_service(catalog, sid)
+        if svc is None:
+            continue
+        entry = svc.scope_for(cert.id)
+        latest = entry.latest() if entry is not None else None
+        out.append(
+            ScopeLine(
+                service=svc.name,
+                state=entry.confidence if entry is not None else "none",
+                label=SCOPE_LABELS[entry.confidence if entry is not None else "none"],
+                last_seen=long_date(latest.date) if latest is not None else "",
+                note=entry.note if entry is not None else "No source read lists it in scope.",
+            )
+        )
+    return tuple(out)
+
+
 def _certification_view(
     cert: Certification,
     number: str,
     anchor_id: str,
     evidence: tuple[EvidenceLine, ...],
     frameworks: tuple[str, ...],
+    scope: tuple[ScopeLine, ...] = (),
 ) -> CertificationView:
     """One certification block."""
     return CertificationView(
@@ -116,8 +151,7 @@ def _certification_view(
         auditor=cert.auditor,
         cadence=cert.cadence,
         validity=cert.validity,
-        scope=cert.scope,
-        scope_note=cert.scope_note,
+        scope=scope,
         proves=cert.proves,
         does_not_prove=cert.does_not_prove,
         caveats=cert.caveats,
@@ -133,6 +167,7 @@ def certifications(
 ) -> tuple[CertificationView, ...]:
     """One numbered block per certification the findings rest on, in catalog order."""
     used = {c for f in views for c in f.certifications}
+    service_ids = tuple(dict.fromkeys(r.service for f in views for r in f.service_scope))
     evidence: dict[str, dict[str, EvidenceLine]] = {}
     frameworks: dict[str, list[str]] = {}
     for f in views:
@@ -159,6 +194,7 @@ def certifications(
                 anchor_id=anchor_id,
                 evidence=tuple(evidence.get(cert.id, {}).values()),
                 frameworks=tuple(sorted(set(frameworks.get(cert.id, [])), key=str.casefold)),
+                scope=scope_lines(catalog, cert, service_ids),
             )
         )
     return tuple(out)

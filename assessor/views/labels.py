@@ -12,6 +12,7 @@ from assessor.domain.models import (
     AssessorModel,
     EvidenceKind,
     Responsibility,
+    ScopeState,
     Status,
 )
 
@@ -30,24 +31,68 @@ STATUS_MARKS: dict[Status, str] = {
 }
 STATUS_DEFINITIONS: dict[Status, str] = {
     "covered": (
-        "The service held a certification for this framework, in scope and in the version "
-        "asked for, for a period inside the service's life. The organization still evidences "
-        "its own part (see the customer responsibilities)."
+        "Microsoft holds a certification for this framework, in the version asked for, and "
+        "every service the requirement uses is in its confirmed scope: a source dated within "
+        "the scope window of the period lists it, and the period lies inside the service's "
+        "life. The organization still evidences its own part (see the customer "
+        "responsibilities)."
     ),
     "partial": (
         "A held certification only supports the framework, covers another version or type than "
-        "the one asked for, has a scope the service's documentation does not confirm, or the "
-        "period runs past the service's end of life. The caveats say which."
+        "the one asked for, or a service's scope for it is claimed, unconfirmed or last shown "
+        "by a source dated outside the scope window; or the period runs past a service's end "
+        "of life. The caveats name the service that falls short and why."
     ),
     "gap": (
-        "Nothing the service holds supports this framework. The organization must evidence it "
-        "entirely through its own controls and audits."
+        "Nothing Microsoft holds supports this framework for the services used: no source read "
+        "lists them in scope, or the service was retired before the period. The organization "
+        "must evidence it entirely through its own controls and audits."
     ),
     "unrecognized": (
         "The text names no framework the catalog knows. The closest known frameworks are "
         "suggested; correct the entry and run the assessment again."
     ),
 }
+SCOPE_LABELS: dict[ScopeState, str] = {
+    "confirmed": "Confirmed",
+    "claimed": "Claimed",
+    "unconfirmed": "Unconfirmed",
+    "not-listed": "Not listed",
+    "none": "No source",
+}
+# A shape per state (print in grayscale): confirmed and in the window is the only full mark.
+SCOPE_MARKS: dict[str, str] = {
+    "current": "\u25cf",  # ● confirmed, a sighting in the window
+    "confirmed": "\u25d1",  # ◑ confirmed, but last shown outside the window
+    "claimed": "\u25d0",  # ◐
+    "unconfirmed": "?",
+    "not-listed": "\u2013",  # –
+    "none": "\u00b7",  # ·
+}
+SCOPE_DEFINITIONS: tuple[tuple[str, str, str], ...] = (
+    (
+        "current",
+        "Confirmed",
+        "An offering page or audit-scope table lists the service, dated within the scope window "
+        "of the period: the only state that can make a finding covered.",
+    ),
+    (
+        "confirmed",
+        "Confirmed, dated outside the window",
+        "Listed, but the last source showing it is too far from the period: confirm in the "
+        "current document.",
+    ),
+    ("claimed", "Claimed", "Only the service's own page or a docs-feedback thread says so."),
+    ("unconfirmed", "Unconfirmed", "No source read can carry the scope to this period."),
+    (
+        "not-listed",
+        "Not listed",
+        "An in-scope list was read (dated) and the service is not on it.",
+    ),
+    ("none", "No source", "No source read lists the service in scope."),
+)
+
+
 RESPONSIBILITY_LABELS: dict[Responsibility, str] = {
     "microsoft": "Microsoft",
     "shared": "Shared",

@@ -29,16 +29,15 @@ from assessor.views.common import (
     cert_name,
     default_service,
     framework_name,
-    named_service,
     percent,
     period_at,
-    service_profile,
+    services_of,
     short_name,
     sorted_unique,
 )
 from assessor.views.labels import STATUS_LABELS, STATUS_MARKS, kind_label
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MATRIX_COLUMNS = 11  # frameworks per matrix block on a landscape page
 # Worst first: the matrix cell shows a unit's weakest finding for that framework.
 _RANK: dict[Status, int] = {"gap": 0, "unrecognized": 1, "partial": 2, "covered": 3}
@@ -51,6 +50,8 @@ class UnitSummary(AssessorModel):
     slug: str
     period_label: str
     basis: Literal["audit-period", "as-of"]
+    services: tuple[str, ...] = ()  # names of the services the unit was assessed against
+    retired_services: tuple[str, ...] = ()  # those whose end of life falls before the period ends
     after_end_of_life: bool
     covered: int
     partial: int
@@ -136,7 +137,7 @@ class EvidenceRequest(AssessorModel):
     kind: EvidenceKind
     kind_label: str
     stp_section: str
-    mmd_location: str
+    scope_location: str
     restricted: bool
     self_attested: bool
     certifications: tuple[str, ...]
@@ -309,14 +310,16 @@ def _unit_summary(assessment: Assessment, catalog: Catalog, slug: str) -> UnitSu
     for finding in assessment.findings:
         counts[finding.status] += 1
     total = len(assessment.findings)
-    service = service_profile(catalog, assessment.service)
+    services = services_of(catalog, assessment.services)
+    retired = tuple(s.name for s in services if rules.after_end_of_life(s, assessment.period))
     return UnitSummary(
         name=assessment.business_unit.name,
         slug=slug,
         period_label=period_at(assessment.period),
         basis=assessment.period.basis,
-        after_end_of_life=service is not None
-        and rules.after_end_of_life(service, assessment.period),
+        services=tuple(s.name for s in services),
+        retired_services=retired,
+        after_end_of_life=bool(retired),
         covered=counts["covered"],
         partial=counts["partial"],
         gap=counts["gap"],
@@ -417,7 +420,7 @@ def _evidence_groups(gathered: _Gathered) -> tuple[EvidenceGroup, ...]:
                 kind=ev.kind,
                 kind_label=kind_label(ev.kind),
                 stp_section=ev.stp_section,
-                mmd_location=ev.mmd_location,
+                scope_location=ev.scope_location,
                 restricted=ev.restricted,
                 self_attested=ev.self_attested,
                 certifications=sorted_unique(doc.certifications),
@@ -439,12 +442,12 @@ def _evidence_groups(gathered: _Gathered) -> tuple[EvidenceGroup, ...]:
     )
 
 
-def _portfolio_service(catalog: Catalog, ids: Sequence[str]) -> ServiceProfile | None:
-    """The first service (by id) the units name that the catalog knows, else the default."""
-    return next(
-        (svc for svc in (named_service(catalog, i) for i in ids) if svc is not None),
-        default_service(catalog),
-    )
+def _portfolio_services(catalog: Catalog, ids: Sequence[str]) -> tuple[ServiceProfile, ...]:
+    """The services the units name that the catalog knows (catalog order), else the default."""
+    wanted = set(ids)
+    found = tuple(svc for svc in catalog.services if svc.id in wanted)
+    default = default_service(catalog)
+    return found or ((default,) if default is not None else ())
 
 
 def build_portfolio(
@@ -467,9 +470,15 @@ def build_portfolio(
     units = tuple(_unit_summary(a, catalog, slugs.get(a.business_unit.name, "")) for a in ordered)
     columns = _columns(gathered, units)
     gap_items = _shared_items(gathered.gaps)
-    ids = sorted({a.service for a in ordered})
-    service = _portfolio_service(catalog, ids)
-    service_name = service.name if service else (ids[0] if ids else "the service")
+    services = _portfolio_services(catalog, sorted({s for a in ordered for s in a.services}))
+    names = [svc.name for svc in services]
+    service_name = (
+        "the service"
+        if not names
+        else names[0]
+        if len(names) == 1
+        else ", ".join(names[:-1]) + " and " + names[-1]
+    )
     org = organization or (ordered[0].organization if ordered else "")
     return PortfolioView(
         title=f"Portfolio evidence gap report: {org}" if org else "Portfolio evidence gap report",
@@ -481,7 +490,7 @@ def build_portfolio(
         as_of=as_of,
         as_of_label=long_date(as_of),
         service=service_name,
-        lifecycle_note=wording.portfolio_lifecycle(service) if service else "",
+        lifecycle_note=" ".join(wording.portfolio_lifecycle(svc) for svc in services),
         catalog_as_of=catalog.meta.as_of,
         catalog_sha256=catalog.meta.sha256,
         tool_version=tool_version,

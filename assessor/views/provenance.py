@@ -101,12 +101,16 @@ def unit_rejected(assessment: Assessment, intake: IntakeResult) -> tuple[Rejecte
 
 
 def used_sources(
-    views: tuple[FindingView, ...], catalog: Catalog, service: ServiceProfile | None
+    views: tuple[FindingView, ...],
+    catalog: Catalog,
+    services: ServiceProfile | tuple[ServiceProfile, ...] | None,
 ) -> tuple[SourceView, ...]:
-    """The catalog sources behind this report's findings, service and STP layout."""
+    """The catalog sources behind this report's findings, services and STP layout."""
     ids: list[str] = []
-    if service is not None:
+    profiles = (services,) if isinstance(services, ServiceProfile) else (services or ())
+    for service in profiles:
         ids += [*service.sources, *service.lifecycle.sources]
+    ids += [r.source for fv in views for r in fv.service_scope if r.source]
     for fv in views:
         if fv.framework is not None:
             with contextlib.suppress(KeyError):
@@ -193,29 +197,37 @@ def reconciliation(
 
 
 def methodology(
-    assessment: Assessment, service: ServiceProfile | None, catalog: Catalog, basis: str
+    assessment: Assessment,
+    services: ServiceProfile | tuple[ServiceProfile, ...] | None,
+    catalog: Catalog,
+    basis: str,
 ) -> tuple[str, ...]:
     """How the assessment was made, in plain sentences."""
-    name = service.name if service else assessment.service
+    profiles = (services,) if isinstance(services, ServiceProfile) else (services or ())
+    names = [svc.name for svc in profiles] or list(assessment.services)
+    name = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    window = assessment.scope_window_months
     paras = [
         f"Each framework named in the organization's workbook was matched against the "
         f"assessor catalog ({catalog.meta.title}, as of {long_date(catalog.meta.as_of)}), "
-        f"which records the certifications {name} held, what each proves and does not prove, "
+        f"which records the certifications Microsoft holds, what each proves and does not prove, "
         "the Service Trust Portal (STP) documents that evidence them, and the duties that stay "
         "with the customer. A cell naming several frameworks gives one finding per framework, "
         "each traced to the same source row.",
         f"The period judged is {basis}. A certification counts as covering a framework only "
-        "when the service held it, in scope and in the version asked for, for a period inside "
-        "the service's life; when unsure the finding is partial and the caveats say why.",
+        "when it is held in the version asked for and every service the requirement uses "
+        f"({name}) is in its confirmed scope for the period: a source dated within {window} "
+        "months of the period (before its start or after its end) lists the service, and the "
+        "period lies inside the service's life. A certification whose scope for a service is "
+        "claimed, unconfirmed or last shown outside that window makes the finding partial; one "
+        "no source shows in scope for any service used, or a service retired before the "
+        "period, makes it a gap. The caveats say which.",
     ]
-    if service is not None:
-        paras.append(
-            f"Microsoft publishes the evidence in documents named for "
-            f"\u201c{service.document_name_pattern}\u201d; inside them {name} appears under "
-            + " or ".join(f"\u201c{c}\u201d" for c in service.scope_categories)
-            + ". "
-            + service.responsibility_model
-        )
+    paras.extend(
+        f"{service.name}: Microsoft publishes its evidence in documents named for "
+        f"\u201c{service.document_name_pattern}\u201d. {service.responsibility_model}"
+        for service in profiles
+    )
     paras.append(
         "Microsoft's SOC 1 and SOC 2 reports are restricted: this report cites them by title "
         "and period and never quotes or attaches their content. Request them from the STP "

@@ -26,7 +26,8 @@ from assessor.views.common import (
     in_order,
     period_basis,
     period_up_to,
-    service_profile,
+    service_names,
+    services_of,
 )
 from assessor.views.evidence import EvidenceSection, evidence_sections, stp_places
 from assessor.views.findings import FindingView, finding_views
@@ -50,6 +51,7 @@ from assessor.views.provenance import (
     unit_rejected,
     used_sources,
 )
+from assessor.views.services import ServiceLine, ServiceMatrix, service_matrix
 from assessor.views.summary import (
     Chart,
     Count,
@@ -59,7 +61,7 @@ from assessor.views.summary import (
     status_counts,
 )
 
-SCHEMA_VERSION = 1  # version of the JSON report contract (docs/report-schema.json)
+SCHEMA_VERSION = 2  # version of the JSON report contract (docs/report-schema.json)
 
 
 class ReportView(AssessorModel):
@@ -79,6 +81,8 @@ class ReportView(AssessorModel):
     period_label: str
     period_basis: str
     service_name: str
+    services: tuple[ServiceLine, ...] = ()
+    service_matrix: ServiceMatrix | None = None
     lifecycle_statement: str
     lifecycle_note: str
     lifecycle_source: str
@@ -123,21 +127,36 @@ class _Lifecycle(NamedTuple):
     source: str  # the catalog's own lifecycle statement, quoted when the headline rephrases it
 
 
-def _lifecycle(service: ServiceProfile | None, assessment: Assessment) -> _Lifecycle:
-    """The lifecycle as the assess layer words and judges it, each sentence said once."""
+def _lifecycle(services: tuple[ServiceProfile, ...], assessment: Assessment) -> _Lifecycle:
+    """The lifecycle as the assess layer words and judges it, each sentence said once.
+
+    With several services, the one past its end of life leads (it matters most)."""
     note = assessment.lifecycle_note
     successors: tuple[str, ...] = ()
+    retired = [s for s in services if rules.after_end_of_life(s, assessment.period)]
+    service = retired[0] if retired else (services[0] if services else None)
     if service is None:
         headline, after_eol, source = note, False, ""
     else:
         headline = wording.lifecycle_headline(service, assessment.as_of)
-        after_eol = rules.after_end_of_life(service, assessment.period)
+        after_eol = bool(retired)
         successors = service.successors
         statement = service.lifecycle.statement
         source = "" if headline == statement else statement
+    if not retired and len(services) > 1:  # several available services: each one's statement
+        headline = " ".join(s.lifecycle.statement for s in services)
+        source = ""
     if note.startswith(headline.rstrip(".")):
         headline, note = note, ""  # the engine's sentence says it all
     return _Lifecycle(headline, note, after_eol, successors, source)
+
+
+def _matrix_certs(views: tuple[FindingView, ...], catalog: Catalog) -> list[str]:
+    """The certifications the matrix shows: those some finding's services were judged on, in
+    catalog order; every certification when no finding rests on one."""
+    judged = {r.certification for f in views for r in f.service_scope}
+    ids = [c.id for c in catalog.certifications]
+    return [c for c in ids if c in judged] or ids
 
 
 def build_view(
@@ -147,9 +166,17 @@ def build_view(
     views = finding_views(assessment, catalog, intake.sheets_read)
     sheets_used = in_order(f.source.sheet for f in views)
     by_status = status_counts(views)
-    service = service_profile(catalog, assessment.service)
-    service_name = service.name if service else assessment.service
-    life = _lifecycle(service, assessment)
+    services = services_of(catalog, assessment.services)
+    service_name = service_names(catalog, assessment.services)
+    life = _lifecycle(services, assessment)
+    matrix = service_matrix(
+        catalog,
+        services,
+        assessment.period,
+        assessment.as_of,
+        assessment.scope_window_months,
+        certs=_matrix_certs(views, catalog),
+    )
     basis = period_basis(assessment.period)
     places = stp_places(catalog)
     certs = certifications(views, catalog, places)
@@ -175,6 +202,8 @@ def build_view(
         period_label=period_up_to(assessment.period),
         period_basis=basis,
         service_name=service_name,
+        services=matrix.services,
+        service_matrix=matrix,
         lifecycle_statement=life.statement,
         lifecycle_note=life.note,
         lifecycle_source=life.source,
@@ -201,8 +230,8 @@ def build_view(
         stp_note=catalog.stp.availability_note,
         status_definitions=status_definitions(),
         responsibility_definitions=responsibility_definitions(),
-        methodology=methodology(assessment, service, catalog, basis),
-        sources=used_sources(views, catalog, service),
+        methodology=methodology(assessment, services, catalog, basis),
+        sources=used_sources(views, catalog, services),
         reconciliation=reconciliation(assessment, intake, views, rejected),
         rejected=rejected,
         warnings=intake.warnings,

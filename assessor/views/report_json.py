@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assessor.domain.models import EvidenceRef, Period, Reason
+from assessor.domain.models import EvidenceRef, Period, Reason, ServiceScopeRef
 from assessor.views.findings import FindingView
 from assessor.views.report import ReportView
 
@@ -15,7 +15,7 @@ def _evidence_json(ev: EvidenceRef) -> dict[str, Any]:
         "title": ev.title,
         "kind": ev.kind,
         "stp_section": ev.stp_section,
-        "mmd_location": ev.mmd_location,
+        "scope_location": ev.scope_location,
         "certification": ev.certification,
         "restricted": ev.restricted,
         "self_attested": ev.self_attested,
@@ -48,6 +48,19 @@ def _finding_json(fv: FindingView) -> dict[str, Any]:
         "suggestions": list(fv.suggestions),
         "rationale": fv.rationale,
         "reasons": [reason_json(r) for r in fv.reasons],
+        "service_scope": [_scope_json(r) for r in fv.service_scope],
+    }
+
+
+def _scope_json(ref: ServiceScopeRef) -> dict[str, Any]:
+    """How one service stood in scope for one certification, for the finding's period."""
+    return {
+        "service": ref.service,
+        "certification": ref.certification,
+        "scope": ref.scope,
+        "last_seen": ref.last_seen.isoformat() if ref.last_seen else None,
+        "source": ref.source,
+        "in_window": ref.in_window,
     }
 
 
@@ -74,6 +87,17 @@ def view_json(view: ReportView) -> dict[str, Any]:
         },
         "source": {"file": view.source.file, "sha256": view.source.sha256},
         **({} if view.period is None else {"period": _period_json(view.period)}),
+        "services": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "lifecycle": {
+                    "status": s.status,
+                    "end_of_life": s.end_of_life.isoformat() if s.end_of_life else None,
+                },
+            }
+            for s in view.services
+        ],
         "summary": {c.key: c.count for c in view.status_counts},
         "findings": [_finding_json(f) for f in view.findings],
         "rejected_rows": [
