@@ -174,12 +174,26 @@ def _one(shipped: Catalog, text: str, period: Period, *services: str) -> Finding
 
 def test_intune_fy2025_is_covered_only_where_a_dated_source_supports_it(shipped: Catalog) -> None:
     assert _one(shipped, "FedRAMP High", FY2025, "intune").status == "covered"
-    assert _one(shipped, "DoD IL4", FY2025, "intune").status == "covered"
+    assert _one(shipped, "DoD IL2", FY2025, "intune").status == "covered"
     iso = _one(shipped, "ISO 27001", FY2025, "intune")
     assert iso.status == "partial"
     assert [r.code for r in iso.reasons if r.effect == "blocks"] == ["scope-last-seen"]
     assert "on 11 July 2022" in iso.rationale and "confirm in the current" in iso.rationale
     assert _one(shipped, "IRAP", FY2025, "intune").status == "gap"  # not on the 2022 list
+
+
+def test_commercial_intune_is_not_il4_or_il5_only_its_azure_government_instances_are(
+    shipped: Catalog,
+) -> None:
+    """IL4 and IL5 are in the Azure Government table only: never covered for commercial Intune."""
+    for level in ("DoD IL4", "DoD IL5"):
+        commercial = _one(shipped, level, FY2025, "intune")
+        assert commercial.status == "gap", level
+        assert "scope-not-listed" in [r.code for r in commercial.reasons], level
+        government = _one(shipped, level, FY2025, "intune-us-government")
+        assert government.status == "covered", level
+    # the government instances carry no inherited ISO or SOC scope
+    assert _one(shipped, "ISO 27001", FY2025, "intune-us-government").status == "gap"
 
 
 def test_autopatch_gets_no_covered_finding_and_never_inherits_intune(shipped: Catalog) -> None:
@@ -228,7 +242,7 @@ def test_assess_uses_the_unit_service_and_a_row_overrides_it(shipped: Catalog) -
         period_end=FY2025.end,
         services=("intune", "windows-autopatch"),
     )
-    rows = (_req("FedRAMP High"), _req("DoD IL4").model_copy(update={"services": ("intune",)}))
+    rows = (_req("FedRAMP High"), _req("DoD IL2").model_copy(update={"services": ("intune",)}))
     result = IntakeResult(
         file="t.xlsx",
         path="/t.xlsx",
@@ -243,7 +257,7 @@ def test_assess_uses_the_unit_service_and_a_row_overrides_it(shipped: Catalog) -
     (a,) = engine.assess(result, shipped, as_of=date(2026, 11, 29), organization="O")
     assert a.services == ("intune", "windows-autopatch")
     status = {f.requirement: f.status for f in a.findings}
-    assert status == {"FedRAMP High": "partial", "DoD IL4": "covered"}
+    assert status == {"FedRAMP High": "partial", "DoD IL2": "covered"}
     (b,) = engine.assess(
         result.model_copy(update={"units": (unit.model_copy(update={"services": ()}),)}),
         shipped,
