@@ -92,6 +92,9 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
             accept_downloads=True,
             viewport={"width": 1280, "height": 900},
         )
+        # Rendering several units takes seconds on a quiet machine and much longer on a busy,
+        # shared one: a click that submits waits for its navigation as long as the test does.
+        context.set_default_timeout(180_000)
         try:
             yield context
         finally:
