@@ -12,7 +12,9 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
+from assessor.assess import evidence as on_file
 from assessor.assess import rules, wording
+from assessor.assess.evidence import EvidenceJudge
 from assessor.assess.wording import dedupe
 from assessor.domain.errors import UsageError
 from assessor.domain.models import (
@@ -22,6 +24,7 @@ from assessor.domain.models import (
     Catalog,
     Certification,
     Edition,
+    EvidenceRecord,
     EvidenceRef,
     Finding,
     Framework,
@@ -293,10 +296,12 @@ def finding_for(
     service: ServiceProfile,
     extra: Sequence[Reason] = (),
     typed: str | None = None,
+    judge: EvidenceJudge | None = None,
 ) -> Finding:
     """The finding for one recognized framework: apply every status rule and say why.
 
     `typed`: the words that named it, as typed (the requirement's text when not given).
+    `judge`: the unit's evidence on file (None: documents are not judged against a register).
     """
     fw = catalog.framework(candidate.framework)
     asked, found = _asked_edition(req, candidate, fw, catalog, period)
@@ -330,7 +335,10 @@ def finding_for(
     else:
         found += rules.missing_certifications(fw, missing, service)
         for cert, label in zip(certs, labels, strict=True):
-            found += rules.scope(cert, label, service)
+            # Evidence on file (issue 12, §3): a document on file that covers the period and
+            # lists the service lifts this certification's scope blocker; nothing else changes.
+            scope = rules.scope(cert, label, service)
+            found += on_file.lift_scope(scope, judge, cert.id, _evidence([cert]))
             found += rules.held_editions(fw, cert, label, asked, period)
     for cert, label in zip(certs, labels, strict=True):
         found += _contractual(catalog, cert, label)
@@ -340,6 +348,8 @@ def finding_for(
     found += rules.list_as_of(service, period)
     evidence = _evidence(certs)
     reasons = _ordered([*extra, *found, *_informative(catalog, certs, evidence)])
+    if judge is not None:
+        evidence = tuple(judge.judged(ref) for ref in evidence)
     return _held_or_supported(
         req,
         fw,
@@ -419,6 +429,7 @@ def findings_for_match(
     period: Period,
     service: ServiceProfile,
     extra: Sequence[Reason] = (),
+    judge: EvidenceJudge | None = None,
 ) -> list[Finding]:
     """Findings for an already-recognized requirement: one per framework the match names."""
     known = {fw.id for fw in catalog.frameworks}
@@ -442,7 +453,14 @@ def findings_for_match(
         seen[cand.framework] = None
         out.append(
             finding_for(
-                req, cand, catalog, period=period, service=service, extra=extra, typed=typed
+                req,
+                cand,
+                catalog,
+                period=period,
+                service=service,
+                extra=extra,
+                typed=typed,
+                judge=judge,
             )
         )
     return out
@@ -479,7 +497,12 @@ def _review(
 
 
 def assess_requirement(
-    req: Requirement, catalog: Catalog, *, period: Period, service: ServiceProfile
+    req: Requirement,
+    catalog: Catalog,
+    *,
+    period: Period,
+    service: ServiceProfile,
+    judge: EvidenceJudge | None = None,
 ) -> list[Finding]:
     """One requirement -> findings (several when the name denotes several frameworks)."""
     match = recognize.match_text(req.text, catalog)
@@ -488,7 +511,7 @@ def assess_requirement(
         with_version = recognize.match_text(f"{req.text} {req.version}", catalog)
         if with_version.status == "matched":
             match = with_version
-    return findings_for_match(req, match, catalog, period=period, service=service)
+    return findings_for_match(req, match, catalog, period=period, service=service, judge=judge)
 
 
 # ---------------------------------------------------------------------------
@@ -527,8 +550,14 @@ def assess(
     as_of: date,
     organization: str,
     service: str | None = None,
+    evidence: Sequence[EvidenceRecord] | None = None,
 ) -> list[Assessment]:
-    """One Assessment per business unit, sorted by name; every requirement and row placed."""
+    """One Assessment per business unit, sorted by name; every requirement and row placed.
+
+    `evidence`: a register given apart from the workbook (--evidence); the workbook's own
+    Evidence on file sheet is added to it. Each unit is judged against the rows naming it or
+    none; without any register every document is to be requested.
+    """
     try:
         profile = catalog.service(service)
     except KeyError:
@@ -541,15 +570,28 @@ def assess(
     for req in intake.requirements:
         by_unit[req.business_unit].append(req)
     everyone = [r for r in intake.rejected if r.business_unit is None]
+    register = (*intake.evidence, *(evidence or ()))
+    has_register = evidence is not None or bool(intake.evidence)
 
     out: list[Assessment] = []
     for name in sorted(units):
         unit = units[name]
         period = period_for(unit, as_of)
+        records = on_file.for_unit(register, name)
+        judge = EvidenceJudge(
+            catalog,
+            records,
+            service=profile,
+            period=period,
+            as_of=as_of,
+            next_period_end=unit.next_period_end,
+        )
         findings = [
             finding
             for req in by_unit[name]
-            for finding in assess_requirement(req, catalog, period=period, service=profile)
+            for finding in assess_requirement(
+                req, catalog, period=period, service=profile, judge=judge
+            )
         ]
         findings.sort(key=_finding_key)
         rejected = sorted(
@@ -566,6 +608,8 @@ def assess(
                 findings=tuple(findings),
                 rejected=tuple(rejected),
                 lifecycle_note=lifecycle_note(profile, period, as_of),
+                evidence=records,
+                has_register=has_register,
             )
         )
     return out
