@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -165,7 +166,7 @@ def test_no_uncovered_day_exactly_when_the_documents_cover_the_period(
     assert missing == every_day - held
     assert (not gaps) == (held == every_day)
     # gaps are ordered, disjoint, non-touching, inside the target
-    for a, b in zip(gaps, gaps[1:], strict=False):
+    for a, b in itertools.pairwise(gaps):
         assert a.end + timedelta(days=1) < b.start
     assert all(target.start <= g.start <= g.end <= target.end for g in gaps)
     assert merge(merge(covers)) == merge(covers)
@@ -194,7 +195,7 @@ def test_nothing_on_file_is_to_request_with_the_report_periods_to_ask_for() -> N
     [
         # report exactly the period, ending on its last day
         (
-            [dict(period_start="2023-04-01", period_end="2024-03-31")],
+            [{"period_start": "2023-04-01", "period_end": "2024-03-31"}],
             ("2023-04-01", "2024-03-31"),
             "on-file",
             [],
@@ -202,8 +203,8 @@ def test_nothing_on_file_is_to_request_with_the_report_periods_to_ask_for() -> N
         # two reports cover a calendar year
         (
             [
-                dict(period_start="2022-04-01", period_end="2023-03-31"),
-                dict(period_start="2023-04-01", period_end="2024-03-31"),
+                {"period_start": "2022-04-01", "period_end": "2023-03-31"},
+                {"period_start": "2023-04-01", "period_end": "2024-03-31"},
             ],
             ("2023-01-01", "2023-12-31"),
             "on-file",
@@ -211,14 +212,14 @@ def test_nothing_on_file_is_to_request_with_the_report_periods_to_ask_for() -> N
         ),
         # report ends 30 Sep, period ends 31 Dec: 92 days uncovered
         (
-            [dict(period_start="2022-10-01", period_end="2023-09-30")],
+            [{"period_start": "2022-10-01", "period_end": "2023-09-30"}],
             ("2023-01-01", "2023-12-31"),
             "period-gap",
             [("2023-10-01", "2023-12-31")],
         ),
         # leap year: report to 28 Feb 2024 leaves 29 Feb
         (
-            [dict(period_start="2023-03-01", period_end="2024-02-28")],
+            [{"period_start": "2023-03-01", "period_end": "2024-02-28"}],
             ("2023-03-01", "2024-02-29"),
             "period-gap",
             [("2024-02-29", "2024-02-29")],
@@ -378,8 +379,8 @@ def test_a_document_on_file_lifts_exactly_the_scope_blocker() -> None:
 @pytest.mark.parametrize(
     ("row", "state"),
     [
-        (dict(issued="2022-06-01"), "expired"),
-        (dict(issued="2023-03-01"), "period-gap"),
+        ({"issued": "2022-06-01"}, "expired"),
+        ({"issued": "2023-03-01"}, "period-gap"),
     ],
 )
 def test_evidence_that_falls_short_keeps_the_blocker(row: dict[str, str], state: str) -> None:
