@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from assessor.domain.models import Catalog
+from assessor.intake.evidence import REGISTER_HEADERS
 from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT, TEMPLATE_LIST_SHEET
 from assessor.render import xlsxio
 
 REQUIREMENTS_SHEET = "Requirements"
 UNITS_SHEET = "Business units"
 INSTRUCTIONS_SHEET = "Instructions"
+EVIDENCE_SHEET = "Evidence on file"
 LIST_SHEET = TEMPLATE_LIST_SHEET  # hidden; intake ignores it without a warning
 MAX_ROWS = 1000  # rows covered by the dropdown and date validation
 
@@ -38,6 +40,34 @@ EXAMPLE_ROW: tuple[str | date, ...] = (
     "High",
 )
 _WIDTHS = (24, 34, 10, 36, 34, 20, 12, 10)
+EVIDENCE_HEADERS = tuple(REGISTER_HEADERS.values())
+EVIDENCE_KINDS = (
+    "Certificate",
+    "Audit report",
+    "Assessment report",
+    "SOC report",
+    "Bridge letter",
+    "Attestation of compliance",
+    "Statement of applicability",
+    "Letter of certification",
+    "Business associate agreement",
+    "Registry entry",
+    "Guide",
+)
+# The register's example row: the template's example unit, so intake ignores it.
+EVIDENCE_EXAMPLE_ROW: tuple[str | date | None, ...] = (
+    "Azure + Dynamics 365 SOC 2 Type 2 Report",
+    "SOC report",
+    date(2024, 4, 1),
+    date(2025, 3, 31),
+    None,
+    None,
+    "Microsoft Managed Desktop; Microsoft Intune",
+    date(2025, 5, 15),
+    TEMPLATE_EXAMPLE_UNIT,
+    "SOC/2025-03 Azure SOC 2 Type 2.pdf",
+)
+_EVIDENCE_WIDTHS = (46, 22, 13, 13, 13, 13, 40, 13, 24, 40)
 _UNIT_WIDTHS = (28, 22, 26, 18, 18)
 
 INSTRUCTIONS = (
@@ -51,7 +81,11 @@ INSTRUCTIONS = (
     "5. On the Business units sheet, give each unit's owner, auditor and the audit period "
     "(start and end dates): evidence is judged against that period.",
     "6. Leave the business unit empty to use the file name as the unit.",
-    "7. Save as .xlsx and run: assessor assess THIS-FILE.xlsx",
+    "7. Optional: on the Evidence on file sheet, list the Service Trust Portal documents you "
+    "already hold (title as downloaded, kind, report period or issue/expiry dates, the services "
+    "the document lists, where it is kept). Leave Business unit empty for a document every unit "
+    "relies on. Each is checked against the unit's audit period.",
+    "8. Save as .xlsx and run: assessor assess THIS-FILE.xlsx",
     "",
     "Dates: use date cells or write them as YYYY-MM-DD; 03/04/2025 is ambiguous and refused.",
     "Hidden sheets are ignored. Macros are never run.",
@@ -79,6 +113,9 @@ def template_bytes(catalog: Catalog) -> bytes:
         wb, REQUIREMENTS_SHEET, REQUIREMENT_HEADERS, [list(EXAMPLE_ROW)], widths=_WIDTHS
     )
     xlsxio.write_table(wb, UNITS_SHEET, UNIT_HEADERS, [], widths=_UNIT_WIDTHS)
+    xlsxio.write_table(
+        wb, EVIDENCE_SHEET, EVIDENCE_HEADERS, [list(EVIDENCE_EXAMPLE_ROW)], widths=_EVIDENCE_WIDTHS
+    )
     names = _framework_names(catalog)
     xlsxio.write_table(
         wb, LIST_SHEET, ["Frameworks the catalog knows"], [[n] for n in names], widths=[60]
@@ -96,5 +133,14 @@ def template_bytes(catalog: Catalog) -> bytes:
     xlsxio.add_date_validation(req, f"G2:G{MAX_ROWS}")
     units = wb[UNITS_SHEET]
     xlsxio.add_date_validation(units, f"D2:E{MAX_ROWS}")
+    register = wb[EVIDENCE_SHEET]
+    xlsxio.add_list_validation(
+        register,
+        f"B2:B{MAX_ROWS}",
+        '"' + ",".join(EVIDENCE_KINDS) + '"',
+        prompt="Pick the kind of document, or type it.",
+    )
+    xlsxio.add_date_validation(register, f"C2:F{MAX_ROWS}")
+    xlsxio.add_date_validation(register, f"H2:H{MAX_ROWS}")
     wb.active = 1
     return xlsxio.workbook_bytes(wb)
