@@ -538,6 +538,7 @@ class RegisterRef(AssessorModel):
     sheet: str
     row: int
     title: str
+    sha256: str | None = None  # the file's, when the evidence folder was read
 
 
 class EvidenceStatus(AssessorModel):

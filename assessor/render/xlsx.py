@@ -91,6 +91,9 @@ def render_xlsx(view: ReportView) -> bytes:
             "restricted: cite, do not share" if item.restricted else None,
             "self-attested" if item.self_attested else None,
             _lines(item.frameworks),
+            item.state_label,
+            item.register_row,
+            item.register_title,
         )
         for s in view.evidence_sections
         for item in s.items
@@ -98,9 +101,20 @@ def render_xlsx(view: ReportView) -> bytes:
     write_table(
         wb,
         "Evidence",
-        ("STP section", "Document", "Kind", "How the service appears", "Restricted", "Note", "For"),
+        (
+            "STP section",
+            "Document",
+            "Kind",
+            "How the service appears",
+            "Restricted",
+            "Note",
+            "For",
+            "Evidence state",
+            "Register row",
+            "Document on file",
+        ),
         evidence,
-        widths=(30, 60, 22, 50, 22, 14, 40),
+        widths=(30, 60, 22, 50, 22, 14, 40, 18, 22, 50),
     )
     duties = [(g.name, item, None) for g in view.checklist for item in g.items]
     write_table(
