@@ -171,6 +171,16 @@ def assess(
         bool,
         typer.Option("--merge-units", help="Merge a business unit found in several inputs."),
     ] = False,
+    evidence: Annotated[
+        Path | None,
+        typer.Option("--evidence", help="Evidence on file register workbook (every unit's)."),
+    ] = None,
+    evidence_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence-dir", help="Folder the register's documents are kept in (hashes, pack)."
+        ),
+    ] = None,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
     from assessor.run.options import BatchOptions
@@ -187,6 +197,8 @@ def assess(
             workers=workers,
             overwrite=overwrite,
             merge_units=merge_units,
+            evidence=evidence,
+            evidence_dir=evidence_dir,
         )
     )
     code = _run(lambda: run_cli(inputs, options))

@@ -207,12 +207,14 @@ def coverage(
 
 
 def register_ref(record: EvidenceRecord) -> RegisterRef:
-    """A row as the JSON contract names it."""
+    """A row as the JSON contract names it, with its file's SHA-256 when it was found."""
+    found = record.file
     return RegisterRef(
         file=record.source.file,
         sheet=record.source.sheet,
         row=record.source.row,
         title=record.title,
+        sha256=found.sha256 if found is not None and found.status == "found" else None,
     )
 
 

@@ -32,6 +32,7 @@ class BatchOptions(AssessorModel):
     overwrite: bool = False
     merge_units: bool = False
     catalog_dir: Path | None = None  # None: the shipped catalog
+    evidence_file: Path | None = None  # --evidence: a register workbook of its own
     limits: Limits = Limits()  # per job, as on the upload page
 
     @classmethod
@@ -49,6 +50,8 @@ class BatchOptions(AssessorModel):
         merge_units: bool,
         today: date | None = None,
         catalog_dir: Path | None = None,
+        evidence: Path | None = None,
+        evidence_dir: Path | None = None,
     ) -> BatchOptions:
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
@@ -66,6 +69,7 @@ class BatchOptions(AssessorModel):
         count = workers if workers is not None else (os.cpu_count() or 1)
         if count < 1:
             problems.append(f"--workers {workers}: must be 1 or more")
+        problems += _evidence_problems(evidence, evidence_dir, parsed.get("formats", ()))
         if problems:
             raise UsageError(
                 problems[0] if len(problems) == 1 else "invalid options",
@@ -76,6 +80,7 @@ class BatchOptions(AssessorModel):
             organization=organization.strip(),
             as_of=parsed["as_of"],
             pdf_variant=parsed["pdf_variant"],
+            evidence_dir=evidence_dir,
         )
         return cls(
             out=out,
@@ -85,6 +90,7 @@ class BatchOptions(AssessorModel):
             overwrite=overwrite,
             merge_units=merge_units,
             catalog_dir=catalog_dir,
+            evidence_file=evidence,
         )
 
 
@@ -99,3 +105,17 @@ def _fail_on(text: str | None, problems: list[str]) -> FailOn | None:
         return "partial"
     problems.append(f"--fail-on {text!r}: use gap or partial")
     return None
+
+
+def _evidence_problems(
+    evidence: Path | None, evidence_dir: Path | None, formats: tuple[str, ...]
+) -> list[str]:
+    """--evidence must be a file, --evidence-dir a folder; --format pack needs the folder."""
+    problems: list[str] = []
+    if evidence is not None and not evidence.is_file():
+        problems.append(f"--evidence {evidence}: not a file")
+    if evidence_dir is not None and not evidence_dir.is_dir():
+        problems.append(f"--evidence-dir {evidence_dir}: not a folder")
+    if "pack" in formats and evidence_dir is None:
+        problems.append("--format pack needs --evidence-dir (the folder the documents are kept in)")
+    return problems

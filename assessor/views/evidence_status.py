@@ -81,6 +81,15 @@ class Timeline(AssessorModel):
     description: str
 
 
+class HeldFile(AssessorModel):
+    """A file the unit's findings rely on: the register row's document (or its bridge letter)."""
+
+    register_row: str
+    title: str
+    role: str  # "document" or "bridge letter"
+    file: EvidenceFile
+
+
 class StatusItem(AssessorModel):
     """One document a unit's findings need, with its state and what to do."""
 
@@ -101,6 +110,9 @@ class StatusItem(AssessorModel):
     where_kept: str | None
     file: EvidenceFile | None
     timeline: Timeline
+    findings: tuple[str, ...] = ()  # the finding references it supports (F-001, ...)
+    valid_label: str | None = None  # the period or validity judged, for the pack manifest
+    held_files: tuple[HeldFile, ...] = ()
 
 
 class StateCount(AssessorModel):
@@ -276,6 +288,17 @@ def _domain(audit: DateRange, statuses: Sequence[EvidenceStatus]) -> DateRange:
     return DateRange(start=date(low.year, low.month, 1), end=high)
 
 
+def _held(records: Sequence[EvidenceRecord], status: EvidenceStatus) -> tuple[HeldFile, ...]:
+    out: list[HeldFile] = []
+    for ref, role in ((status.on_file, "document"), (status.bridge, "bridge letter")):
+        record = _record(records, ref)
+        if ref is not None and record is not None and record.file is not None:
+            out.append(
+                HeldFile(register_row=_row_label(ref), title=ref.title, role=role, file=record.file)
+            )
+    return tuple(out)
+
+
 def _request(status: EvidenceStatus, catalog: Catalog) -> str | None:
     if status.state == "on-file" or not status.request:
         return None
@@ -329,6 +352,9 @@ def evidence_status(
                 where_kept=record.where_kept if record else None,
                 file=record.file if record else None,
                 timeline=_timeline(status, audit, domain, period_label),
+                findings=tuple(dict.fromkeys(fv.ref for _, fv in uses)),
+                valid_label="; ".join(_range_label(c) for c in status.covered) or None,
+                held_files=_held(assessment.evidence, status),
             )
         )
     items.sort(key=lambda i: (order[i.state], i.title.casefold()))
