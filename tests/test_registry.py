@@ -42,7 +42,14 @@ def txt_format() -> Iterator[None]:
 
 def test_shipped_formats_in_canonical_order() -> None:
     assert registry.names() == ("pdf", "html", "json", "xlsx", "oscal", "pack")
-    assert registry.suffixes() == (".pdf", ".html", ".json", ".xlsx", ".oscal.json", ".evidence.zip")
+    assert registry.suffixes() == (
+        ".pdf",
+        ".html",
+        ".json",
+        ".xlsx",
+        ".oscal.json",
+        ".evidence.zip",
+    )
     assert [f.name for f in registry.web_formats()] == ["pdf", "json", "xlsx"]
 
 
