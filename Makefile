@@ -23,7 +23,7 @@ venv: $(STAMP)
 demo: system venv
 	@rm -rf $(OUT)
 	$(BIN)/assessor catalog
-	$(BIN)/assessor assess examples --out $(OUT) --format pdf,html,json,xlsx --org "Contoso Group" --as-of $(AS_OF)
+	$(BIN)/assessor assess examples --out $(OUT) --format pdf,html,json,xlsx,pack --evidence-dir examples/evidence --org "Contoso Group" --as-of $(AS_OF)
 	@echo "demo: reports written to $(OUT)/"
 
 lint: venv

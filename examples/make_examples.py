@@ -1,7 +1,9 @@
 """Write the example requirement workbooks in examples/: several shapes, several business units.
 
-Run `python examples/make_examples.py` to regenerate them; the bytes are deterministic (fixed zip
-timestamps and document dates), so re-running changes nothing in git unless this script changed.
+Run `OPENPYXL_LXML=False python examples/make_examples.py` to regenerate them; the bytes are
+deterministic (fixed zip timestamps and document dates, and openpyxl's ElementTree serializer:
+with lxml installed it writes other bytes), so re-running changes nothing in git unless this
+script changed. It also writes examples/evidence/, stand-ins for the documents on file.
 openpyxl is used directly here (merged cells, hidden sheets and a title block need its full API);
 this script is a fixture generator, not part of the library.
 """
@@ -20,10 +22,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from assessor.render.blank_workbook import (
+from assessor.render.blank_workbook import (  # the template's own columns
+    EVIDENCE_HEADERS,
     REQUIREMENT_HEADERS,
     UNIT_HEADERS,
-)  # the template's own columns
+)
 
 HERE = Path(__file__).resolve().parent
 FIXED = datetime(2026, 11, 1, 9, 0, 0)
@@ -169,7 +172,131 @@ def tidy_template() -> Workbook:
         UNIT_HEADERS,
         [[unit, "Dana Whitfield", "Northwind Assurance LLP", date(2023, 7, 1), date(2024, 6, 30)]],
     )
+    register = wb.create_sheet("Evidence on file")
+    _table(register, EVIDENCE_HEADERS, EVIDENCE_ROWS)
+    register.freeze_panes = "A2"
     return wb
+
+
+MMD_AND_INTUNE = "Microsoft Managed Desktop; Microsoft Intune"
+# Contoso Retail's register (audit period 1 July 2023 to 30 June 2024): one row per state.
+EVIDENCE_ROWS: list[list[Cell]] = [
+    # on-file: a certificate covering the whole period and listing MMD
+    [
+        "Azure, Dynamics 365, and Online Services: ISO27001 Certificate",
+        "Certificate",
+        None,
+        None,
+        date(2022, 11, 1),
+        date(2025, 10, 31),
+        MMD_AND_INTUNE,
+        date(2024, 7, 15),
+        None,
+        "stp/iso-27001-certificate-2022.pdf",
+    ],
+    # period-gap, longer than three months: the audit report ends 30 September 2023
+    [
+        "Azure, Dynamics 365, and Online Services: ISO 27001, 27018 and 27701 Audit Assessment Report",
+        "Audit report",
+        date(2022, 10, 1),
+        date(2023, 9, 30),
+        None,
+        None,
+        MMD_AND_INTUNE,
+        date(2023, 12, 1),
+        None,
+        "stp/iso-27001-audit-report-2023.pdf",
+    ],
+    # on-file through a bridge letter: the SOC 2 report ends 31 March 2024, the letter closes
+    # April to June (91 days, Microsoft's own statement)
+    [
+        "Azure + Dynamics 365 SOC 2 Type 2 Report (April 2023 - March 2024)",
+        "SOC report",
+        date(2023, 4, 1),
+        date(2024, 3, 31),
+        None,
+        None,
+        MMD_AND_INTUNE,
+        date(2024, 5, 20),
+        None,
+        "stp/soc-2-type-2-2024-03.pdf",
+    ],
+    [
+        "Azure SOC Bridge Letter Q2 2024",
+        "Bridge letter",
+        date(2024, 4, 1),
+        date(2024, 6, 30),
+        date(2024, 7, 10),
+        None,
+        MMD_AND_INTUNE,
+        date(2024, 7, 12),
+        None,
+        "stp/soc-bridge-letter-2024-q2.pdf",
+    ],
+    # expired: an AoC counts 12 months from signature (to 14 May 2024), the period runs to June
+    [
+        "Azure PCI DSS Attestation of Compliance (AoC) 2023",
+        "AoC",
+        None,
+        None,
+        date(2023, 5, 15),
+        None,
+        "Microsoft Managed Desktop; Microsoft Intune; Microsoft Azure",
+        date(2023, 6, 1),
+        "Contoso Retail",
+        "stp/pci-dss-aoc-2023.pdf",
+    ],
+    # service-not-listed: the ISO 22301 certificate names Azure and Dynamics 365 only
+    [
+        "Azure, Dynamics 365, and Online Services: ISO22301 Certificate",
+        "Certificate",
+        None,
+        None,
+        date(2023, 5, 2),
+        date(2026, 5, 1),
+        "Microsoft Azure; Dynamics 365",
+        date(2024, 1, 9),
+        None,
+        "stp/iso-22301-certificate-2023.pdf",
+    ],
+    # on-file, and it confirms MMD's scope for ISO 9001, which the catalog shows unconfirmed
+    [
+        "Azure, Dynamics 365, and Online Services: ISO9001 Certificate",
+        "Certificate",
+        None,
+        None,
+        date(2023, 1, 15),
+        date(2026, 1, 14),
+        MMD_AND_INTUNE,
+        date(2023, 8, 30),
+        None,
+        "stp/iso-9001-certificate-2023.pdf",
+    ],
+    # a row that matches no catalog document: kept and reported, never dropped
+    [
+        "Contoso penetration test summary 2024",
+        "Assessment report",
+        date(2024, 1, 1),
+        date(2024, 3, 31),
+        None,
+        None,
+        "Contoso store endpoints",
+        date(2024, 4, 15),
+        None,
+        "internal/pentest-2024.pdf",
+    ],
+]
+# Stand-ins for the documents the register names (examples/evidence): the demo hashes them and
+# packs them (--evidence-dir examples/evidence --format pack). The AoC is left out on purpose:
+# the report flags a register row whose file is missing.
+EVIDENCE_FILES = {
+    str(row[9]): (
+        f"Placeholder for the Service Trust Portal download: {row[0]}\n"
+        "Replace with the document as downloaded; assessor hashes and packs the file it finds.\n"
+    ).encode()
+    for row in EVIDENCE_ROWS
+    if row[9] and not str(row[9]).startswith("internal/") and "pci" not in str(row[9])
+}
 
 
 def messy_register() -> Workbook:
@@ -497,6 +624,11 @@ def main(argv: Sequence[str] = ()) -> int:
     for name, build in EXAMPLES.items():
         (target / name).write_bytes(_deterministic_bytes(build()))
         print(f"wrote {target / name}")
+    for rel, data in EVIDENCE_FILES.items():
+        path = target / "evidence" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        print(f"wrote {path}")
     return 0
 
 

@@ -604,6 +604,7 @@ def test_cli_catalog_json_is_the_whole_catalog() -> None:
     assert {s["id"] for s in data["services"]} == {
         "mmd",
         "intune",
+        "intune-us-government",
         "windows-365",
         "windows-autopatch",
     }

@@ -112,7 +112,9 @@ def test_the_diff_names_each_cause_exactly_once(runs: tuple[Path, Path]) -> None
     assert by_kind["catalog"] == (
         "Contoso Retail",
         "iso-9001",
-        "scope of iso-9001 for Microsoft Managed Desktop: unconfirmed \u2192 confirmed",
+        # before: the certificate on file lifted the unconfirmed scope; now the catalog itself
+        # confirms it, so the evidence no longer has a blocker to lift
+        "evidence-on-file (iso-9001): no longer applies",
     )
     assert data["added_units"] == [] and data["removed_units"] == []
     assert data["old"]["catalog_sha256"] != data["new"]["catalog_sha256"]

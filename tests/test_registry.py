@@ -41,8 +41,15 @@ def txt_format() -> Iterator[None]:
 
 
 def test_shipped_formats_in_canonical_order() -> None:
-    assert registry.names() == ("pdf", "html", "json", "xlsx", "oscal")
-    assert registry.suffixes() == (".pdf", ".html", ".json", ".xlsx", ".oscal.json")
+    assert registry.names() == ("pdf", "html", "json", "xlsx", "oscal", "pack")
+    assert registry.suffixes() == (
+        ".pdf",
+        ".html",
+        ".json",
+        ".xlsx",
+        ".oscal.json",
+        ".evidence.zip",
+    )
     assert [f.name for f in registry.web_formats()] == ["pdf", "json", "xlsx"]
 
 

@@ -145,7 +145,14 @@ def test_long_date_is_locale_independent() -> None:
 def test_json_has_exactly_the_contract_top_level_names() -> None:
     data = view_json(_view())
     assert set(data) == CONTRACT_KEYS
-    assert set(data["summary"]) == {"covered", "partial", "gap", "unrecognized"}
+    assert set(data["summary"]) == {"covered", "partial", "gap", "unrecognized", "evidence"}
+    assert set(data["summary"]["evidence"]) == {
+        "on-file",
+        "period-gap",
+        "expired",
+        "service-not-listed",
+        "to-request",
+    }
     finding = data["findings"][0]
     for key in (
         "source",
@@ -161,7 +168,9 @@ def test_json_has_exactly_the_contract_top_level_names() -> None:
     ):
         assert key in finding
     assert set(finding["source"]) == {"file", "sheet", "row"}
-    assert {"title", "kind", "stp_section"} <= set(finding["evidence"][0])
+    assert {"title", "kind", "stp_section", "state", "on_file", "uncovered"} <= set(
+        finding["evidence"][0]
+    )
     assert set(data["rejected_rows"][0]) == {"sheet", "row", "reason"}
 
 
@@ -185,7 +194,7 @@ def test_json_refuses_nan_instead_of_writing_invalid_json() -> None:
 def test_unknown_format_is_a_render_error() -> None:
     with pytest.raises(RenderError):
         render(_view(), "docx")
-    assert registry.names() == ("pdf", "html", "json", "xlsx", "oscal")
+    assert registry.names() == ("pdf", "html", "json", "xlsx", "oscal", "pack")
 
 
 def test_json_bytes_identical_for_identical_inputs() -> None:

@@ -29,7 +29,13 @@ def load_template() -> openpyxl.Workbook:
 
 def test_template_sheets_headers_and_hidden_list() -> None:
     wb = load_template()
-    assert wb.sheetnames == ["Instructions", "Requirements", "Business units", "Framework list"]
+    assert wb.sheetnames == [
+        "Instructions",
+        "Requirements",
+        "Business units",
+        "Evidence on file",
+        "Framework list",
+    ]
     assert wb["Framework list"].sheet_state == "hidden"
     req = wb["Requirements"]
     assert [c.value for c in req[1]] == list(template.REQUIREMENT_HEADERS)

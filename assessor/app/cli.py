@@ -220,6 +220,16 @@ def assess(
             "months of its date.",
         ),
     ] = 12,
+    evidence: Annotated[
+        Path | None,
+        typer.Option("--evidence", help="Evidence on file register workbook (every unit's)."),
+    ] = None,
+    evidence_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence-dir", help="Folder the register's documents are kept in (hashes, pack)."
+        ),
+    ] = None,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
     from assessor.run.options import BatchOptions
@@ -238,6 +248,8 @@ def assess(
             merge_units=merge_units,
             services=service,
             scope_window_months=scope_window_months,
+            evidence=evidence,
+            evidence_dir=evidence_dir,
         )
     )
     code = _run(lambda: run_cli(inputs, options))

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from assessor.assess import evidence as on_file
 from assessor.assess import rules, wording
+from assessor.assess.evidence import EvidenceJudge
 from assessor.assess.wording import dedupe
 from assessor.domain.errors import UsageError
 from assessor.domain.models import (
@@ -23,6 +25,7 @@ from assessor.domain.models import (
     Catalog,
     Certification,
     Edition,
+    EvidenceRecord,
     EvidenceRef,
     Finding,
     Framework,
@@ -328,8 +331,13 @@ def _judge_services(
     period: Period,
     asked: Edition | None,
     window_months: int,
+    judge: EvidenceJudge | None = None,
 ) -> _ServiceJudgement:
-    """Apply the lifecycle and scope-over-time rules for every service the requirement uses."""
+    """Apply the lifecycle and scope-over-time rules for every service the requirement uses.
+
+    Evidence on file (the one place it changes a status): a document on file that covers the
+    period and lists the service lifts that service's scope blocker for the certification.
+    """
     relevant = _relevant_certs(fw, catalog, asked)
     window = rules.scope_window(period, window_months)
     titles = {src.id: src.title for src in catalog.sources}
@@ -348,7 +356,7 @@ def _judge_services(
         judged.blocks += rules.lifecycle(svc, period)
         for cid in checked:
             cert = catalog.certification(cid)
-            judged.blocks += rules.scope(
+            scope = rules.scope(
                 cert,
                 cert_label(catalog, cert),
                 svc,
@@ -356,6 +364,8 @@ def _judge_services(
                 window_months=window_months,
                 titles=titles,
             )
+            narrowed = judge.narrowed(svc) if judge is not None else None
+            judged.blocks += on_file.lift_scope(scope, narrowed, cid, _evidence([cert]))
     return judged
 
 
@@ -382,19 +392,21 @@ def finding_for(
     window_months: int = rules.DEFAULT_WINDOW_MONTHS,
     extra: Sequence[Reason] = (),
     typed: str | None = None,
+    judge: EvidenceJudge | None = None,
 ) -> Finding:
     """The finding for one recognized framework: apply every status rule and say why.
 
     `services` are the services the requirement uses (`service` alone: one); covered needs
     every one of them in confirmed scope for the period. `typed`: the words that named it, as
-    typed (the requirement's text when not given).
+    typed (the requirement's text when not given). `judge`: the unit's evidence on file for
+    these services (None: documents are not judged against a register).
     """
     profiles = tuple(services) or ((service,) if service is not None else (catalog.service(),))
     fw = catalog.framework(candidate.framework)
     asked, found = _asked_edition(req, candidate, fw, catalog, period)
     found += rules.confirm_read(typed or req.text, fw, candidate.via)
     found += _overlay(catalog, fw, typed or req.text)
-    judged = _judge_services(fw, catalog, profiles, period, asked, window_months)
+    judged = _judge_services(fw, catalog, profiles, period, asked, window_months, judge)
     certs = judged.certs
     # An edition nobody knows is still shown as asked, so the reader sees what was judged.
     version_text = (req.version or candidate.edition) if asked is None else None
@@ -443,6 +455,8 @@ def finding_for(
         found += rules.asked_edition(fw, asked, period)
     evidence = _evidence(certs)
     reasons = _ordered([*extra, *found, *_informative(catalog, certs, evidence)])
+    if judge is not None:
+        evidence = tuple(judge.judged(ref) for ref in evidence)
     return _held_or_supported(
         req,
         fw,
@@ -529,6 +543,7 @@ def findings_for_match(
     services: Sequence[ServiceProfile] = (),
     window_months: int = rules.DEFAULT_WINDOW_MONTHS,
     extra: Sequence[Reason] = (),
+    judge: EvidenceJudge | None = None,
 ) -> list[Finding]:
     """Findings for an already-recognized requirement: one per framework the match names."""
     profiles = tuple(services) or ((service,) if service is not None else (catalog.service(),))
@@ -563,6 +578,7 @@ def findings_for_match(
                 window_months=window_months,
                 extra=extra,
                 typed=typed,
+                judge=judge,
             )
         )
     return out
@@ -606,6 +622,7 @@ def assess_requirement(
     service: ServiceProfile | None = None,
     services: Sequence[ServiceProfile] = (),
     window_months: int = rules.DEFAULT_WINDOW_MONTHS,
+    judge: EvidenceJudge | None = None,
 ) -> list[Finding]:
     """One requirement -> findings (several when the name denotes several frameworks)."""
     match = recognize.match_text(req.text, catalog)
@@ -622,6 +639,7 @@ def assess_requirement(
         service=service,
         services=services,
         window_months=window_months,
+        judge=judge,
     )
 
 
@@ -654,6 +672,36 @@ def units_of(intake: IntakeResult) -> tuple[BusinessUnit, ...]:
     return tuple(units[name] for name in sorted(units))
 
 
+class _Judges:
+    """One evidence judge per set of services a unit's requirements use (built once each)."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        records: Sequence[EvidenceRecord],
+        period: Period,
+        as_of: date,
+        next_period_end: date | None,
+    ) -> None:
+        self.args = (catalog, tuple(records), period, as_of, next_period_end)
+        self.built: dict[tuple[str, ...], EvidenceJudge] = {}
+
+    def __call__(self, profiles: tuple[ServiceProfile, ...]) -> EvidenceJudge:
+        """The judge for these services."""
+        key = tuple(svc.id for svc in profiles)
+        if key not in self.built:
+            catalog, records, period, as_of, next_end = self.args
+            self.built[key] = EvidenceJudge(
+                catalog,
+                records,
+                services=profiles,
+                period=period,
+                as_of=as_of,
+                next_period_end=next_end,
+            )
+        return self.built[key]
+
+
 def _profiles(catalog: Catalog, ids: Sequence[str]) -> tuple[ServiceProfile, ...]:
     """The profiles for these service ids (UsageError naming an unknown one)."""
     out: list[ServiceProfile] = []
@@ -677,12 +725,17 @@ def assess(
     service: str | None = None,
     services: Sequence[str] = (),
     window_months: int = rules.DEFAULT_WINDOW_MONTHS,
+    evidence: Sequence[EvidenceRecord] | None = None,
 ) -> list[Assessment]:
     """One Assessment per business unit, sorted by name; every requirement and row placed.
 
     Each unit is judged against the services its Service column names, else `services` (the
     run's --service), else the catalog's default; a requirement row's Service overrides its
     unit's. `service` (one id) is kept for callers that name a single service.
+
+    `evidence`: a register given apart from the workbook (--evidence); the workbook's own
+    Evidence on file sheet is added to it. Each unit is judged against the rows naming it or
+    none; without any register every document is to be requested.
     """
     run_ids = tuple(services) or ((service,) if service else (catalog.service().id,))
     run_profiles = _profiles(catalog, run_ids)
@@ -693,11 +746,15 @@ def assess(
     for req in intake.requirements:
         by_unit[req.business_unit].append(req)
     everyone = [r for r in intake.rejected if r.business_unit is None]
+    register = (*intake.evidence, *(evidence or ()))
+    has_register = evidence is not None or bool(intake.evidence)
 
     out: list[Assessment] = []
     for name in sorted(units):
         unit = units[name]
         period = period_for(unit, as_of)
+        records = on_file.for_unit(register, name)
+        judge_for = _Judges(catalog, records, period, as_of, unit.next_period_end)
         unit_profiles = _profiles(catalog, unit.services) if unit.services else run_profiles
         used: dict[str, ServiceProfile] = {svc.id: svc for svc in unit_profiles}
         findings: list[Finding] = []
@@ -706,7 +763,12 @@ def assess(
             for svc in row_profiles:
                 used.setdefault(svc.id, svc)
             findings += assess_requirement(
-                req, catalog, period=period, services=row_profiles, window_months=window_months
+                req,
+                catalog,
+                period=period,
+                services=row_profiles,
+                window_months=window_months,
+                judge=judge_for(row_profiles),
             )
         findings.sort(key=_finding_key)
         rejected = sorted(
@@ -726,6 +788,8 @@ def assess(
                     tuple(used.values()), period, as_of, window_months
                 ),
                 scope_window_months=window_months,
+                evidence=records,
+                has_register=has_register,
             )
         )
     return out

@@ -357,6 +357,48 @@ def _fixed(text: str) -> Callable[[Reason, Period], tuple[str, str]]:
     return lambda r, p: (text, "")
 
 
+def _row_name(r: Reason) -> str:
+    return f"'{_s(r, 'title')}' ({_s(r, 'sheet')} row {_s(r, 'row')})"
+
+
+_SCOPE_WORD = {
+    "scope-claimed": "only claimed",
+    "scope-unconfirmed": "unconfirmed",
+    "scope-last-seen": "last seen before the period",
+}
+_SHORT_WORD = {
+    "period-gap": "does not cover the whole period",
+    "expired": "expired before the period ends",
+    "service-not-listed": "does not list {svc}",
+}
+
+
+def _evidence_on_file(r: Reason, p: Period) -> tuple[str, str]:
+    svc, label = _s(r, "service"), _s(r, "label")
+    was = _SCOPE_WORD.get(_s(r, "lifted"), "not confirmed")
+    bridged = (
+        "; part of the period rests on a bridge letter, Microsoft's own statement"
+        if r.data.get("bridged") is True
+        else ""
+    )
+    return (
+        f"{svc}'s scope for {label} is confirmed for {period_text(p)} by the document on file "
+        f"{_row_name(r)}, which covers the period and lists {svc} (the catalog's sources show "
+        f"the scope as {was}){bridged}.",
+        "",
+    )
+
+
+def _evidence_falls_short(r: Reason, p: Period) -> tuple[str, str]:
+    svc, label = _s(r, "service"), _s(r, "label")
+    why = _SHORT_WORD.get(_s(r, "state"), "falls short").format(svc=svc)
+    return (
+        f"The document on file {_row_name(r)} {why}, so it does not confirm {svc}'s scope for "
+        f"{label} for {period_text(p)}.",
+        f"the {label} document on file {why}",
+    )
+
+
 def _no_caveat(r: Reason, p: Period) -> tuple[str, str]:
     return "", ""
 
@@ -384,6 +426,8 @@ _WORDS: dict[str, Callable[[Reason, Period], tuple[str, str]]] = {
     "typo-read": _typo,
     "contractual-only": _contractual_only,
     "overlay-decision": _overlay,
+    "evidence-on-file": _evidence_on_file,
+    "evidence-falls-short": _evidence_falls_short,
     "edition-superseded-held": _edition_superseded_held,
     "asked-edition-retiring": _asked_retiring,
     "asked-edition-superseded": _asked_superseded,

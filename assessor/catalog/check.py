@@ -62,6 +62,7 @@ def cross_check(ld: Reporter, cat: Catalog) -> None:
     for section in cat.stp.sections:
         refs(f"stp.yaml: {section.id}", section.sources)
     refs("stp.yaml: stp", cat.stp.sources)
+    _check_evidence_rules(ld, cat, refs)
     refs("responsibility.yaml: responsibility", cat.responsibility.sources)
     for src in cat.sources:
         if src.id not in refs.cited:
@@ -318,3 +319,45 @@ def _check_aliases(ld: Reporter, cat: Catalog) -> None:
             group.alias,
             f"groups.yaml: {group.alias}",
         )
+
+
+_MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+def _check_evidence_rules(ld: Reporter, cat: Catalog, refs: _Citations) -> None:
+    """evidence.yaml: every kind and certification known and listed once, every rule sourced,
+    report period ends real days, hard-end title patterns that compile."""
+    rules = cat.evidence
+    where = "evidence.yaml"
+    refs(f"{where}: bridge_max_days", rules.bridge_sources)
+    if not rules.bridge_sources:
+        ld.error(f"{where}: bridge_max_days", "the bridge-letter limit cites no source")
+    for kind in _duplicates(k.kind for k in rules.kinds):
+        ld.error(f"{where}: kinds", f"kind {kind!r} listed twice")
+    for k in rules.kinds:
+        refs(f"{where}: kind {k.kind}", k.sources)
+        if not k.sources:
+            ld.error(f"{where}: kind {k.kind}", "no sources")
+        if k.basis == "validity" and k.validity_months is None:
+            ld.error(f"{where}: kind {k.kind}", "a validity kind needs validity_months")
+    certs = {c.id for c in cat.certifications}
+    for cid in _duplicates(c.certification for c in rules.certifications):
+        ld.error(f"{where}: certifications", f"certification {cid!r} listed twice")
+    for c in rules.certifications:
+        loc = f"{where}: certification {c.certification}"
+        if c.certification not in certs and c.certification not in ld.invalid:
+            ld.error(loc, f"unknown certification {c.certification!r}")
+        refs(loc, c.sources)
+        if not c.sources:
+            ld.error(loc, "the cadence cites no source")
+        for end in c.period_ends:
+            if not _MONTH_DAY.match(end):
+                ld.error(loc, f"period end {end!r} is not MM-DD")
+        if c.period_ends and c.period_months is None:
+            ld.error(loc, "period_ends without period_months")
+        for hard in c.hard_ends:
+            refs(loc, hard.sources)
+            try:
+                re.compile(hard.unless_title)
+            except re.error as err:
+                ld.error(loc, f"unless_title {hard.unless_title!r} does not compile: {err}")

@@ -19,6 +19,7 @@ from assessor.domain.models import (
     Catalog,
     CatalogMeta,
     Certification,
+    EvidenceRules,
     Framework,
     GroupAlias,
     ServiceProfile,
@@ -38,6 +39,7 @@ FILES: dict[str, tuple[str, ...]] = {
     "groups.yaml": ("groups",),
     "stp.yaml": ("stp",),
     "responsibility.yaml": ("responsibility",),
+    "evidence.yaml": ("evidence",),
 }
 OPTIONAL_KEYS: dict[str, frozenset[str]] = {"catalog.yaml": frozenset({"open_questions"})}
 # One service profile per file: adding a service is adding a file here (and its sources).
@@ -255,6 +257,7 @@ def _build(folder: Path) -> tuple[Catalog | None, list[Issue]]:
     stp = ld.single("stp.yaml", "stp", StpLayout)
     resp = ld.single("responsibility.yaml", "responsibility", SharedResponsibility)
     questions = ld.open_questions()
+    evidence = ld.single("evidence.yaml", "evidence", EvidenceRules)
     if stp is None or resp is None:
         return None, ld.issues
     # Cross-check what did validate, so every problem is reported at once; references to
@@ -270,6 +273,7 @@ def _build(folder: Path) -> tuple[Catalog | None, list[Issue]]:
         stp=stp,
         responsibility=resp,
         open_questions=questions,
+        evidence=evidence or EvidenceRules(),
     )
     cross_check(ld, catalog)
     if meta is None or any(i.severity == "error" for i in ld.issues):

@@ -116,6 +116,66 @@ class Certification(AssessorModel):
     sources: tuple[str, ...]
 
 
+# ---------------------------------------------------------------------------
+# Evidence on file: how long each kind of document counts (requirements/evidence.yaml)
+
+EvidenceBasis = Literal["period", "validity", "bridge", "undated"]
+
+
+class KindRule(AssessorModel):
+    """How a kind of evidence document counts: over its period, or from issue to expiry."""
+
+    kind: EvidenceKind
+    basis: EvidenceBasis
+    validity_months: int | None = Field(default=None, ge=1)  # from issue (signature) date
+    lists_services: bool = True  # the document names the services in its scope
+    confirms_scope: bool = False  # on file, it can confirm a service's scope for the period
+    note: str
+    sources: tuple[str, ...] = ()
+
+
+class HardEnd(AssessorModel):
+    """A date after which certificates to an edition are invalid whatever they say."""
+
+    date: date
+    edition: str  # "ISO/IEC 27001:2013"
+    unless_title: str  # a regex: a title naming a later edition is not subject ("27001:2022")
+    sources: tuple[str, ...]
+
+
+class CertEvidenceRule(AssessorModel):
+    """A certification's evidence rhythm: how often its documents are refreshed, how long they
+    count, report periods and transition dates."""
+
+    certification: str
+    cadence_months: int = Field(ge=1)
+    period_months: int | None = Field(default=None, ge=1)  # a report's period (rolling 12)
+    period_ends: tuple[str, ...] = ()  # "MM-DD": the days report periods end on
+    validity_months: int | None = Field(default=None, ge=1)  # overrides the kind's
+    hard_ends: tuple[HardEnd, ...] = ()
+    note: str
+    sources: tuple[str, ...]  # the cadence's sources; the first one's `checked` dates it
+
+
+class EvidenceRules(AssessorModel):
+    """The freshness rules the register is judged by, each with its sources."""
+
+    bridge_max_days: int = Field(default=92, ge=1)  # a gap a bridge letter may close
+    bridge_sources: tuple[str, ...] = ()
+    lookahead_days: int = Field(default=90, ge=0)  # `expiring` within this many days
+    lookahead_note: str = ""
+    kinds: tuple[KindRule, ...] = ()
+    certifications: tuple[CertEvidenceRule, ...] = ()
+
+    def kind(self, kind: str) -> KindRule | None:
+        """The rule for a kind of document, if the catalog has one."""
+        return next((k for k in self.kinds if k.kind == kind), None)
+
+    def certification(self, cert_id: str) -> CertEvidenceRule | None:
+        """The rhythm of a certification's documents, if the catalog has one."""
+        return next((c for c in self.certifications if c.certification == cert_id), None)
+
+
 class Edition(AssessorModel):
     """A version of a framework, with its lifecycle, for recognition and warnings."""
 
@@ -337,6 +397,7 @@ class Catalog(AssessorModel):
     responsibility: SharedResponsibility
     open_questions: tuple[str, ...] = ()
     decisions: tuple[OverlayDecision, ...] = ()  # the organization's own entries (an overlay)
+    evidence: EvidenceRules = EvidenceRules()  # evidence.yaml: how documents on file count
 
     def framework(self, framework_id: str) -> Framework:
         """The framework with this id (KeyError when absent)."""
@@ -440,6 +501,7 @@ class BusinessUnit(AssessorModel):
     period_end: date | None = None
     services: tuple[str, ...] = ()  # service ids from the Service column; empty: the run's default
     source: CellRef | None = None
+    next_period_end: date | None = None  # the next audit period's end, when the sheet gives it
 
 
 class Requirement(AssessorModel):
@@ -469,6 +531,35 @@ class RejectedRow(AssessorModel):
     business_unit: str | None = None  # when the row names one; else it belongs to every unit
 
 
+class EvidenceFile(AssessorModel):
+    """A register row's file in the evidence folder: found (hashed) or why not."""
+
+    path: str  # as the Where kept column names it, relative to the evidence folder
+    status: Literal["found", "missing", "refused"]
+    sha256: str | None = None
+    size: int | None = None
+    note: str | None = None  # why missing or refused
+
+
+class EvidenceRecord(AssessorModel):
+    """One row of the Evidence on file register: a document the organization holds."""
+
+    source: CellRef
+    title: str  # the Document column, as downloaded
+    kind: EvidenceKind | None = None  # the Kind column read (None: blank or not a known kind)
+    kind_text: str | None = None  # the Kind column as typed
+    period_start: date | None = None
+    period_end: date | None = None
+    issued: date | None = None
+    expires: date | None = None
+    services: tuple[str, ...] = ()  # the in-scope services as the document names them
+    obtained_on: date | None = None
+    business_unit: str | None = None  # None: every unit
+    where_kept: str | None = None  # shown literally; never opened unless --evidence-dir
+    documents: tuple[str, ...] = ()  # catalog evidence document ids it was recognized as
+    file: EvidenceFile | None = None
+
+
 class IntakeResult(AssessorModel):
     """Everything read from one workbook, with every row accounted for."""
 
@@ -481,6 +572,7 @@ class IntakeResult(AssessorModel):
     warnings: tuple[str, ...]
     data_rows: int  # rows with content below the header, in all sheets read
     sheets_read: tuple[str, ...]
+    evidence: tuple[EvidenceRecord, ...] = ()  # the workbook's Evidence on file sheet, if any
 
 
 # ---------------------------------------------------------------------------
@@ -495,6 +587,55 @@ class FrameworkRef(AssessorModel):
     version: str | None = None
 
 
+EvidenceState = Literal["on-file", "period-gap", "expired", "service-not-listed", "to-request"]
+EVIDENCE_STATES: tuple[EvidenceState, ...] = (
+    "on-file",
+    "period-gap",
+    "expired",
+    "service-not-listed",
+    "to-request",
+)
+
+
+class DateRange(AssessorModel):
+    """Days from start to end, both included."""
+
+    start: date
+    end: date
+
+
+class RegisterRef(AssessorModel):
+    """A row of the evidence register, in the JSON contract's shape plus its file."""
+
+    file: str
+    sheet: str
+    row: int
+    title: str
+    sha256: str | None = None  # the file's, when the evidence folder was read
+
+
+class EvidenceStatus(AssessorModel):
+    """What the organization holds of one document a finding needs, against the period."""
+
+    state: EvidenceState
+    on_file: RegisterRef | None = None  # the register row judged (the latest coverage)
+    considered: tuple[RegisterRef, ...] = ()  # every row recognized as this document
+    covered: tuple[DateRange, ...] = ()  # what the rows on file cover (for the timeline)
+    uncovered: tuple[DateRange, ...] = ()  # days of the period nothing on file covers
+    bridged: tuple[DateRange, ...] = ()  # closed only by a bridge letter (self-attested)
+    bridge: RegisterRef | None = None
+    long_gap: bool = False  # a gap longer than common practice accepts for a bridge letter
+    valid_to: date | None = None  # the last day the document on file counts
+    limit: str | None = None  # what ended it early: "validity", "hard-end", "expires"
+    limit_edition: str | None = None  # the edition a hard end applies to
+    expiring: date | None = None  # lapses within the look-ahead (or the next audit period)
+    next_refresh: date | None = None  # the next document expected, from the cadence
+    cadence_months: int | None = None
+    cadence_source: str | None = None
+    cadence_checked: date | None = None
+    request: tuple[DateRange, ...] = ()  # report periods (or spans) still to ask for
+
+
 class EvidenceRef(AssessorModel):
     """An STP document to request, in the JSON contract's shape plus where services appear."""
 
@@ -505,6 +646,7 @@ class EvidenceRef(AssessorModel):
     restricted: bool = False
     self_attested: bool = False
     certification: str
+    status: EvidenceStatus | None = None  # against the register (None: not judged)
 
 
 ReasonCode = Literal[
@@ -531,6 +673,7 @@ ReasonCode = Literal[
     "typo-read",
     "contractual-only",
     "overlay-decision",
+    "evidence-falls-short",
     # what the reader should know, without changing the status ("informs")
     "edition-superseded-held",
     "asked-edition-retiring",
@@ -541,6 +684,7 @@ ReasonCode = Literal[
     "restricted",
     "catalog-caveat",
     "recognizer-note",
+    "evidence-on-file",
     # what decided a gap or an unrecognized finding ("decides")
     "no-certification",
     "certifications-not-listed",
@@ -613,3 +757,5 @@ class Assessment(AssessorModel):
     rejected: tuple[RejectedRow, ...]
     lifecycle_note: str
     scope_window_months: int = 12  # a scope sighting counts within this many months of the period
+    evidence: tuple[EvidenceRecord, ...] = ()  # the register rows for this unit (all units')
+    has_register: bool = False  # a register was given (else every document is to be requested)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assessor.domain.errors import InputError, Issue
-from assessor.domain.models import Catalog, IntakeResult
+from assessor.domain.models import Catalog, EvidenceRecord, IntakeResult
 from assessor.domain.text import normalize_text
+from assessor.intake import evidence as register
 from assessor.intake import reconcile, zipcheck
 from assessor.intake.columns import Layout, find_layout, headers_preview
 from assessor.intake.ledger import Ledger
@@ -85,16 +86,37 @@ def _read_workbook(
     if package.macros:
         ledger.warn(f"{display}: macros are present; they were not run and are never copied")
     loaded = load_sheets(data, package, ledger, limits)
+    records, loaded = _register(ledger, loaded)
     plans, headers_seen = _plan(ledger, loaded)
     if not plans:
         raise reconcile.no_table(display, headers_seen)
     ledger.sheets_with_tables = [p.sheet.name for p in plans]
     for plan in plans:
         _read_plan(ledger, plan)
+    checked, unknown = register.check_units(
+        records, (u.name for u in ledger.units.values()), display
+    )
+    ledger.errors.extend(unknown)
     reconcile.check_errors(ledger)
     reconcile.check_not_empty(ledger, [f"{p.sheet.name}!{p.shape.header_row + 1}" for p in plans])
     reconcile.reconcile(ledger)
-    return reconcile.result(ledger, str(path), data, [p.sheet.name for p in plans])
+    result = reconcile.result(ledger, str(path), data, [p.sheet.name for p in plans])
+    return result.model_copy(update={"evidence": checked}) if checked else result
+
+
+def _register(
+    ledger: Ledger, loaded: list[LoadedSheet]
+) -> tuple[list[EvidenceRecord], list[LoadedSheet]]:
+    """The Evidence on file sheets read into records, and the other sheets left to plan."""
+    records: list[EvidenceRecord] = []
+    rest: list[LoadedSheet] = []
+    for sheet in loaded:
+        layout = register.register_layout(sheet.rows, sheet.name)
+        if layout is None:
+            rest.append(sheet)
+        else:
+            records += register.read_register_sheet(ledger, sheet.name, sheet.rows, *layout)
+    return records, rest
 
 
 def _read_bytes(path: Path, display: str, limits: Limits) -> bytes:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 from assessor.domain.models import Catalog
+from assessor.intake.evidence import REGISTER_HEADERS
 from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT, TEMPLATE_LIST_SHEET
 from assessor.render import xlsxio
 
 REQUIREMENTS_SHEET = "Requirements"
 UNITS_SHEET = "Business units"
 INSTRUCTIONS_SHEET = "Instructions"
+EVIDENCE_SHEET = "Evidence on file"
 LIST_SHEET = TEMPLATE_LIST_SHEET  # hidden; intake ignores it without a warning
 MAX_ROWS = 1000  # rows covered by the dropdown and date validation
 
@@ -47,6 +49,34 @@ EXAMPLE_ROW: tuple[str | date, ...] = (
     "Microsoft Intune; Windows Autopatch",
 )
 _WIDTHS = (24, 34, 10, 36, 34, 20, 12, 10, 34)
+EVIDENCE_HEADERS = tuple(REGISTER_HEADERS.values())
+EVIDENCE_KINDS = (
+    "Certificate",
+    "Audit report",
+    "Assessment report",
+    "SOC report",
+    "Bridge letter",
+    "Attestation of compliance",
+    "Statement of applicability",
+    "Letter of certification",
+    "Business associate agreement",
+    "Registry entry",
+    "Guide",
+)
+# The register's example row: the template's example unit, so intake ignores it.
+EVIDENCE_EXAMPLE_ROW: tuple[str | date | None, ...] = (
+    "Azure + Dynamics 365 SOC 2 Type 2 Report",
+    "SOC report",
+    date(2024, 4, 1),
+    date(2025, 3, 31),
+    None,
+    None,
+    "Microsoft Managed Desktop; Microsoft Intune",
+    date(2025, 5, 15),
+    TEMPLATE_EXAMPLE_UNIT,
+    "SOC/2025-03 Azure SOC 2 Type 2.pdf",
+)
+_EVIDENCE_WIDTHS = (46, 22, 13, 13, 13, 13, 40, 13, 24, 40)
 _UNIT_WIDTHS = (28, 22, 26, 18, 18, 34)
 
 INSTRUCTIONS = (
@@ -64,6 +94,10 @@ INSTRUCTIONS = (
     "Requirements row overrides its unit's for that row. Empty: the run's --service, else "
     "Microsoft Managed Desktop.",
     "7. Leave the business unit empty to use the file name as the unit.",
+    "8. Optional: on the Evidence on file sheet, list the Service Trust Portal documents you "
+    "already hold (title as downloaded, kind, report period or issue/expiry dates, the services "
+    "the document lists, where it is kept). Leave Business unit empty for a document every unit "
+    "relies on. Each is checked against the unit's audit period.",
     "8. Save as .xlsx and run: assessor assess THIS-FILE.xlsx",
     "",
     "Dates: use date cells or write them as YYYY-MM-DD; 03/04/2025 is ambiguous and refused.",
@@ -100,6 +134,9 @@ def template_bytes(catalog: Catalog) -> bytes:
         wb, REQUIREMENTS_SHEET, REQUIREMENT_HEADERS, [list(EXAMPLE_ROW)], widths=_WIDTHS
     )
     xlsxio.write_table(wb, UNITS_SHEET, UNIT_HEADERS, [], widths=_UNIT_WIDTHS)
+    xlsxio.write_table(
+        wb, EVIDENCE_SHEET, EVIDENCE_HEADERS, [list(EVIDENCE_EXAMPLE_ROW)], widths=_EVIDENCE_WIDTHS
+    )
     names = _framework_names(catalog)
     services = _service_names(catalog)
     xlsxio.write_table(
@@ -135,5 +172,14 @@ def template_bytes(catalog: Catalog) -> bytes:
     )
     xlsxio.add_date_validation(req, f"G2:G{MAX_ROWS}")
     xlsxio.add_date_validation(units, f"D2:E{MAX_ROWS}")
+    register = wb[EVIDENCE_SHEET]
+    xlsxio.add_list_validation(
+        register,
+        f"B2:B{MAX_ROWS}",
+        '"' + ",".join(EVIDENCE_KINDS) + '"',
+        prompt="Pick the kind of document, or type it.",
+    )
+    xlsxio.add_date_validation(register, f"C2:F{MAX_ROWS}")
+    xlsxio.add_date_validation(register, f"H2:H{MAX_ROWS}")
     wb.active = 1
     return xlsxio.workbook_bytes(wb)

@@ -15,3 +15,6 @@ class RenderOptions(AssessorModel):
     pdf_variant: PdfVariant | None = None
     source_bytes: bytes | None = None
     source_name: str | None = None
+    # --format pack: the evidence files the unit's findings rely on, (Where kept path, bytes),
+    # read by the run layer from --evidence-dir (None: no evidence folder given)
+    evidence_files: tuple[tuple[str, bytes], ...] | None = None

@@ -207,3 +207,20 @@ register(
         _portfolio_oscal,
     )
 )
+
+
+def _unit_pack(view: ReportView, options: RenderOptions) -> bytes:
+    from assessor.render.pack import render_pack
+
+    return render_pack(view, options)
+
+
+register(
+    OutputFormat(
+        "pack",
+        ".evidence.zip",
+        "application/zip",
+        "Evidence pack (documents on file and manifest)",
+        _unit_pack,
+    )
+)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assessor.render.xlsxio import new_workbook, workbook_bytes, write_table
+from assessor.render.xlsxio import CellValue, new_workbook, workbook_bytes, write_table
 from assessor.views.report import ReportView
 
 FINDING_HEADERS = (
@@ -36,10 +36,61 @@ def _lines(values: tuple[str, ...]) -> str | None:
 
 
 def render_xlsx(view: ReportView) -> bytes:
-    """Summary, Findings (one row each), Services (scope matrix), Evidence, Customer duties and
+    """Summary, Findings (one row each), Evidence, Services (scope matrix), Customer duties and
     Rejected rows sheets."""
     wb = new_workbook()
-    summary: list[tuple[str, str | int | None]] = [
+    write_table(
+        wb, "Summary", ("Item", "Value"), _summary(view), widths=(28, 100), autofilter=False
+    )
+    write_table(wb, "Findings", FINDING_HEADERS, _findings(view), widths=_FINDING_WIDTHS)
+    write_table(wb, "Evidence", EVIDENCE_HEADERS, _evidence(view), widths=_EVIDENCE_WIDTHS)
+    matrix = view.service_matrix
+    if matrix is not None:
+        names = [svc.name for svc in matrix.services]
+        write_table(
+            wb,
+            "Services",
+            ("Certification", "Certification id", *names),
+            _services(view),
+            widths=(28, 22, *(40 for _ in names)),
+        )
+    duties = [(g.name, item, None) for g in view.checklist for item in g.items]
+    write_table(
+        wb,
+        "Customer duties",
+        ("Framework", "The organization must evidence", "Done"),
+        duties,
+        widths=(30, 90, 10),
+    )
+    write_table(
+        wb,
+        "Rejected rows",
+        ("Sheet", "Row", "Reason"),
+        [(r.sheet, r.row, r.reason) for r in view.rejected],
+        widths=(20, 8, 90),
+    )
+    return workbook_bytes(wb)
+
+
+EVIDENCE_HEADERS = (
+    "STP section",
+    "Document",
+    "Kind",
+    "Where the services appear",
+    "Restricted",
+    "Note",
+    "For",
+    "Evidence state",
+    "Register row",
+    "Document on file",
+)
+_EVIDENCE_WIDTHS = (30, 60, 22, 50, 22, 14, 40, 18, 22, 50)
+Row = tuple[CellValue, ...]
+
+
+def _summary(view: ReportView) -> list[Row]:
+    """Who, what and against which catalog: the report's identity and its counts."""
+    summary: list[Row] = [
         ("Organization", view.organization),
         ("Business unit", view.business_unit),
         ("As of", view.as_of.isoformat()),
@@ -60,9 +111,12 @@ def render_xlsx(view: ReportView) -> bytes:
     summary += [(f"Status: {c.label}", c.count) for c in view.status_counts]
     summary += [(f"Responsibility: {c.label}", c.count) for c in view.responsibility_counts]
     summary.append(("Rejected rows", len(view.rejected)))
-    write_table(wb, "Summary", ("Item", "Value"), summary, widths=(28, 100), autofilter=False)
+    return summary
 
-    rows = [
+
+def _findings(view: ReportView) -> list[Row]:
+    """One row per finding, in workbook order."""
+    return [
         (
             f.ref,
             f.source.sheet,
@@ -87,9 +141,11 @@ def render_xlsx(view: ReportView) -> bytes:
         )
         for f in view.findings
     ]
-    write_table(wb, "Findings", FINDING_HEADERS, rows, widths=_FINDING_WIDTHS)
 
-    evidence = [
+
+def _evidence(view: ReportView) -> list[Row]:
+    """Each STP document once, with its state against the register."""
+    return [
         (
             s.name,
             item.title,
@@ -98,61 +154,30 @@ def render_xlsx(view: ReportView) -> bytes:
             "restricted: cite, do not share" if item.restricted else None,
             "self-attested" if item.self_attested else None,
             _lines(item.frameworks),
+            item.state_label,
+            item.register_row,
+            item.register_title,
         )
         for s in view.evidence_sections
         for item in s.items
     ]
-    write_table(
-        wb,
-        "Evidence",
-        (
-            "STP section",
-            "Document",
-            "Kind",
-            "Where the services appear",
-            "Restricted",
-            "Note",
-            "For",
-        ),
-        evidence,
-        widths=(30, 60, 22, 50, 22, 14, 40),
-    )
+
+
+def _services(view: ReportView) -> list[Row]:
+    """The service x certification scope matrix, each cell with its last sighting."""
     matrix = view.service_matrix
-    if matrix is not None:
-        names = [svc.name for svc in matrix.services]
-        services_rows = [
-            (
-                row.short,
-                row.certification,
-                *(
-                    c.label
-                    + (f" ({c.last_seen.isoformat()}, {c.source})" if c.last_seen else "")
-                    + (" [outside window]" if c.state == "confirmed" and not c.in_window else "")
-                    for c in row.cells
-                ),
-            )
-            for row in matrix.rows
-        ]
-        write_table(
-            wb,
-            "Services",
-            ("Certification", "Certification id", *names),
-            services_rows,
-            widths=(28, 22, *(40 for _ in names)),
+    if matrix is None:
+        return []
+    return [
+        (
+            row.short,
+            row.certification,
+            *(
+                c.label
+                + (f" ({c.last_seen.isoformat()}, {c.source})" if c.last_seen else "")
+                + (" [outside window]" if c.state == "confirmed" and not c.in_window else "")
+                for c in row.cells
+            ),
         )
-    duties = [(g.name, item, None) for g in view.checklist for item in g.items]
-    write_table(
-        wb,
-        "Customer duties",
-        ("Framework", "The organization must evidence", "Done"),
-        duties,
-        widths=(30, 90, 10),
-    )
-    write_table(
-        wb,
-        "Rejected rows",
-        ("Sheet", "Row", "Reason"),
-        [(r.sheet, r.row, r.reason) for r in view.rejected],
-        widths=(20, 8, 90),
-    )
-    return workbook_bytes(wb)
+        for row in matrix.rows
+    ]

@@ -17,7 +17,13 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from assessor.domain.errors import AssessorError, OutputError, RenderError, UsageError
+from assessor.domain.errors import (
+    AssessorError,
+    InputError,
+    OutputError,
+    RenderError,
+    UsageError,
+)
 from assessor.domain.models import Catalog
 from assessor.domain.text import canonical_json
 from assessor.render import registry
@@ -135,6 +141,12 @@ class Batch:
         check_output_dir(options.out, self.inputs, overwrite=options.overwrite)
         real_inputs = {p.resolve() for p in paths}
         self.catalog = catalog_module.load_catalog(options.catalog_dir)
+        if options.evidence_file is not None:
+            from assessor.intake.evidence import read_register
+
+            register = read_register(options.evidence_file, self.catalog)
+            run_options = options.run.model_copy(update={"evidence": register})
+            self.options = options = options.model_copy(update={"run": run_options})
         self.records = [InputRecord(InputFile(i, p)) for i, p in enumerate(paths)]
         for problem in self.problems:
             self._say(f"error: {problem}")
@@ -185,6 +197,7 @@ class Batch:
         if self.progress is not None:
             self.progress.start()
         self.pool.run(inputs, read_task, read_done)
+        self._check_register_units(summaries)
         tasks = self._plan(inputs, summaries)
         self.slugs = unique_slugs(sorted({name for t in tasks for name in t.unit_names()}))
         self._check_collisions(real_inputs)
@@ -207,6 +220,22 @@ class Batch:
             if record.tasks_left == 0:
                 self._finish(record)
         return list(plan.tasks)
+
+    def _check_register_units(self, summaries: dict[int, ReadSummary]) -> None:
+        """Every unit the --evidence register names exists in some input (else an error)."""
+        register = self.options.run.evidence
+        if not register or not summaries:
+            return
+        from assessor.intake.evidence import check_units
+
+        names = {u.name for summary in summaries.values() for u in summary.units}
+        file = str(self.options.evidence_file)
+        _, issues = check_units(register, names, file)
+        if issues:
+            raise InputError(
+                f"{file}: the evidence register names business units no input has",
+                issues=issues,
+            )
 
     def _check_collisions(self, real_inputs: set[Path]) -> None:
         """Never let a report overwrite an input workbook (possible with --overwrite)."""

@@ -38,6 +38,7 @@ class BatchOptions(AssessorModel):
     overwrite: bool = False
     merge_units: bool = False
     catalog_dir: Path | None = None  # None: the shipped catalog
+    evidence_file: Path | None = None  # --evidence: a register workbook of its own
     limits: Limits = Limits()  # per job, as on the upload page
 
     @classmethod
@@ -57,6 +58,8 @@ class BatchOptions(AssessorModel):
         catalog_dir: Path | None = None,
         services: str | None = None,
         scope_window_months: int = 12,
+        evidence: Path | None = None,
+        evidence_dir: Path | None = None,
     ) -> BatchOptions:
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
@@ -77,6 +80,7 @@ class BatchOptions(AssessorModel):
         count = workers if workers is not None else (os.cpu_count() or 1)
         if count < 1:
             problems.append(f"--workers {workers}: must be 1 or more")
+        problems += _evidence_problems(evidence, evidence_dir, parsed.get("formats", ()))
         if problems:
             raise UsageError(
                 problems[0] if len(problems) == 1 else "invalid options",
@@ -89,6 +93,7 @@ class BatchOptions(AssessorModel):
             pdf_variant=parsed["pdf_variant"],
             services=parsed["services"],
             scope_window_months=scope_window_months,
+            evidence_dir=evidence_dir,
         )
         return cls(
             out=out,
@@ -98,6 +103,7 @@ class BatchOptions(AssessorModel):
             overwrite=overwrite,
             merge_units=merge_units,
             catalog_dir=catalog_dir,
+            evidence_file=evidence,
         )
 
 
@@ -112,3 +118,17 @@ def _fail_on(text: str | None, problems: list[str]) -> FailOn | None:
         return "partial"
     problems.append(f"--fail-on {text!r}: use gap or partial")
     return None
+
+
+def _evidence_problems(
+    evidence: Path | None, evidence_dir: Path | None, formats: tuple[str, ...]
+) -> list[str]:
+    """--evidence must be a file, --evidence-dir a folder; --format pack needs the folder."""
+    problems: list[str] = []
+    if evidence is not None and not evidence.is_file():
+        problems.append(f"--evidence {evidence}: not a file")
+    if evidence_dir is not None and not evidence_dir.is_dir():
+        problems.append(f"--evidence-dir {evidence_dir}: not a folder")
+    if "pack" in formats and evidence_dir is None:
+        problems.append("--format pack needs --evidence-dir (the folder the documents are kept in)")
+    return problems

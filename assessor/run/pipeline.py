@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 
 from assessor import __version__
 from assessor.domain.errors import UsageError
-from assessor.domain.models import Assessment, AssessorModel, Catalog, IntakeResult
+from assessor.domain.models import (
+    Assessment,
+    AssessorModel,
+    Catalog,
+    EvidenceRecord,
+    IntakeResult,
+)
 from assessor.render import registry
 from assessor.render.options import PdfVariant
 
@@ -27,6 +33,8 @@ class RunOptions(AssessorModel):
     pdf_variant: PdfVariant | None = None
     services: tuple[str, ...] = ()  # --service: units with no Service column (empty: default)
     scope_window_months: int = 12  # --scope-window-months
+    evidence: tuple[EvidenceRecord, ...] | None = None  # --evidence FILE, read once (None: none)
+    evidence_dir: Path | None = None  # --evidence-dir: where the register's files are kept
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -97,13 +105,15 @@ def assess_and_render(
     from assessor.render import RenderOptions, render
     from assessor.views import report
 
+    records, given = _register(result, options)
     assessments = engine.assess(
-        result,
+        result.model_copy(update={"evidence": ()}),
         catalog,
         as_of=options.as_of,
         organization=options.organization,
         services=options.services,
         window_months=options.scope_window_months,
+        evidence=records if given else None,
     )
     render_options = RenderOptions(
         pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file
@@ -114,6 +124,31 @@ def assess_and_render(
         if units is not None and name not in units:
             continue
         view = report.build_view(assessment, catalog, intake=result, tool_version=__version__)
-        files = {fmt: render(view, fmt, render_options) for fmt in options.formats}
+        unit_options = render_options
+        if "pack" in options.formats and options.evidence_dir is not None:
+            unit_options = render_options.model_copy(
+                update={"evidence_files": _pack_files(view, options.evidence_dir)}
+            )
+        files = {fmt: render(view, fmt, unit_options) for fmt in options.formats}
         outputs.append(UnitOutput(unit=name, assessment=assessment, view=view, files=files))
     return outputs
+
+
+def _register(result: IntakeResult, options: RunOptions) -> tuple[tuple[EvidenceRecord, ...], bool]:
+    """The workbook's own register rows and --evidence's, with their files' facts when an
+    evidence folder is given; and whether any register was given at all."""
+    records = (*result.evidence, *(options.evidence or ()))
+    if options.evidence_dir is not None:
+        from assessor.run import pack
+
+        records = pack.inspect_records(records, options.evidence_dir)
+    return records, options.evidence is not None or bool(result.evidence)
+
+
+def _pack_files(view: ReportView, folder: Path) -> tuple[tuple[str, bytes], ...]:
+    """The bytes of the files the unit's findings rely on, checked against what was judged."""
+    from assessor.run import pack
+
+    status = view.evidence_status
+    held = [h.file for item in (status.items if status else ()) for h in item.held_files]
+    return pack.read_files(folder, held)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assessor.domain.models import AssessorModel, Catalog, EvidenceRef, StpSection
+from assessor.domain.models import AssessorModel, Catalog, EvidenceRef, EvidenceState, StpSection
+from assessor.views.evidence_status import STATE_LABELS, STATE_MARKS
 from assessor.views.findings import FindingView
 from assessor.views.labels import kind_label
 
@@ -19,6 +20,11 @@ class EvidenceItem(AssessorModel):
     self_attested: bool
     certifications: tuple[str, ...]
     frameworks: tuple[str, ...]
+    state: EvidenceState = "to-request"  # against the register (issue 12)
+    state_label: str = "To request"
+    state_mark: str = "\u2610"
+    register_row: str | None = None  # "Evidence on file row 4"
+    register_title: str | None = None
 
 
 class EvidenceSection(AssessorModel):
@@ -85,6 +91,9 @@ def _item(
     """One document, with every certification and framework that needs it."""
     first = uses[0][0]
     services = {s for _, fv in uses for s in (r.service for r in fv.service_scope)}
+    status = first.status
+    state: EvidenceState = status.state if status is not None else "to-request"
+    on_file = status.on_file if status is not None else None
     return EvidenceItem(
         title=title,
         kind=first.kind,
@@ -97,6 +106,11 @@ def _item(
         self_attested=any(ev.self_attested for ev, _ in uses),
         certifications=tuple(sorted({ev.certification for ev, _ in uses})),
         frameworks=tuple(sorted({fv.framework_label for _, fv in uses}, key=str.casefold)),
+        state=state,
+        state_label=STATE_LABELS[state],
+        state_mark=STATE_MARKS[state],
+        register_row=f"{on_file.sheet} row {on_file.row}" if on_file else None,
+        register_title=on_file.title if on_file else None,
     )
 
 
@@ -132,4 +146,14 @@ def evidence_sections(
             s.name.casefold(),
         )
     )
+    return tuple(out)
+
+
+def still_missing(sections: tuple[EvidenceSection, ...]) -> tuple[EvidenceSection, ...]:
+    """The request list: each section's documents that are not on file (empty sections go)."""
+    out: list[EvidenceSection] = []
+    for section in sections:
+        items = tuple(i for i in section.items if i.state != "on-file")
+        if items:
+            out.append(section.model_copy(update={"items": items}))
     return tuple(out)

@@ -63,6 +63,8 @@ class UnitSummary(AssessorModel):
     supported: int  # percent covered or partial
     period_start: date | None = None  # the period judged, typed (OSCAL start/end)
     period_end: date | None = None
+    evidence_needed: int = 0  # documents its findings rely on, each once
+    evidence_on_file: int = 0  # of those, on file for its period (issue 12)
 
 
 class FrameworkColumn(AssessorModel):
@@ -246,6 +248,8 @@ class _Gathered:
         elif finding.status == "unrecognized":
             self._add_unrecognized(unit, finding)
         for ev in finding.evidence:
+            if ev.status is not None and ev.status.state == "on-file":
+                continue  # collected for this unit: the org-wide list holds what is missing
             doc = self.evidence.setdefault((ev.stp_section, ev.title), _DocumentDraft(ev=ev))
             doc.certifications.add(cert_name(self.catalog, ev.certification))
             if ref is not None:
@@ -330,7 +334,18 @@ def _unit_summary(assessment: Assessment, catalog: Catalog, slug: str) -> UnitSu
         supported=percent(counts["covered"] + counts["partial"], total),
         period_start=assessment.period.start,
         period_end=assessment.period.end,
+        **_evidence_collected(assessment),
     )
+
+
+def _evidence_collected(assessment: Assessment) -> dict[str, int]:
+    """How many documents a unit's findings need, and how many are on file for its period."""
+    states: dict[tuple[str, str], bool] = {}
+    for finding in assessment.findings:
+        for ev in finding.evidence:
+            on_file = ev.status is not None and ev.status.state == "on-file"
+            states[(ev.title, ev.kind)] = states.get((ev.title, ev.kind), False) or on_file
+    return {"evidence_needed": len(states), "evidence_on_file": sum(states.values())}
 
 
 def _columns(gathered: _Gathered, units: Sequence[UnitSummary]) -> list[FrameworkColumn]:

@@ -29,7 +29,8 @@ from assessor.views.common import (
     service_names,
     services_of,
 )
-from assessor.views.evidence import EvidenceSection, evidence_sections, stp_places
+from assessor.views.evidence import EvidenceSection, evidence_sections, still_missing, stp_places
+from assessor.views.evidence_status import EvidenceStatusView, evidence_status
 from assessor.views.findings import FindingView, finding_views
 from assessor.views.frameworks import (
     CertificationView,
@@ -103,8 +104,8 @@ class ReportView(AssessorModel):
     certifications: tuple[CertificationView, ...] = ()
     unrecognized: tuple[FindingView, ...]
     checklist: tuple[ChecklistGroup, ...]
-    evidence_sections: tuple[EvidenceSection, ...]
-    evidence_count: int
+    evidence_sections: tuple[EvidenceSection, ...]  # every document needed, with its state
+    evidence_count: int  # documents still to request (the request list)
     stp_home: str
     stp_note: str
     status_definitions: tuple[Definition, ...]
@@ -115,6 +116,8 @@ class ReportView(AssessorModel):
     rejected: tuple[RejectedRow, ...]
     warnings: tuple[str, ...]
     period: Period | None = None  # the period judged, typed (OSCAL start/end, the diff)
+    request_sections: tuple[EvidenceSection, ...] = ()  # the request list: still missing only
+    evidence_status: EvidenceStatusView | None = None  # the Evidence status chapter
 
 
 class _Lifecycle(NamedTuple):
@@ -182,6 +185,7 @@ def build_view(
     certs = certifications(views, catalog, places)
     details, checklist = frameworks(views, catalog, places, certs)
     sections = evidence_sections(views, catalog)
+    requests = still_missing(sections)
     rejected = unit_rejected(assessment, intake)
     org, unit = assessment.organization, assessment.business_unit
     return ReportView(
@@ -225,7 +229,7 @@ def build_view(
         unrecognized=tuple(f for f in views if f.framework is None),
         checklist=checklist,
         evidence_sections=sections,
-        evidence_count=sum(len(s.items) for s in sections),
+        evidence_count=sum(len(s.items) for s in requests),
         stp_home=catalog.stp.home,
         stp_note=catalog.stp.availability_note,
         status_definitions=status_definitions(),
@@ -236,4 +240,6 @@ def build_view(
         rejected=rejected,
         warnings=intake.warnings,
         period=assessment.period,
+        request_sections=requests,
+        evidence_status=evidence_status(views, assessment, catalog, service_name),
     )

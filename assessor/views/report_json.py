@@ -4,14 +4,56 @@ from __future__ import annotations
 
 from typing import Any
 
-from assessor.domain.models import EvidenceRef, Period, Reason, ServiceScopeRef
+from assessor.domain.models import (
+    EVIDENCE_STATES,
+    DateRange,
+    EvidenceRef,
+    EvidenceStatus,
+    Period,
+    Reason,
+    ServiceScopeRef,
+)
 from assessor.views.findings import FindingView
 from assessor.views.report import ReportView
 
 
-def _evidence_json(ev: EvidenceRef) -> dict[str, Any]:
-    """An evidence document: the contract's title/kind/stp_section plus provenance."""
+def _ranges(spans: tuple[DateRange, ...]) -> list[dict[str, str]]:
+    return [{"start": s.start.isoformat(), "end": s.end.isoformat()} for s in spans]
+
+
+def _day(value: Any) -> str | None:
+    return None if value is None else str(value.isoformat())
+
+
+def _state_json(status: EvidenceStatus | None) -> dict[str, Any]:
+    """The document's state against the register (issue 12): to-request when not judged."""
+    st = status or EvidenceStatus(state="to-request")
+    on_file = st.on_file
     return {
+        "state": st.state,
+        "on_file": None
+        if on_file is None
+        else {
+            "file": on_file.file,
+            "sheet": on_file.sheet,
+            "row": on_file.row,
+            "title": on_file.title,
+        },
+        "uncovered": _ranges(st.uncovered),
+        "bridged": _ranges(st.bridged),
+        "long_gap": st.long_gap,
+        "valid_to": _day(st.valid_to),
+        "expiring": _day(st.expiring),
+        "next_refresh": _day(st.next_refresh),
+        "request": _ranges(st.request),
+        "sha256": on_file.sha256 if on_file is not None else None,
+    }
+
+
+def _evidence_json(ev: EvidenceRef) -> dict[str, Any]:
+    """An evidence document: the contract's title/kind/stp_section plus provenance and state."""
+    return {
+        **_state_json(ev.status),
         "title": ev.title,
         "kind": ev.kind,
         "stp_section": ev.stp_section,
@@ -73,6 +115,14 @@ def _period_json(period: Period) -> dict[str, Any]:
     }
 
 
+def _evidence_counts(view: ReportView) -> dict[str, int]:
+    """Documents the findings need, each once, per evidence state."""
+    counts: dict[str, int] = dict.fromkeys(EVIDENCE_STATES, 0)
+    if view.evidence_status is not None:
+        counts.update({c.key: c.count for c in view.evidence_status.counts})
+    return counts
+
+
 def view_json(view: ReportView) -> dict[str, Any]:
     """The report as the JSON contract of docs/report-schema.json: exactly these top-level names."""
     return {
@@ -98,7 +148,10 @@ def view_json(view: ReportView) -> dict[str, Any]:
             }
             for s in view.services
         ],
-        "summary": {c.key: c.count for c in view.status_counts},
+        "summary": {
+            **{c.key: c.count for c in view.status_counts},
+            "evidence": _evidence_counts(view),
+        },
         "findings": [_finding_json(f) for f in view.findings],
         "rejected_rows": [
             {"sheet": r.sheet, "row": r.row, "reason": r.reason} for r in view.rejected
