@@ -481,8 +481,14 @@ def _review(
 def assess_requirement(
     req: Requirement, catalog: Catalog, *, period: Period, service: ServiceProfile
 ) -> list[Finding]:
-    """One requirement -> findings (several when the name denotes several frameworks)."""
-    match = recognize.match_text(req.text, catalog)
+    """One requirement -> findings (several when the name denotes several frameworks).
+
+    The intake recognized the name once when it read the cell (`req.match`); a requirement
+    built without one (or whose text no longer is the one matched) is read here.
+    """
+    match = req.match
+    if match is None or match.text != req.text:
+        match = recognize.match_text(req.text, catalog)
     if req.version and match.status != "matched":
         # "PCI" + Version "3.2.1": the two together may name what the name alone does not.
         with_version = recognize.match_text(f"{req.text} {req.version}", catalog)

@@ -384,6 +384,9 @@ class Requirement(AssessorModel):
     due_date: date | None = None
     priority: str | None = None
     extra: tuple[tuple[str, str], ...] = ()  # unrecognized columns kept as (header, value)
+    # How `text` was recognized when the cell was read (once per cell, by the intake): the
+    # engine assesses this Match instead of reading the name again. None when built without it.
+    match: Match | None = None
 
 
 class RejectedRow(AssessorModel):

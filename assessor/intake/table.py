@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from assessor.domain.errors import Issue
-from assessor.domain.models import CellRef
+from assessor.domain.models import CellRef, Match
 from assessor.domain.text import normalize_text
 from assessor.intake.cells import PLACEHOLDERS, is_blank, plain
 from assessor.intake.columns import Column, Layout, header_key
@@ -176,7 +176,7 @@ class _Table:
 
     def frameworks(
         self, cell: str, version: str | None, unit: str, excel_row: int
-    ) -> list[str] | None:
+    ) -> list[tuple[str, Match]] | None:
         """The frameworks the cell names, or None when the row is rejected (with its reason)."""
         ledger = self.ledger
         # a rejected row belongs to its unit only when the sheet has a unit column
@@ -277,18 +277,19 @@ class _Table:
             due_date=due,
             priority=texts.get("priority") or None,
             extra=extra,
+            match=None,
         )
         self.emit(fields, parts, excel_row)
 
-    def emit(self, fields: RequirementRow, parts: list[str], excel_row: int) -> None:
-        """One requirement per distinct framework part of the cell."""
+    def emit(self, fields: RequirementRow, parts: list[tuple[str, Match]], excel_row: int) -> None:
+        """One requirement per distinct framework part of the cell, with its recognized Match."""
         requirements = self.ledger.requirements
         if len(parts) == 1:
-            fields["text"] = parts[0]
+            fields["text"], fields["match"] = parts[0]
             requirements.append(fields)
             return
         seen_parts: set[str] = set()
-        for part in parts:
+        for part, found in parts:
             if part.casefold() in seen_parts:
                 self.ledger.warn(
                     f"{self.sheet}!{self.fw_letter}{excel_row}: {part!r} named twice in one "
@@ -296,7 +297,7 @@ class _Table:
                 )
                 continue
             seen_parts.add(part.casefold())
-            requirements.append({**fields, "text": part})
+            requirements.append({**fields, "text": part, "match": found})
 
 
 def _repeats_header(row: Sequence[Any], header_keys: list[str]) -> bool:

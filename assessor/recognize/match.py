@@ -36,6 +36,7 @@ __all__ = [
     "matches_json",
     "matches_table",
     "recognize_cell",
+    "recognize_parts",
     "split_frameworks",
     "tokens",
 ]
@@ -322,17 +323,25 @@ def match_cell(text: str, catalog: Catalog) -> list[Match]:
     return [match_text(part, catalog) for part in split_frameworks(text, catalog)]
 
 
-def recognize_cell(text: str, catalog: Catalog) -> list[Match]:
-    """A cell read once: one Match per framework mention (review items included), or per part."""
+def recognize_parts(text: str, catalog: Catalog) -> list[tuple[str, Match]]:
+    """A cell read once: each framework part with its Match (the one match_text(part) gives).
+
+    The intake keeps the Match on each requirement, so the engine need not read it again.
+    """
     idx = index(catalog)
-    out: list[Match] = []
+    out: list[tuple[str, Match]] = []
     for part in split_frameworks(text, catalog):
         reading = read(idx, part)
         if len(reading.mentions) == 1 and not reading.refused:
-            out.append(_to_match(idx, part, reading.mentions[0], reading))
+            out.append((part, _to_match(idx, part, reading.mentions[0], reading)))
         else:
-            out.append(match_text(part, catalog))
+            out.append((part, match_text(part, catalog)))
     return out
+
+
+def recognize_cell(text: str, catalog: Catalog) -> list[Match]:
+    """A cell read once: one Match per framework mention (review items included), or per part."""
+    return [found for _, found in recognize_parts(text, catalog)]
 
 
 # ---------------------------------------------------------------------------------------------
