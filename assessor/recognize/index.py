@@ -47,6 +47,9 @@ class Index:
     choices: list[str] = field(default_factory=list)
     choice_owner: list[str] = field(default_factory=list)
     cache: dict[str, object] = field(default_factory=dict)
+    near_heads: dict[str, bool] = field(default_factory=dict)  # word -> may start a near miss
+    edition_reads: dict[tuple[str, ...], object] = field(default_factory=dict)  # (fw, *words)
+    typo_reads: dict[tuple[str, ...], str | None] = field(default_factory=dict)  # words -> owner
 
 
 _CACHE: list[tuple[Catalog, Index]] = []

@@ -7,9 +7,11 @@ what a mention must not be read as (a near number, an unknown explicit edition, 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import cast
 
 from assessor.domain.models import Candidate, GroupAlias, Mention
 from assessor.recognize.index import TYPO_MIN_LETTERS, Index, owner_ids
@@ -42,6 +44,12 @@ _CLAUSE = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def candidate(framework: str, edition: str | None, score: float, via: str) -> Candidate:
+    """A Candidate (frozen, so one per distinct value is shared by every mention naming it)."""
+    return Candidate(framework=framework, edition=edition, score=score, via=via)
+
+
 @dataclass(frozen=True)
 class _Ed:
     edition: str | None
@@ -72,6 +80,7 @@ class Reading:
     mentions: tuple[Mention, ...]
     refused: tuple[str, ...]  # framework ids seen inside names that were refused
     toks: tuple[Tok, ...]
+    whole: bool | None = None  # one name and nothing else of weight (match.py works it out once)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,7 +88,20 @@ class Reading:
 
 
 def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
-    """The edition these words name for this framework, or None when they name none."""
+    """The edition these words name for this framework, or None when they name none.
+
+    Worked out once per framework and words (the same few words follow names everywhere)."""
+    key = (fw_id, *left)
+    cache = idx.edition_reads
+    if key in cache:
+        return cast(_Ed | None, cache[key])
+    found = _edition_from(idx, fw_id, left)
+    if len(cache) < _CACHE_SIZE:
+        cache[key] = found
+    return found
+
+
+def _edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
     eds = idx.editions[fw_id]
     canon = edition_canon(left)
     for key in ("".join(left), canon):
@@ -106,6 +128,17 @@ def _edition_typo(idx: Index, fw_id: str, word: str) -> _Ed | None:
     """A one-edit misspelling of an all-letter edition name, when only one edition is that near."""
     if not word.isalpha() or len(word) < TYPO_MIN_LETTERS:
         return None
+    key = ("~typo", fw_id, word)  # worked out once per framework and word, as edition_from
+    cache = idx.edition_reads
+    if key in cache:
+        return cast(_Ed | None, cache[key])
+    found = _edition_typo_read(idx, fw_id, word)
+    if len(cache) < _CACHE_SIZE:
+        cache[key] = found
+    return found
+
+
+def _edition_typo_read(idx: Index, fw_id: str, word: str) -> _Ed | None:
     eds = idx.editions[fw_id]
     near = {ed for key, ed in eds.items() if key.isalpha() and one_edit(word, key)}
     if len(near) != 1:
@@ -152,12 +185,15 @@ def _is_acronym(text: str, tok: Tok) -> bool:
     return not written.islower()
 
 
-def _alias_at(idx: Index, text: str, toks: Sequence[Tok], i: int, plain: bool) -> _Hit | None:
+def _alias_at(
+    idx: Index, text: str, toks: Sequence[Tok], i: int, plain: bool, keyed: list[str]
+) -> _Hit | None:
     reach = idx.first_reach.get(toks[i].text)
     if reach is None:
         return None
+    aliases = idx.aliases
     for k in range(min(reach, len(toks) - i), 0, -1):
-        owner = idx.aliases.get(compact(t.text for t in toks[i : i + k]))
+        owner = aliases.get("".join(keyed[i : i + k]))  # compact(): stop words are ""
         if owner is None:
             continue
         tok = toks[i]
@@ -203,9 +239,12 @@ def _patterns_at(
 def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | None:
     """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
     head = toks[i].text
-    if not head.isalpha() or head in FILLER or head in KEY_STOP:
-        return None
-    if head not in idx.typo_first and not any(d in idx.typo_first for d in deletions(head)):
+    near = idx.near_heads.get(head)
+    if near is None:
+        near = _near_head(idx, head)
+        if len(idx.near_heads) < _CACHE_SIZE:
+            idx.near_heads[head] = near
+    if not near:
         return None
     for w in range(min(3, len(toks) - i), 0, -1):
         window = toks[i : i + w]
@@ -221,8 +260,26 @@ def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | 
     return None
 
 
+def _near_head(idx: Index, head: str) -> bool:
+    """Whether a near miss may start with this word (worked out once per word and index)."""
+    if not head.isalpha() or head in FILLER or head in KEY_STOP:
+        return False
+    return head in idx.typo_first or any(d in idx.typo_first for d in deletions(head))
+
+
 def _typo_owner(idx: Index, words: Sequence[str]) -> str | None:
     """The one framework whose alias these words misspell by one edit inside one word."""
+    key = tuple(words)
+    cache = idx.typo_reads
+    if key in cache:
+        return cache[key]
+    found = _typo_owner_read(idx, words)
+    if len(cache) < _CACHE_SIZE:
+        cache[key] = found
+    return found
+
+
+def _typo_owner_read(idx: Index, words: Sequence[str]) -> str | None:
     query = compact(words)
     if letters(query) < TYPO_MIN_LETTERS:
         return None
@@ -293,11 +350,11 @@ def _spaced(toks: Sequence[Tok]) -> _Spaced:
 
 
 def _find_at(
-    idx: Index, text: str, toks: Sequence[Tok], i: int, ctx: tuple[bool, _Spaced, int]
+    idx: Index, text: str, toks: Sequence[Tok], i: int, ctx: tuple[bool, _Spaced, int, list[str]]
 ) -> _Hit | None:
     """The longest name starting at word i, edition included: alias or pattern, else a near miss."""
-    plain, spaced, floor = ctx
-    alias = _alias_at(idx, text, toks, i, plain)
+    plain, spaced, floor, keyed = ctx
+    alias = _alias_at(idx, text, toks, i, plain, keyed)
     pattern = _patterns_at(idx, toks, i, spaced) if spaced[0] else None
     if alias is not None and (pattern is None or not alias.owners[0].startswith("group:")):
         alias = _resolved(idx, text, toks, alias, floor)
@@ -327,20 +384,26 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
     """Finds left to right, each resolved (edition, family) before the next word is read."""
     # one name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)
     plain = sum(t.text not in FILLER and t.text not in KEY_STOP for t in toks) <= 1
-    plain = plain or not any(c.isspace() for c in text.strip())
-    spaced: _Spaced = _spaced(toks) if idx.any_pattern is not None else ("", {}, [])
+    plain = plain or len(text.split(maxsplit=1)) <= 1
+    words = [t.text for t in toks]
+    keyed = ["" if w in KEY_STOP else w for w in words]
+    # the spaced line (for patterns) only when some pattern matches somewhere in it
+    any_pattern = idx.any_pattern
+    spaced: _Spaced = ("", {}, [])
+    if any_pattern is not None and any_pattern.search(" ".join(words)) is not None:
+        spaced = _spaced(toks)
     hits: list[_Hit] = []
     refused: list[str] = []
     i = 0
     while i < len(toks):
         floor = hits[-1].last if hits else 0
-        done = _find_at(idx, text, toks, i, (plain, spaced, floor))
+        done = _find_at(idx, text, toks, i, (plain, spaced, floor, keyed))
         if done is None:
             i += 1
             continue
         j = done.last
         refused_here = _refusal(idx, text, toks, done)
-        if refused_here and _find_at(idx, text, toks, j, (plain, spaced, j)) is None:
+        if refused_here and _find_at(idx, text, toks, j, (plain, spaced, j, keyed)) is None:
             refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
         else:
             hits.append(done)
@@ -366,7 +429,7 @@ def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | N
             if found.note is None:
                 known.append(fw_id)
         score = 50.0 if group.ambiguous else 100.0
-        cands.append(Candidate(framework=fw_id, edition=edition, score=score, via="group"))
+        cands.append(candidate(fw_id, edition, score, "group"))
     if known and len(known) < len(cands):  # an edition one member knows beats a guess
         cands = [c for c in cands if c.framework in known]
     if not cands:
@@ -374,7 +437,7 @@ def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | N
     hit = _Hit((f"group:{group.alias}",), 0, 0, "group")
     if left and len(cands) == 1 and cands[0].edition is not None:
         # "CIS v8": only one member of the family has that edition
-        hit.cands = (cands[0].model_copy(update={"score": 95.0}),)
+        hit.cands = (candidate(cands[0].framework, cands[0].edition, 95.0, cands[0].via),)
         hit.notes.append(f"'{group.alias}' with this edition names only {cands[0].framework}")
         return hit
     ambiguous = group.ambiguous or len(cands) < len(group.frameworks)
@@ -400,7 +463,7 @@ def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _H
 def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, limit: int) -> _Hit:
     ids = [o[3:] for o in hit.owners]
     if len(ids) > 1:
-        cands = tuple(Candidate(framework=f, edition=None, score=60.0, via=hit.via) for f in ids)
+        cands = tuple(candidate(f, None, 60.0, hit.via) for f in ids)
         notes = [*hit.notes, "several frameworks fit this name"]
         return replace(hit, cands=cands, status="ambiguous", suggestions=tuple(ids), notes=notes)
     fw_id = ids[0]
@@ -416,7 +479,7 @@ def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, l
             if before is not None:
                 edition, first = before
     score = 85.0 if via == "typo" else 100.0
-    cand = Candidate(framework=fw_id, edition=edition, score=score, via=via)
+    cand = candidate(fw_id, edition, score, via)
     return replace(
         hit, first=first, last=last, edition=edition, notes=notes, cands=(cand,), via=via
     )
@@ -465,7 +528,7 @@ def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | Non
     if len(prev.cands) == 1 and before == after:
         cand = hit.cands[0] if hit.cands[0].edition is not None else prev.cands[0]
         if "typo" in (prev.via, hit.via):
-            cand = cand.model_copy(update={"via": "typo", "score": 85.0})
+            cand = candidate(cand.framework, cand.edition, 85.0, "typo")
         return replace(hit, first=prev.first, cands=(cand,), notes=[*prev.notes, *hit.notes])
     if prev.via == "group" and len(hit.cands) == 1 and after <= before:
         return replace(hit, first=prev.first)
@@ -580,7 +643,7 @@ def _narrowed(idx: Index, hit: _Hit, after: Sequence[Tok]) -> _Hit:
             found.append(cand)
     if len(found) != 1:
         return hit
-    cand = found[0].model_copy(update={"via": "context", "score": 80.0})
+    cand = candidate(found[0].framework, found[0].edition, 80.0, "context")
     word = sorted(words & idx.name_words[cand.framework])[0]
     name = idx.frameworks[cand.framework].short_name
     note = f"read the family with '{word}' as {name}: confirm"
