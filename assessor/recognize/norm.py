@@ -106,14 +106,18 @@ _SUBS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
 )
 
 
-# Any of the substitutions' patterns: most texts need none, and one search says so.
-_ANY_SUB = re.compile("|".join(f"(?:{pattern.pattern})" for pattern, _ in _SUBS))
+# Every substitution's pattern needs one of these: most texts hold none, and need no search.
+_SUB_LITERALS = ("&", "_", "+", "iso", "soc", "type", "level", "tier")
+
+
+def _needs_subs(folded: str) -> bool:
+    return any(literal in folded for literal in _SUB_LITERALS)
 
 
 def fold(text: str) -> tuple[str, list[int]]:
     """Folded text ("ISO/IEC" and national adoptions reduced to "iso") and its index map."""
     folded, where = _fold_chars(text)
-    if _ANY_SUB.search(folded) is None:
+    if not _needs_subs(folded):
         return folded, where
     for pattern, repl in _SUBS:
         if pattern.search(folded):
@@ -125,7 +129,7 @@ def lex(text: str) -> list[Tok]:
     """The words and numbers of a text, each with its span in `text`."""
     if text.isascii():
         folded = text.lower()
-        if _ANY_SUB.search(folded) is None:  # positions are the text's own: no map to build
+        if not _needs_subs(folded):  # positions are the text's own: no map to build
             return [_tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     folded, where = fold(text)
     return [

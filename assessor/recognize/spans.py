@@ -337,16 +337,17 @@ def _clipped_owner(idx: Index, text: str, window: Sequence[Tok]) -> str | None:
 _Spaced = tuple[str, dict[int, int], list[int]]
 
 
-def _spaced(toks: Sequence[Tok]) -> _Spaced:
+def _spaced(words: Sequence[str]) -> _Spaced:
+    """The words joined by single spaces (patterns read that), where each starts and ends."""
     starts: list[int] = []
     ends: dict[int, int] = {}
     pos = 0
-    for n, tok in enumerate(toks):
+    for n, word in enumerate(words, 1):
         starts.append(pos)
-        pos += len(tok.text)
-        ends[pos] = n + 1
+        pos += len(word)
+        ends[pos] = n
         pos += 1
-    return " ".join(t.text for t in toks), ends, starts
+    return " ".join(words), ends, starts
 
 
 def _find_at(
@@ -387,11 +388,7 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
     plain = plain or len(text.split(maxsplit=1)) <= 1
     words = [t.text for t in toks]
     keyed = ["" if w in KEY_STOP else w for w in words]
-    # the spaced line (for patterns) only when some pattern matches somewhere in it
-    any_pattern = idx.any_pattern
-    spaced: _Spaced = ("", {}, [])
-    if any_pattern is not None and any_pattern.search(" ".join(words)) is not None:
-        spaced = _spaced(toks)
+    spaced: _Spaced = _spaced(words) if idx.any_pattern is not None else ("", {}, [])
     hits: list[_Hit] = []
     refused: list[str] = []
     i = 0
@@ -455,8 +452,9 @@ def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _H
         if w and not left:
             continue
         found = _group_cands(idx, group, left)
-        if found is not None:
-            return replace(found, first=hit.first, last=hit.last + w)
+        if found is not None:  # a new hit: placed in place
+            found.first, found.last = hit.first, hit.last + w
+            return found
     return replace(hit, status="ambiguous")  # unreachable: no edition always resolves
 
 
@@ -479,10 +477,10 @@ def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, l
             if before is not None:
                 edition, first = before
     score = 85.0 if via == "typo" else 100.0
-    cand = candidate(fw_id, edition, score, via)
-    return replace(
-        hit, first=first, last=last, edition=edition, notes=notes, cands=(cand,), via=via
-    )
+    # the hit is this read's own (just found): completed in place
+    hit.first, hit.last, hit.edition, hit.notes, hit.via = first, last, edition, notes, via
+    hit.cands = (candidate(fw_id, edition, score, via),)
+    return hit
 
 
 def _refusal(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
