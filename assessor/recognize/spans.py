@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import cast
 
 from assessor.domain.models import Candidate, GroupAlias, Mention
-from assessor.recognize.index import TYPO_MIN_LETTERS, Index, owner_ids
+from assessor.recognize.index import TYPO_MIN_LETTERS, Index, owner_ids, typo_keys
 from assessor.recognize.norm import (
     FILLER,
     KEY_STOP,
@@ -283,9 +283,10 @@ def _typo_owner_read(idx: Index, words: Sequence[str]) -> str | None:
     query = compact(words)
     if letters(query) < TYPO_MIN_LETTERS:
         return None
+    near = typo_keys(idx)
     keys: set[str] = set()
     for variant in {query} | deletions(query):
-        keys |= idx.typo_keys.get(variant, set())
+        keys |= near.get(variant, set())
     owners = {idx.aliases[k] for k in keys if _one_word_off(query, words, k, idx.alias_words[k])}
     return owners.pop() if len(owners) == 1 else None
 
