@@ -114,6 +114,16 @@ class Ledger:
             self.norm_cache[raw] = cleaned
         return cleaned
 
+    def clean(self, raw: str) -> str | None:
+        """A string cell's normalized text when reading it warns of nothing (cached per distinct
+        text), else None: the row loop reads that cell itself, so its warning keeps its place."""
+        cached = self.norm_cache.get(raw)
+        if cached is not None:
+            return cached
+        if CONTROL_CHARS.search(raw):
+            return None
+        return self.text(raw, ("", 0, 0))  # no control characters: no warning, no location
+
     def split(self, text: str) -> list[tuple[str, Match]]:
         """The frameworks one cell names ("ISO 27001, SOC 2" -> two parts), each with its Match;
         recognized once per distinct cell text."""
