@@ -65,6 +65,7 @@ if method in ("assessor", "assessor_cold", "baseline"):
     cat = catalog.load_catalog(None)
     if method != "assessor_cold":  # the recognizer's one-time index build (the engine needs it)
         recognize.split_frameworks("ISO 27001", cat)
+        recognize.split_frameworks("HIPPAA", cat)  # and its near-miss keys (built on first use)
     base = rss()
     t = time.perf_counter()
     result = intake.read_workbook(path, cat)

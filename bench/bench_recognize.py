@@ -8,18 +8,27 @@ bare `python -c pass` in fresh processes. Prints medians and ratios; asserts not
 
     .venv/bin/python bench/bench_recognize.py            # 10,000 cells, 5 repetitions
     .venv/bin/python bench/bench_recognize.py --quick    # 2,000 cells, 3 repetitions
+    .venv/bin/python bench/bench_recognize.py --baseline /tmp/old   # also time another checkout
+
+With --baseline, the warm reading is also timed in fresh processes, this checkout and the
+other one (`git archive main | tar -x -C /tmp/old`) taking turns over the same cells, so both
+see the same load; each child reports wall and CPU seconds (CPU time is the steadier figure
+on a shared machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
+import os
 import re
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from assessor.catalog.load import load_catalog
 from assessor.domain.models import Catalog
@@ -80,10 +89,61 @@ def _process(args: list[str]) -> float:
     return time.perf_counter() - start
 
 
+# A child: read the cells warm in a fresh process, print wall and CPU seconds as JSON.
+_CHILD = r"""
+import json, sys, time
+from assessor.catalog.load import load_catalog
+from assessor.recognize import index as recognize_index
+from assessor.recognize import match as recognize
+texts = json.loads(sys.stdin.read())
+catalog = load_catalog()
+for text in texts[:50]:
+    recognize.recognize_cell(text, catalog)
+recognize_index.index(catalog).cache.clear()
+wall, cpu = time.perf_counter(), time.process_time()
+for text in texts:
+    recognize.recognize_cell(text, catalog)
+print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu}))
+"""
+
+
+def _child(cwd: Path, texts: list[str]) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD],
+        input=json.dumps(texts),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(cwd)},
+    )
+    found: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return found
+
+
+def _against(baseline: Path, texts: list[str], reps: int) -> None:
+    """This checkout and the baseline in turns, fresh processes: medians and the ratio."""
+    here = Path(__file__).resolve().parent.parent
+    runs: dict[str, list[dict[str, float]]] = {"baseline": [], "this checkout": []}
+    for _ in range(reps):
+        runs["baseline"].append(_child(baseline, texts))
+        runs["this checkout"].append(_child(here, texts))
+    print(f"recognize_cell warm, fresh processes in turns, {reps} each (median seconds)")
+    med = {
+        name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu")}
+        for name, rs in runs.items()
+    }
+    for name, m in med.items():
+        print(f"  {name:32} wall {m['wall']:7.3f} s  cpu {m['cpu']:7.3f} s")
+    ratio = med["baseline"]["cpu"] / med["this checkout"]["cpu"]
+    print(f"  speed-up (baseline / this, cpu)  x{ratio:6.2f}")
+
+
 def main() -> None:
     """Print the medians."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--baseline", type=Path, help="another checkout's root, timed in turns")
     opts = parser.parse_args()
     count, reps = (2_000, 3) if opts.quick else (10_000, 5)
     catalog = load_catalog()
@@ -94,6 +154,8 @@ def main() -> None:
         "recognize_cell, index cold": [_timed(lambda: _cold(texts, catalog)) for _ in range(reps)],
         "recognize_cell, index warm": [_timed(lambda: _warm(texts, catalog)) for _ in range(reps)],
     }
+    if opts.baseline is not None:
+        _against(opts.baseline, texts, reps)
     base = statistics.median(rows["baseline (normalize + split)"])
     print(f"{count} distinct cells, {reps} repetitions (median seconds, ratio to baseline)")
     for name, times in rows.items():

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
+
 import pytest
+
+# The catalog's disk cache (catalog/load.py) goes to a folder of this run's own, never the
+# user's ~/.cache; subprocesses started by tests inherit it.
+_CACHE_HOME = tempfile.mkdtemp(prefix="assessor-test-cache-")
+os.environ["XDG_CACHE_HOME"] = _CACHE_HOME
+os.environ.pop("ASSESSOR_NO_CACHE", None)
+atexit.register(shutil.rmtree, _CACHE_HOME, ignore_errors=True)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

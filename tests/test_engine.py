@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from assessor.assess import engine, wording
+from assessor.assess import editions, engine, wording
 from assessor.domain.models import (
     BusinessUnit,
     Candidate,
@@ -463,7 +463,7 @@ def fake_match_text(text: str, catalog: Catalog) -> Match:
                 rest = norm[len(a) :].strip(" :")
                 edition = None
                 if rest:
-                    ed = engine.resolve_version(fw, rest)
+                    ed = editions.resolve_version(fw, rest)
                     if ed is None:
                         continue
                     edition = ed.id

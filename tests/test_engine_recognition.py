@@ -15,7 +15,8 @@ import pytest
 
 from assessor.assess import engine
 from assessor.catalog.load import load_catalog, load_with_overlay
-from assessor.domain.models import Catalog, CellRef, Finding, Period, Requirement
+from assessor.domain.models import Catalog, CellRef, Finding, Match, Period, Requirement
+from assessor.recognize.match import match_text
 
 IN_2023 = Period(start=date(2023, 1, 1), end=date(2023, 12, 31), basis="audit-period")
 H1_2024 = Period(start=date(2024, 1, 1), end=date(2024, 6, 10), basis="audit-period")
@@ -199,3 +200,53 @@ def test_the_shipped_spelling_of_a_held_framework_stays_covered_with_an_overlay(
     merged = load_with_overlay(OVERLAY)
     (f,) = assess("ISO 27001", merged)
     assert f.status == "covered" and "overlay-decision" not in codes(f)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recognition runs once per cell: the engine assesses the Match the intake kept
+
+
+def _req(text: str, match: Match | None, version: str | None = None) -> Requirement:
+    source = CellRef(file="t.xlsx", sheet="Requirements", row=2, column="B")
+    return Requirement(
+        source=source,
+        business_unit="Unit",
+        text=text,
+        cell_text=text,
+        version=version,
+        match=match,
+    )
+
+
+def test_the_engine_uses_the_match_the_intake_recognized(catalog: Catalog) -> None:
+    kept = match_text("SOC 2", catalog).model_copy(update={"text": "ISO 27001"})
+    (f,) = engine.assess_requirement(
+        _req("ISO 27001", kept), catalog, period=IN_2023, service=catalog.service()
+    )
+    assert f.framework is not None and f.framework.id == "soc-2"  # not read again
+
+
+def test_the_engine_reads_the_name_when_the_match_is_missing_or_for_other_text(
+    catalog: Catalog,
+) -> None:
+    other = match_text("SOC 2", catalog)  # its text is "SOC 2", not the requirement's
+    for match in (None, other):
+        (f,) = engine.assess_requirement(
+            _req("ISO 27001", match), catalog, period=IN_2023, service=catalog.service()
+        )
+        assert f.framework is not None and f.framework.id == "iso-27001"
+
+
+def test_a_kept_match_still_takes_the_version_column_when_the_name_alone_is_unsure(
+    catalog: Catalog,
+) -> None:
+    kept = match_text("PCI", catalog)
+    assert kept.status != "matched"
+    with_match = engine.assess_requirement(
+        _req("PCI", kept, "3.2.1"), catalog, period=IN_2023, service=catalog.service()
+    )
+    without = engine.assess_requirement(
+        _req("PCI", None, "3.2.1"), catalog, period=IN_2023, service=catalog.service()
+    )
+    assert with_match == without
+    assert [f.framework.id for f in with_match if f.framework] == ["pci-dss"]

@@ -423,3 +423,29 @@ def test_huge_and_overlapping_merged_ranges_cost_nothing(tmp_path: Path) -> None
         ("Finance", "ISO 27001"),
         ("Finance", "SOC 2"),
     ]
+
+
+def test_each_requirement_carries_the_match_its_part_was_recognized_as(tmp_path: Path) -> None:
+    """Recognition runs once per cell: the intake's Match is the one the engine would read."""
+    from assessor.recognize.match import match_text
+
+    path = requirements_xlsx(
+        tmp_path / "x.xlsx",
+        [
+            ["IT", "SOC 1/2/3"],
+            ["IT", "ISO 27001, 27017 and 27018"],
+            ["HR", "HIPAA / HITRUST"],
+            ["Ops", "no PCI DSS (tbc)"],
+            ["Ops", "HIPPAA"],
+            ["Ops", "Contoso internal baseline"],
+        ],
+    )
+    matrix = write_xlsx(
+        tmp_path / "m.xlsx",
+        {"Matrix": [["Business unit", "ISO 27001", "SOC 2"], ["Finance", "Y", "Y"]]},
+    )
+    reqs = [*read(path).requirements, *read(matrix).requirements]
+    assert len(reqs) == 13
+    for req in reqs:
+        assert req.match is not None
+        assert req.match == match_text(req.text, catalog()), req.text

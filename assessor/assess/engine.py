@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date
 
 from assessor.assess import evidence as on_file
 from assessor.assess import rules, wording
+from assessor.assess.editions import asked_edition
 from assessor.assess.evidence import EvidenceJudge
+from assessor.assess.scope import (
+    ServiceJudgement,
+    cert_label,
+    evidence_refs,
+    gap_decision,
+    judge_services,
+)
+from assessor.assess.units import Judges, profiles_for, units_of
 from assessor.assess.wording import dedupe
 from assessor.domain.errors import UsageError
 from assessor.domain.models import (
@@ -39,7 +47,6 @@ from assessor.domain.models import (
     Requirement,
     Responsibility,
     ServiceProfile,
-    ServiceScopeRef,
     Status,
 )
 from assessor.recognize import match as recognize
@@ -71,78 +78,8 @@ lifecycle_note = wording.lifecycle_note
 # Editions
 
 
-def _norm_version(value: str) -> str:
-    """Compare versions loosely: lower case, no spaces/punctuation, no leading `v`/`version`."""
-    text = value.lower().strip()
-    text = re.sub(r"^(version|revision|ver\.?|rev\.?|v)\s*", "", text)
-    return re.sub(r"[^0-9a-z]", "", text)
-
-
-def resolve_version(
-    fw: Framework, version: str, catalog: Catalog | None = None, period: Period | None = None
-) -> Edition | None:
-    """The framework edition a typed version names (by id, label, alias or label suffix).
-
-    A spelling several editions share ("v4": PCI DSS 4.0 and 4.0.1) names the edition current
-    during the period (the last published by its end). With the catalog, a version the keys
-    miss is read by the recognizer after the framework's short name ("SOC 2" + "Type II").
-    """
-    wanted = _norm_version(version)
-    if not wanted:
-        return None
-    for ed in fw.editions:
-        if _norm_version(ed.id) == wanted or _norm_version(ed.label) == wanted:
-            return ed
-    named: list[Edition] = []
-    for ed in fw.editions:
-        names = [*ed.aliases]
-        if ":" in ed.label:
-            names.append(ed.label.rsplit(":", 1)[1])
-        if any(_norm_version(name) == wanted for name in names):
-            named.append(ed)
-    if not named:
-        keys = recognize.edition_keys(version)
-        named = [
-            ed
-            for ed in fw.editions
-            if any(keys & recognize.edition_keys(name) for name in (ed.id, *ed.aliases))
-        ]
-    if named:
-        return rules.current_edition(named, period)
-    if catalog is not None and fw.editions:
-        read = recognize.match_text(f"{fw.short_name} {version}", catalog)
-        if read.status == "matched" and len(read.frameworks) == 1:
-            cand = read.frameworks[0]
-            if cand.framework == fw.id and cand.edition is not None:
-                found = rules.edition(fw, cand.edition)
-                if found is None and _norm_version(cand.edition) != wanted:
-                    return resolve_version(fw, cand.edition, None, period)
-                return found
-    return None
-
-
 # ---------------------------------------------------------------------------
 # Findings
-
-
-def _evidence(certs: Sequence[Certification]) -> tuple[EvidenceRef, ...]:
-    """The certifications' STP documents, each once, sorted by section then title."""
-    refs: dict[tuple[str, str, str], EvidenceRef] = {}
-    for cert in certs:
-        for doc in cert.evidence:
-            key = (doc.stp_section, doc.title_pattern, doc.kind)
-            if key in refs:
-                continue
-            refs[key] = EvidenceRef(
-                title=doc.title_pattern,
-                kind=doc.kind,
-                stp_section=doc.stp_section,
-                scope_location=doc.scope_location,
-                restricted=doc.restricted,
-                self_attested=doc.self_attested,
-                certification=cert.id,
-            )
-    return tuple(refs[key] for key in sorted(refs))
 
 
 def _customer_actions(
@@ -210,14 +147,6 @@ def _contractual(catalog: Catalog, cert: Certification, label: str) -> list[Reas
     return rules.contractual_only(cert, label, backing, commitment)
 
 
-def cert_label(catalog: Catalog, cert: Certification) -> str:
-    """A certification's short name for sentences: its framework's short name ("SOC 2")."""
-    try:
-        return catalog.framework(cert.framework).short_name
-    except KeyError:
-        return cert.name
-
-
 def _ref(fw: Framework, asked: Edition | None, version_text: str | None) -> FrameworkRef:
     version = asked.label if asked is not None else version_text
     return FrameworkRef(id=fw.id, name=fw.name, version=version)
@@ -264,121 +193,8 @@ def _responsibility(status: Status, actions: Sequence[str]) -> Responsibility:
     return "shared" if actions else "microsoft"
 
 
-def _asked_edition(
-    req: Requirement, candidate: Candidate, fw: Framework, catalog: Catalog, period: Period
-) -> tuple[Edition | None, list[Reason]]:
-    """Which edition was asked for, by the recognizer, the Version column or both."""
-    found: list[Reason] = []
-    asked_ids: list[str] = []
-    if candidate.edition is not None:
-        ed = rules.edition(fw, candidate.edition) or resolve_version(
-            fw, candidate.edition, catalog, period
-        )
-        if ed is None:
-            found.append(
-                rules.reason(
-                    "edition-unknown", "blocks", edition=candidate.edition, framework=fw.short_name
-                )
-            )
-        else:
-            asked_ids.append(ed.id)
-    if req.version:
-        ed = resolve_version(fw, req.version, catalog, period)
-        if ed is None:
-            found.append(
-                rules.reason(
-                    "version-unknown", "blocks", version=req.version, framework=fw.short_name
-                )
-            )
-        elif ed.id not in asked_ids:
-            asked_ids.append(ed.id)
-    if len(asked_ids) > 1:
-        labels = tuple(rules.edition_label(fw, i) for i in asked_ids)
-        found.append(rules.reason("editions-conflict", "blocks", editions=labels))
-    return (rules.edition(fw, asked_ids[0]) if asked_ids else None), found
-
-
 # ---------------------------------------------------------------------------
 # Services: which certifications the services used show in scope, and why not
-
-
-@dataclass
-class _ServiceJudgement:
-    """The services' standing for one framework: what rests on them and what blocks it."""
-
-    certs: list[Certification] = field(default_factory=list)  # in scope for some live service
-    blocks: list[Reason] = field(default_factory=list)
-    refs: tuple[ServiceScopeRef, ...] = ()
-    retired: list[ServiceProfile] = field(default_factory=list)  # retired before the period
-
-
-def _relevant_certs(fw: Framework, catalog: Catalog, asked: Edition | None) -> list[str]:
-    """The framework's certifications a request rests on. Where several hold one edition each
-    (DoD IL2, IL4, IL5), the one holding the edition asked for; else all of them."""
-    ids = [c for c in fw.certifications if c in {x.id for x in catalog.certifications}]
-    if asked is None or len(ids) < 2:
-        return ids
-    exact = [
-        c for c in ids if any(h.edition == asked.id for h in catalog.certification(c).editions)
-    ]
-    return exact or ids
-
-
-def _judge_services(
-    fw: Framework,
-    catalog: Catalog,
-    services: Sequence[ServiceProfile],
-    period: Period,
-    asked: Edition | None,
-    window_months: int,
-    judge: EvidenceJudge | None = None,
-) -> _ServiceJudgement:
-    """Apply the lifecycle and scope-over-time rules for every service the requirement uses.
-
-    Evidence on file (the one place it changes a status): a document on file that covers the
-    period and lists the service lifts that service's scope blocker for the certification.
-    """
-    relevant = _relevant_certs(fw, catalog, asked)
-    window = rules.scope_window(period, window_months)
-    titles = {src.id: src.title for src in catalog.sources}
-    judged = _ServiceJudgement(
-        refs=tuple(rules.scope_ref(svc, c, window) for svc in services for c in relevant)
-    )
-    live = [svc for svc in services if not rules.retired_before(svc, period)]
-    judged.retired = [svc for svc in services if svc not in live]
-    in_scope = [c for c in relevant if any(rules.in_scope(svc, c) for svc in live)]
-    judged.certs = [catalog.certification(c) for c in in_scope]
-    checked = relevant if fw.relation == "held" else in_scope
-    for svc in services:
-        if svc not in live:
-            judged.blocks.append(rules.retired(svc, "blocks"))
-            continue
-        judged.blocks += rules.lifecycle(svc, period)
-        for cid in checked:
-            cert = catalog.certification(cid)
-            scope = rules.scope(
-                cert,
-                cert_label(catalog, cert),
-                svc,
-                period,
-                window_months=window_months,
-                titles=titles,
-            )
-            narrowed = judge.narrowed(svc) if judge is not None else None
-            judged.blocks += on_file.lift_scope(scope, narrowed, cid, _evidence([cert]))
-    return judged
-
-
-def _gap_decision(
-    fw: Framework, catalog: Catalog, services: Sequence[ServiceProfile], judged: _ServiceJudgement
-) -> Reason:
-    """What decides a gap: every service retired before the period, else none shows scope."""
-    if fw.relation != "none" and judged.retired and len(judged.retired) == len(services):
-        return rules.retired(judged.retired[0], "decides")
-    labels = [
-        cert_label(catalog, catalog.certification(c)) for c in _relevant_certs(fw, catalog, None)
-    ]
-    return rules.gap(fw, services, labels)
 
 
 def finding_for(
@@ -403,10 +219,10 @@ def finding_for(
     """
     profiles = tuple(services) or ((service,) if service is not None else (catalog.service(),))
     fw = catalog.framework(candidate.framework)
-    asked, found = _asked_edition(req, candidate, fw, catalog, period)
+    asked, found = asked_edition(req, candidate, fw, catalog, period)
     found += rules.confirm_read(typed or req.text, fw, candidate.via)
     found += _overlay(catalog, fw, typed or req.text)
-    judged = _judge_services(fw, catalog, profiles, period, asked, window_months, judge)
+    judged = judge_services(fw, catalog, profiles, period, asked, window_months, judge)
     certs = judged.certs
     # An edition nobody knows is still shown as asked, so the reader sees what was judged.
     version_text = (req.version or candidate.edition) if asked is None else None
@@ -418,7 +234,7 @@ def finding_for(
         "service_scope": judged.refs,
     }
     if fw.relation == "none" or not certs:
-        decided = _gap_decision(fw, catalog, profiles, judged)
+        decided = gap_decision(fw, catalog, profiles, judged)
         blockers = [] if fw.relation == "none" else judged.blocks
         reasons = _ordered([*found, *extra, *blockers, decided])
         if decided.code == "service-retired":  # said once, as what decided the gap
@@ -453,7 +269,7 @@ def finding_for(
         found += _contractual(catalog, cert, label)
     if asked is not None:
         found += rules.asked_edition(fw, asked, period)
-    evidence = _evidence(certs)
+    evidence = evidence_refs(certs)
     reasons = _ordered([*extra, *found, *_informative(catalog, certs, evidence)])
     if judge is not None:
         evidence = tuple(judge.judged(ref) for ref in evidence)
@@ -484,7 +300,7 @@ def _held_or_supported(
     *,
     period: Period,
     services: Sequence[ServiceProfile],
-    judged: _ServiceJudgement,
+    judged: ServiceJudgement,
 ) -> Finding:
     """Covered when nothing blocks a held framework; else partial, with the blockers said."""
     actions = _customer_actions(fw, certs, services)
@@ -624,8 +440,14 @@ def assess_requirement(
     window_months: int = rules.DEFAULT_WINDOW_MONTHS,
     judge: EvidenceJudge | None = None,
 ) -> list[Finding]:
-    """One requirement -> findings (several when the name denotes several frameworks)."""
-    match = recognize.match_text(req.text, catalog)
+    """One requirement -> findings (several when the name denotes several frameworks).
+
+    The intake recognized the name once when it read the cell (`req.match`); a requirement
+    built without one (or whose text no longer is the one matched) is read here.
+    """
+    match = req.match
+    if match is None or match.text != req.text:
+        match = recognize.match_text(req.text, catalog)
     if req.version and match.status != "matched":
         # "PCI" + Version "3.2.1": the two together may name what the name alone does not.
         with_version = recognize.match_text(f"{req.text} {req.version}", catalog)
@@ -655,67 +477,6 @@ def _rejected_key(r: RejectedRow) -> tuple[str, str, int, str]:
     return (r.file, r.sheet, r.row, r.reason)
 
 
-def units_of(intake: IntakeResult) -> tuple[BusinessUnit, ...]:
-    """Every unit an intake names, sorted: listed ones, then those named only by rows.
-
-    A unit named only by requirements takes its place from the first of them; one named only by
-    rejected rows has none. The batch and the web use this to find a unit in two inputs.
-    """
-    units: dict[str, BusinessUnit] = {}
-    for unit in intake.units:
-        units.setdefault(unit.name, unit)
-    for req in intake.requirements:
-        units.setdefault(req.business_unit, BusinessUnit(name=req.business_unit, source=req.source))
-    for rej in intake.rejected:
-        if rej.business_unit is not None:
-            units.setdefault(rej.business_unit, BusinessUnit(name=rej.business_unit))
-    return tuple(units[name] for name in sorted(units))
-
-
-class _Judges:
-    """One evidence judge per set of services a unit's requirements use (built once each)."""
-
-    def __init__(
-        self,
-        catalog: Catalog,
-        records: Sequence[EvidenceRecord],
-        period: Period,
-        as_of: date,
-        next_period_end: date | None,
-    ) -> None:
-        self.args = (catalog, tuple(records), period, as_of, next_period_end)
-        self.built: dict[tuple[str, ...], EvidenceJudge] = {}
-
-    def __call__(self, profiles: tuple[ServiceProfile, ...]) -> EvidenceJudge:
-        """The judge for these services."""
-        key = tuple(svc.id for svc in profiles)
-        if key not in self.built:
-            catalog, records, period, as_of, next_end = self.args
-            self.built[key] = EvidenceJudge(
-                catalog,
-                records,
-                services=profiles,
-                period=period,
-                as_of=as_of,
-                next_period_end=next_end,
-            )
-        return self.built[key]
-
-
-def _profiles(catalog: Catalog, ids: Sequence[str]) -> tuple[ServiceProfile, ...]:
-    """The profiles for these service ids (UsageError naming an unknown one)."""
-    out: list[ServiceProfile] = []
-    for sid in ids:
-        try:
-            out.append(catalog.service(sid))
-        except KeyError:
-            known = ", ".join(sorted(svc.id for svc in catalog.services))
-            raise UsageError(
-                f"unknown service {sid!r}", hint=f"the catalog knows: {known}"
-            ) from None
-    return tuple(out)
-
-
 def assess(
     intake: IntakeResult,
     catalog: Catalog,
@@ -738,7 +499,7 @@ def assess(
     none; without any register every document is to be requested.
     """
     run_ids = tuple(services) or ((service,) if service else (catalog.service().id,))
-    run_profiles = _profiles(catalog, run_ids)
+    run_profiles = profiles_for(catalog, run_ids)
     if window_months < 0:
         raise UsageError(f"scope window of {window_months} months: must be 0 or more")
     units = {unit.name: unit for unit in units_of(intake)}
@@ -754,12 +515,12 @@ def assess(
         unit = units[name]
         period = period_for(unit, as_of)
         records = on_file.for_unit(register, name)
-        judge_for = _Judges(catalog, records, period, as_of, unit.next_period_end)
-        unit_profiles = _profiles(catalog, unit.services) if unit.services else run_profiles
+        judge_for = Judges(catalog, records, period, as_of, unit.next_period_end)
+        unit_profiles = profiles_for(catalog, unit.services) if unit.services else run_profiles
         used: dict[str, ServiceProfile] = {svc.id: svc for svc in unit_profiles}
         findings: list[Finding] = []
         for req in by_unit[name]:
-            row_profiles = _profiles(catalog, req.services) if req.services else unit_profiles
+            row_profiles = profiles_for(catalog, req.services) if req.services else unit_profiles
             for svc in row_profiles:
                 used.setdefault(svc.id, svc)
             findings += assess_requirement(

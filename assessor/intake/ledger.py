@@ -13,11 +13,11 @@ from typing import Any, Required, TypedDict
 
 from assessor.catalog.services import resolve_services, unknown_message
 from assessor.domain.errors import Issue
-from assessor.domain.models import BusinessUnit, Catalog, CellRef, RejectedRow
+from assessor.domain.models import BusinessUnit, Catalog, CellRef, Match, RejectedRow
 from assessor.domain.text import CONTROL_CHARS, normalize_text
 from assessor.intake.cells import has_word, plain
 from assessor.intake.extent import col_letters
-from assessor.recognize.match import split_frameworks
+from assessor.recognize.match import recognize_parts
 
 MAX_WARNINGS = 500
 _CACHE_LIMIT = 50_000  # distinct cell texts remembered (normalization is per distinct text)
@@ -51,6 +51,7 @@ class RequirementRow(TypedDict, total=False):
     priority: str | None
     services: tuple[str, ...]
     extra: tuple[tuple[str, str], ...]
+    match: Match | None
 
 
 # A lazy cell location: a callable, or (sheet, 0-based column, Excel row).
@@ -74,7 +75,8 @@ class Ledger:
     sheets_with_tables: list[str] = field(default_factory=list)
     seen: dict[tuple[str, str, str], str] = field(default_factory=dict)
     norm_cache: dict[str, str] = field(default_factory=lambda: {"": ""})  # raw -> normalized
-    split_cache: dict[str, list[str]] = field(default_factory=dict)  # cell -> framework parts
+    # cell -> its framework parts, each with how it was recognized (read once per cell)
+    split_cache: dict[str, list[tuple[str, Match]]] = field(default_factory=dict)
     service_cache: dict[str, tuple[str, ...]] = field(default_factory=dict)  # cell -> ids
 
     def reject(self, sheet: str, row: int, reason: str, unit: str | None = None) -> None:
@@ -115,11 +117,22 @@ class Ledger:
             self.norm_cache[raw] = cleaned
         return cleaned
 
-    def split(self, text: str) -> list[str]:
-        """The frameworks one cell names ("ISO 27001, SOC 2" -> two parts), cached per text."""
+    def clean(self, raw: str) -> str | None:
+        """A string cell's normalized text when reading it warns of nothing (cached per distinct
+        text), else None: the row loop reads that cell itself, so its warning keeps its place."""
+        cached = self.norm_cache.get(raw)
+        if cached is not None:
+            return cached
+        if CONTROL_CHARS.search(raw):
+            return None
+        return self.text(raw, ("", 0, 0))  # no control characters: no warning, no location
+
+    def split(self, text: str) -> list[tuple[str, Match]]:
+        """The frameworks one cell names ("ISO 27001, SOC 2" -> two parts), each with its Match;
+        recognized once per distinct cell text."""
         parts = self.split_cache.get(text)
         if parts is None:
-            parts = [p for p in split_frameworks(text, self.catalog) if has_word(p)]
+            parts = [(p, m) for p, m in recognize_parts(text, self.catalog) if has_word(p)]
             self.split_cache[text] = parts
         return parts
 

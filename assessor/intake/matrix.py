@@ -84,13 +84,14 @@ def read_transposed(
             source = SourceRow(
                 file=ledger.display, sheet=sheet, row=excel_row, column=col_letters(c + 1)
             )
-            for part in parts:
+            for part, found in parts:
                 ledger.requirements.append(
                     RequirementRow(
                         source=source,
                         business_unit=unit_name,
                         text=part,
                         cell_text=framework_cell,
+                        match=found,
                     )
                 )
                 made += 1
@@ -166,10 +167,14 @@ def read_matrix(
             source = SourceRow(
                 file=ledger.display, sheet=sheet, row=excel_row, column=col_letters(c + 1)
             )
-            for part in ledger.split(header):
+            for part, found in ledger.split(header):
                 ledger.requirements.append(
                     RequirementRow(
-                        source=source, business_unit=unit_name, text=part, cell_text=header
+                        source=source,
+                        business_unit=unit_name,
+                        text=part,
+                        cell_text=header,
+                        match=found,
                     )
                 )
                 made += 1

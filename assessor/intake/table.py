@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from assessor.domain.errors import Issue
-from assessor.domain.models import CellRef
+from assessor.domain.models import CellRef, Match
 from assessor.domain.text import normalize_text
 from assessor.intake.cells import PLACEHOLDERS, is_blank, plain
 from assessor.intake.columns import Column, Layout, header_key
@@ -50,7 +50,10 @@ def read_requirements(
 ) -> None:
     """Read every row below the header into requirements or rejected rows."""
     table = _Table.of(ledger, sheet, rows, layout, fills, missing_formulas)
-    for r in range(layout.header_row + 1, len(rows)):
+    start = layout.header_row + 1
+    if not table.has_fills:
+        table.read_columns(start)
+    for r in range(start, len(rows)):
         row = rows[r]
         if table.skips(r, row):
             continue
@@ -80,6 +83,11 @@ class _Table:
     service_letter: str | None
     default_unit: str
     multi_sheet: bool
+    has_fills: bool
+    # Column-wise reading (no merged cells): each text column's normalized values for every row
+    # from `first`, read once per distinct text; None where the row loop must read the cell.
+    first: int = 0
+    columns: list[tuple[Column, int, list[str | None]]] | None = None
 
     @classmethod
     def of(
@@ -115,11 +123,27 @@ class _Table:
             service_letter=col_letters(cols["service"] + 1) if "service" in cols else None,
             default_unit=default_unit(ledger, sheet),
             multi_sheet=len(ledger.sheets_with_tables) > 1,
+            has_fills=bool(fills),
         )
+
+    def read_columns(self, first: int) -> None:
+        """Normalize each text column once for all rows below the header (distinct texts once)."""
+        clean = self.ledger.clean
+        cache = self.ledger.norm_cache
+        body = self.rows[first:]
+        columns: list[tuple[Column, int, list[str | None]]] = []
+        for name, c in self.text_cols:
+            values = [row[c] if c < len(row) else "" for row in body]
+            out: list[str | None] = [
+                (cache.get(v) or clean(v)) if v.__class__ is str else None for v in values
+            ]
+            columns.append((name, c, out))
+        self.first = first
+        self.columns = columns
 
     def cell(self, r: int, row: list[Any], c: int) -> Any:
         """A cell's value; a blank cell inside a merged range reads as the range's value."""
-        if self.fills:
+        if self.has_fills:
             return self.fills.value(self.rows, r, c)
         return row[c] if c < len(row) else ""
 
@@ -135,14 +159,23 @@ class _Table:
             return False
         fills = self.fills
         return is_blank(row) and not (
-            fills and any((r, c) in fills for c in self.layout.columns.values())
+            self.has_fills and any((r, c) in fills for c in self.layout.columns.values())
         )
 
     def texts(self, r: int, row: list[Any], excel_row: int) -> dict[Column, str]:
         """The normalized text of every column but the due date."""
-        norm = self.ledger.norm_cache
         text = self.ledger.text
-        fills = bool(self.fills)
+        if self.columns is not None:
+            at = r - self.first
+            read: dict[Column, str] = {}
+            for name, c, values in self.columns:
+                value = values[at]
+                if value is None:  # not a string, or one that warns: read here, in row order
+                    value = text(row[c] if c < len(row) else "", (self.sheet, c, excel_row))
+                read[name] = value
+            return read
+        norm = self.ledger.norm_cache
+        fills = self.has_fills
         width = len(row)
         texts: dict[Column, str] = {}
         for name, c in self.text_cols:
@@ -178,7 +211,7 @@ class _Table:
 
     def frameworks(
         self, cell: str, version: str | None, unit: str, excel_row: int
-    ) -> list[str] | None:
+    ) -> list[tuple[str, Match]] | None:
         """The frameworks the cell names, or None when the row is rejected (with its reason)."""
         ledger = self.ledger
         # a rejected row belongs to its unit only when the sheet has a unit column
@@ -288,18 +321,19 @@ class _Table:
             priority=texts.get("priority") or None,
             services=services,
             extra=extra,
+            match=None,
         )
         self.emit(fields, parts, excel_row)
 
-    def emit(self, fields: RequirementRow, parts: list[str], excel_row: int) -> None:
-        """One requirement per distinct framework part of the cell."""
+    def emit(self, fields: RequirementRow, parts: list[tuple[str, Match]], excel_row: int) -> None:
+        """One requirement per distinct framework part of the cell, with its recognized Match."""
         requirements = self.ledger.requirements
         if len(parts) == 1:
-            fields["text"] = parts[0]
+            fields["text"], fields["match"] = parts[0]
             requirements.append(fields)
             return
         seen_parts: set[str] = set()
-        for part in parts:
+        for part, found in parts:
             if part.casefold() in seen_parts:
                 self.ledger.warn(
                     f"{self.sheet}!{self.fw_letter}{excel_row}: {part!r} named twice in one "
@@ -307,7 +341,7 @@ class _Table:
                 )
                 continue
             seen_parts.add(part.casefold())
-            requirements.append({**fields, "text": part})
+            requirements.append({**fields, "text": part, "match": found})
 
 
 def _repeats_header(row: Sequence[Any], header_keys: list[str]) -> bool:

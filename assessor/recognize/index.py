@@ -6,7 +6,9 @@ Pure: no files, no clock.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from assessor.domain.models import Catalog, Framework, GroupAlias
 from assessor.recognize.norm import (
@@ -42,14 +44,20 @@ class Index:
     any_pattern: re.Pattern[str] | None = None
     first_reach: dict[str, int] = field(default_factory=dict)  # first token -> longest window
     typo_keys: dict[str, set[str]] = field(default_factory=dict)  # key or deletion -> keys
+    typo_built: bool = False  # typo_keys is filled on first use (see typo_keys())
     typo_first: set[str] = field(default_factory=set)  # their first tokens, and one letter less
     clipped: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # head -> (last, owner)
     choices: list[str] = field(default_factory=list)
     choice_owner: list[str] = field(default_factory=list)
     cache: dict[str, object] = field(default_factory=dict)
+    near_heads: dict[str, bool] = field(default_factory=dict)  # word -> may start a near miss
+    edition_reads: dict[tuple[str, ...], object] = field(default_factory=dict)  # (fw, *words)
+    typo_reads: dict[tuple[str, ...], str | None] = field(default_factory=dict)  # words -> owner
 
 
 _CACHE: list[tuple[Catalog, Index]] = []
+# Catalogs whose index a loader can give without building it (the catalog's disk cache).
+_OFFERS: list[tuple[Catalog, Callable[[], Index | None]]] = []
 
 
 def index(catalog: Catalog) -> Index:
@@ -57,9 +65,70 @@ def index(catalog: Catalog) -> Index:
     for cached, idx in _CACHE:
         if cached is catalog:
             return idx
-    idx = _build(catalog)
+    found: Index | None = None
+    for offered, load in _OFFERS:
+        if offered is catalog:
+            found = load()
+            break
+    idx = found if found is not None else _build(catalog)
     _CACHE.insert(0, (catalog, idx))
     del _CACHE[8:]
+    return idx
+
+
+def offer(catalog: Catalog, load: Callable[[], Index | None]) -> None:
+    """Say how this catalog's index may be had without building it (None: build it after all)."""
+    _OFFERS.insert(0, (catalog, load))
+    del _OFFERS[8:]
+
+
+# ---------------------------------------------------------------------------------------------
+# The index as plain data (JSON-able), so a catalog cache can keep it: no code, no pickle
+
+
+def to_plain(idx: Index) -> dict[str, Any]:
+    """Everything the index holds but the catalog's own models and the per-text caches."""
+    return {
+        "aliases": idx.aliases,
+        "alias_words": idx.alias_words,
+        "editions": idx.editions,
+        "edition_lines": idx.edition_lines,
+        "year_editions": idx.year_editions,
+        "name_words": {k: sorted(v) for k, v in idx.name_words.items()},
+        "patterns": [[fw_id, p.pattern] for fw_id, p in idx.patterns],
+        "any_pattern": idx.any_pattern.pattern if idx.any_pattern is not None else None,
+        "first_reach": idx.first_reach,
+        "typo_first": sorted(idx.typo_first),
+        "clipped": idx.clipped,
+        "choices": idx.choices,
+        "choice_owner": idx.choice_owner,
+    }
+
+
+def from_plain(catalog: Catalog, data: dict[str, Any]) -> Index:
+    """The index to_plain kept, for this catalog (KeyError, TypeError or ValueError if not)."""
+    idx = Index(
+        aliases=dict(data["aliases"]),
+        alias_words={k: tuple(v) for k, v in data["alias_words"].items()},
+        frameworks={fw.id: fw for fw in catalog.frameworks},
+        groups={g.alias: g for g in catalog.groups},
+        editions={k: dict(v) for k, v in data["editions"].items()},
+        edition_lines={
+            fw: {k: tuple(v) for k, v in lines.items()}
+            for fw, lines in data["edition_lines"].items()
+        },
+        year_editions=dict(data["year_editions"]),
+        name_words={k: frozenset(v) for k, v in data["name_words"].items()},
+        patterns=[(fw_id, re.compile(p)) for fw_id, p in data["patterns"]],
+        any_pattern=re.compile(data["any_pattern"]) if data["any_pattern"] else None,
+        first_reach=dict(data["first_reach"]),
+        typo_first=set(data["typo_first"]),
+        clipped={k: [(a, b) for a, b in v] for k, v in data["clipped"].items()},
+        choices=list(data["choices"]),
+        choice_owner=list(data["choice_owner"]),
+    )
+    if set(idx.frameworks) != set(idx.editions) or len(idx.choices) != len(idx.choice_owner):
+        raise ValueError("the kept index is not this catalog's")
     return idx
 
 
@@ -105,16 +174,24 @@ def _add_framework(idx: Index, fw: Framework) -> None:
         idx.patterns.append((fw.id, re.compile(f"(?:{pattern})(?= |$)")))
 
 
+def typo_keys(idx: Index) -> dict[str, set[str]]:
+    """Every alias key and each of its one-letter deletions -> the keys: built on the first
+    near-miss read (most texts, and a one-name lookup, never need it)."""
+    if not idx.typo_built:
+        for key, owner in idx.aliases.items():
+            if (
+                owner.startswith("group:")
+                or letters(key) < TYPO_MIN_LETTERS
+                or len(key) > _TYPO_MAX_KEY
+            ):
+                continue
+            for variant in {key} | deletions(key):
+                idx.typo_keys.setdefault(variant, set()).add(key)
+        idx.typo_built = True
+    return idx.typo_keys
+
+
 def _add_near_miss_keys(idx: Index) -> None:
-    for key, owner in idx.aliases.items():
-        if (
-            owner.startswith("group:")
-            or letters(key) < TYPO_MIN_LETTERS
-            or len(key) > _TYPO_MAX_KEY
-        ):
-            continue
-        for variant in {key} | deletions(key):
-            idx.typo_keys.setdefault(variant, set()).add(key)
     for fw in idx.frameworks.values():
         for spelling in (fw.short_name, *fw.aliases):
             toks = [t for t in tokens(spelling) if t not in KEY_STOP]

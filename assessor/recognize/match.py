@@ -23,7 +23,7 @@ from assessor.recognize.norm import (
     edition_keys,
     tokens,
 )
-from assessor.recognize.spans import Reading, read
+from assessor.recognize.spans import Reading, candidate, read
 
 __all__ = [
     "CONFIRM_VIAS",
@@ -36,6 +36,7 @@ __all__ = [
     "matches_json",
     "matches_table",
     "recognize_cell",
+    "recognize_parts",
     "split_frameworks",
     "tokens",
 ]
@@ -66,16 +67,25 @@ def _seen(reading: Reading) -> list[str]:
 
 def _whole(idx: Index, reading: Reading) -> bool:
     """One mention and nothing else of weight: the old whole-cell reading of a name."""
+    if reading.whole is None:
+        reading.whole = _is_whole(idx, reading)
+    return reading.whole
+
+
+def _is_whole(idx: Index, reading: Reading) -> bool:
     if len(reading.mentions) != 1 or reading.refused:
         return False
     m = reading.mentions[0]
+    start, end = m.start, m.end
+    rest = [t.text for t in reading.toks if not (start <= t.start and t.end <= end)]
+    if all(w in _PLAIN_REST for w in rest):
+        return True
     names = {w for c in m.frameworks for w in idx.name_words[c.framework]}
-    inside = {t for t in reading.toks if m.start <= t.start and t.end <= m.end}
-    rest = [t.text for t in reading.toks if t not in inside]
-    return all(w in FILLER or w in KEY_STOP or w in names or w in _LEADING for w in rest)
+    return all(w in _PLAIN_REST or w in names for w in rest)
 
 
 _LEADING = frozenset({"a", "an", "microsoft"})
+_PLAIN_REST = FILLER | KEY_STOP | _LEADING
 
 
 def _to_match(idx: Index, text: str, m: Mention, reading: Reading) -> Match:
@@ -83,7 +93,7 @@ def _to_match(idx: Index, text: str, m: Mention, reading: Reading) -> Match:
     score_drop = not _whole(idx, reading)
     cands = m.frameworks
     if score_drop and m.status == "matched" and cands and cands[0].score == 100.0:
-        cands = tuple(c.model_copy(update={"score": 95.0}) for c in cands)
+        cands = tuple(candidate(c.framework, c.edition, 95.0, c.via) for c in cands)
     return Match(
         text=text,
         status=m.status,
@@ -172,9 +182,23 @@ _NUMBER_UNIT = re.compile(r"\d+(?:[-.]\d+)*")
 _IEC_AFTER = re.compile(r"iec\b", re.IGNORECASE)
 
 
-def _known(text: str, catalog: Catalog) -> bool:
-    """Whether the text is one framework name and nothing more (so it is never split)."""
-    return _whole(index(catalog), read(index(catalog), normalize_text(text)))
+class _Reads(dict[str, Reading]):
+    """The readings of one cell's pieces, each text read once (whatever the index cache holds)."""
+
+    def __init__(self, idx: Index) -> None:
+        super().__init__()
+        self.idx = idx
+
+    def __missing__(self, text: str) -> Reading:
+        found = read(self.idx, text)
+        self[text] = found
+        return found
+
+
+def _known(text: str, reads: _Reads) -> bool:
+    """Whether the text (normalized: a piece of a normalized line) is one framework name and
+    nothing more (so it is never split)."""
+    return _whole(reads.idx, reads[text])
 
 
 def _iso_before(line: str, pos: int) -> bool:
@@ -256,26 +280,32 @@ def _continue(prev: str, bare: str) -> str | None:
     return (prev[: unit.start()] + new).rstrip(" :-")
 
 
-def _is_context(piece: str, idx: Index) -> bool:
+def _is_context(piece: str, reads: _Reads) -> bool:
     """A lower-case piece without numbers or names ("provider side") only describes a name."""
     if any(c.isdigit() or c.isupper() for c in piece):
         return False
-    reading = read(idx, piece)
+    reading = reads[piece]
     return not reading.mentions and not reading.refused
 
 
-def _apart(piece: str, idx: Index) -> list[str]:
+def _apart(piece: str, reads: _Reads) -> list[str]:
     """Names written one after another without a separator ("SOC1 SOC2") become parts."""
-    mentions = read(idx, piece).mentions
+    mentions = reads[piece].mentions
     if len(mentions) < 2:
         return [piece]
     cuts = [0, *(m.start for m in mentions[1:]), len(piece)]
     return [p for a, b in pairwise(cuts) if (p := piece[a:b].strip())]
 
 
-def _line_parts(line: str, catalog: Catalog) -> list[str]:
+# Every character _SEP can start with: a line without any has one atom, itself.
+_ANY_SEP = re.compile(r"[;,/|+&•·]|\band\b", re.IGNORECASE)
+
+
+def _line_parts(line: str, reads: _Reads) -> list[str]:
     """The parts of one line: atoms between separators, rejoined where they form one name."""
-    idx = index(catalog)
+    if _ANY_SEP.search(line) is None:
+        piece = line.strip()
+        return _apart(piece, reads) if piece else []
     atoms = _atoms(line)
     parts: list[str] = []
     i = 0
@@ -286,7 +316,7 @@ def _line_parts(line: str, catalog: Catalog) -> list[str]:
             reach += 1
         for j in range(reach, i + 1, -1):
             joined = "".join(a + s for a, s in atoms[i : j - 1]) + atoms[j - 1][0]
-            if _known(joined, catalog):
+            if _known(joined, reads):
                 taken = j - i
                 break
         piece = (
@@ -294,27 +324,31 @@ def _line_parts(line: str, catalog: Catalog) -> list[str]:
         ).strip()
         if taken == 1 and parts and (_BARE_NUMBER.match(piece) or _BARE_TYPE.match(piece)):
             expanded = _continue(parts[-1], piece)
-            if expanded and _known(expanded, catalog):
+            if expanded and _known(normalize_text(expanded), reads):
                 piece = expanded
-        if piece and parts and read(idx, parts[-1]).mentions and _is_context(piece, idx):
+        if piece and parts and reads[parts[-1]].mentions and _is_context(piece, reads):
             parts[-1] = parts[-1] + atoms[i - 1][1] + piece
         elif piece:
             parts.append(piece)
         i += taken
-    return [p for part in parts for p in _apart(part, idx)]
+    return [p for part in parts for p in _apart(part, reads)]
 
 
-def split_frameworks(text: str, catalog: Catalog) -> list[str]:
-    """One name per framework in a cell (lines, ; , / & + 'and', or none), never splitting one."""
+def _split(text: str, reads: _Reads) -> list[str]:
     out: list[str] = []
     for line in normalize_text(text).split("\n"):
         if not line.strip():
             continue
-        if _known(line, catalog):
+        if _known(line, reads):
             out.append(line.strip())
         else:
-            out += _line_parts(line, catalog)
+            out += _line_parts(line, reads)
     return out
+
+
+def split_frameworks(text: str, catalog: Catalog) -> list[str]:
+    """One name per framework in a cell (lines, ; , / & + 'and', or none), never splitting one."""
+    return _split(text, _Reads(index(catalog)))
 
 
 def match_cell(text: str, catalog: Catalog) -> list[Match]:
@@ -322,17 +356,26 @@ def match_cell(text: str, catalog: Catalog) -> list[Match]:
     return [match_text(part, catalog) for part in split_frameworks(text, catalog)]
 
 
+def recognize_parts(text: str, catalog: Catalog) -> list[tuple[str, Match]]:
+    """A cell read once: each framework part with its Match (the one match_text(part) gives).
+
+    The intake keeps the Match on each requirement, so the engine need not read it again.
+    """
+    idx = index(catalog)
+    reads = _Reads(idx)
+    out: list[tuple[str, Match]] = []
+    for part in _split(text, reads):
+        reading = reads[part]
+        if len(reading.mentions) == 1 and not reading.refused:
+            out.append((part, _to_match(idx, part, reading.mentions[0], reading)))
+        else:
+            out.append((part, match_text(part, catalog)))
+    return out
+
+
 def recognize_cell(text: str, catalog: Catalog) -> list[Match]:
     """A cell read once: one Match per framework mention (review items included), or per part."""
-    idx = index(catalog)
-    out: list[Match] = []
-    for part in split_frameworks(text, catalog):
-        reading = read(idx, part)
-        if len(reading.mentions) == 1 and not reading.refused:
-            out.append(_to_match(idx, part, reading.mentions[0], reading))
-        else:
-            out.append(match_text(part, catalog))
-    return out
+    return [found for _, found in recognize_parts(text, catalog)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 _ISO_IEC = re.compile(r"\biso\s*[/\\\-]?\s*iec\b")
+# A national adoption's prefix before "iso" (a bare "iso" is left as it is: nothing to fold).
 _NATIONAL_ISO = re.compile(
-    r"\b(?:(?:bs|din|nen|une|nf|sn|ds|ss|cen|onorm|sist|pn|csn)\s*-?\s*)?(?:en\s*-?\s*)?iso\b"
+    r"\b(?:(?:bs|din|nen|une|nf|sn|ds|ss|cen|onorm|sist|pn|csn)\s*-?\s*(?:en\s*-?\s*)?"
+    r"|en\s*-?\s*)iso\b"
 )
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
 _SOC_ROMAN = re.compile(r"\b(soc|type|level|tier)\s*-?\s*(iv|iii|ii|i)\b")
@@ -104,9 +106,19 @@ _SUBS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
 )
 
 
+# Every substitution's pattern needs one of these: most texts hold none, and need no search.
+_SUB_LITERALS = ("&", "_", "+", "iso", "soc", "type", "level", "tier")
+
+
+def _needs_subs(folded: str) -> bool:
+    return any(literal in folded for literal in _SUB_LITERALS)
+
+
 def fold(text: str) -> tuple[str, list[int]]:
     """Folded text ("ISO/IEC" and national adoptions reduced to "iso") and its index map."""
     folded, where = _fold_chars(text)
+    if not _needs_subs(folded):
+        return folded, where
     for pattern, repl in _SUBS:
         if pattern.search(folded):
             folded, where = _sub_mapped(pattern, repl, folded, where)
@@ -115,15 +127,24 @@ def fold(text: str) -> tuple[str, list[int]]:
 
 def lex(text: str) -> list[Tok]:
     """The words and numbers of a text, each with its span in `text`."""
+    if text.isascii():
+        folded = text.lower()
+        if not _needs_subs(folded):  # positions are the text's own: no map to build
+            return [_tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     folded, where = fold(text)
-    out: list[Tok] = []
-    for m in _TOKEN.finditer(folded):
-        word = m.group()
-        repaired = "o" in word and word[0].isdigit()
-        if repaired:
-            word = word.replace("o", "0")
-        out.append(Tok(word, where[m.start()], where[m.end() - 1] + 1, repaired))
-    return out
+    return [
+        _tok(m.group(), where[m.start()], where[m.end() - 1] + 1) for m in _TOKEN.finditer(folded)
+    ]
+
+
+_new_tok = tuple.__new__
+
+
+def _tok(word: str, start: int, end: int) -> Tok:
+    """A token; a number written with the letter O for a zero is read as digits, marked."""
+    if word[0].isdigit() and "o" in word:
+        return _new_tok(Tok, (word.replace("o", "0"), start, end, True))
+    return _new_tok(Tok, (word, start, end, False))
 
 
 def tokens(text: str) -> list[str]:

@@ -7,12 +7,19 @@ what a mention must not be read as (a near number, an unknown explicit edition, 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from assessor.domain.models import Candidate, GroupAlias, Mention
-from assessor.recognize.index import TYPO_MIN_LETTERS, Index, owner_ids
+from assessor.recognize.edition_read import (
+    _Ed,
+    _edition_after,
+    _edition_before,
+    edition_from,
+)
+from assessor.recognize.index import TYPO_MIN_LETTERS, Index, owner_ids, typo_keys
 from assessor.recognize.norm import (
     FILLER,
     KEY_STOP,
@@ -20,11 +27,11 @@ from assessor.recognize.norm import (
     Tok,
     compact,
     deletions,
-    edition_canon,
     letters,
     lex,
     one_edit,
 )
+from assessor.recognize.review import REVIEW_NOTE, review_reason
 
 _DOTTED = re.compile(r"^\d+(?:\.\d+)+$")
 _REV = re.compile(r"^rev\d+$")
@@ -42,12 +49,10 @@ _CLAUSE = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class _Ed:
-    edition: str | None
-    note: str | None = None
-    version: bool = False  # a version number the catalog does not track: part of the name
-    typo: bool = False
+@functools.lru_cache(maxsize=1 << 12)
+def candidate(framework: str, edition: str | None, score: float, via: str) -> Candidate:
+    """A Candidate (frozen, so one per distinct value is shared by every mention naming it)."""
+    return Candidate(framework=framework, edition=edition, score=score, via=via)
 
 
 @dataclass
@@ -72,75 +77,7 @@ class Reading:
     mentions: tuple[Mention, ...]
     refused: tuple[str, ...]  # framework ids seen inside names that were refused
     toks: tuple[Tok, ...]
-
-
-# ---------------------------------------------------------------------------------------------
-# Editions
-
-
-def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
-    """The edition these words name for this framework, or None when they name none."""
-    eds = idx.editions[fw_id]
-    canon = edition_canon(left)
-    for key in ("".join(left), canon):
-        if key in eds:
-            line = idx.edition_lines[fw_id].get(key)
-            if line:
-                names = ", ".join(line)
-                return _Ed(eds[key], f"'{eds[key]}' names editions {names}: the period decides")
-            return _Ed(eds[key])
-    if YEAR.match(canon):
-        if idx.year_editions[fw_id]:
-            return _Ed(canon, f"edition {canon} is not one the catalog knows for {fw_id}")
-        return _Ed(None, f"'{canon}' read as a year, not an edition")
-    explicit = left[0] in ("v", "ver", "version") and len(left) == 2 and left[1][0].isdigit()
-    if _REV.match(canon) or (_DOTTED.match(canon) and eds) or explicit:
-        return _Ed(canon, f"edition {canon!r} is not one the catalog knows for {fw_id}")
-    if _DOTTED.match(canon) and len(left) == 1:
-        # "NIST AI RMF 1.0", "OWASP ASVS 4.0.3": a version number where the catalog tracks none
-        return _Ed(None, f"version {canon} kept as written: the catalog tracks no editions", True)
-    return None
-
-
-def _edition_typo(idx: Index, fw_id: str, word: str) -> _Ed | None:
-    """A one-edit misspelling of an all-letter edition name, when only one edition is that near."""
-    if not word.isalpha() or len(word) < TYPO_MIN_LETTERS:
-        return None
-    eds = idx.editions[fw_id]
-    near = {ed for key, ed in eds.items() if key.isalpha() and one_edit(word, key)}
-    if len(near) != 1:
-        return None
-    ed = near.pop()
-    return _Ed(ed, f"read '{word}' as edition {ed}: confirm", typo=True)
-
-
-def _edition_after(
-    idx: Index, fw_id: str, toks: Sequence[Tok], j: int, limit: int
-) -> tuple[_Ed, int] | None:
-    """An edition right after a name (past at most two filler words): what, and where it ends."""
-    k = j
-    while k < limit and k - j < 2 and toks[k].text in FILLER:
-        k += 1
-    for w in range(min(_EDITION_WINDOW, limit - k), 0, -1):
-        found = edition_from(idx, fw_id, [t.text for t in toks[k : k + w]])
-        if found is not None:
-            return found, k + w
-    if j < limit:
-        typo = _edition_typo(idx, fw_id, toks[j].text)
-        if typo is not None:
-            return typo, j + 1
-    return None
-
-
-def _edition_before(
-    idx: Index, fw_id: str, toks: Sequence[Tok], floor: int, i: int
-) -> tuple[str, int] | None:
-    """A known edition written before the name ("Type II SOC 2"): which, and where it starts."""
-    for w in range(min(3, i - floor), 0, -1):
-        found = edition_from(idx, fw_id, [t.text for t in toks[i - w : i]])
-        if found is not None and found.edition is not None and found.note is None:
-            return found.edition, i - w
-    return None
+    whole: bool | None = None  # one name and nothing else of weight (match.py works it out once)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,12 +89,15 @@ def _is_acronym(text: str, tok: Tok) -> bool:
     return not written.islower()
 
 
-def _alias_at(idx: Index, text: str, toks: Sequence[Tok], i: int, plain: bool) -> _Hit | None:
+def _alias_at(
+    idx: Index, text: str, toks: Sequence[Tok], i: int, plain: bool, keyed: list[str]
+) -> _Hit | None:
     reach = idx.first_reach.get(toks[i].text)
     if reach is None:
         return None
+    aliases = idx.aliases
     for k in range(min(reach, len(toks) - i), 0, -1):
-        owner = idx.aliases.get(compact(t.text for t in toks[i : i + k]))
+        owner = aliases.get("".join(keyed[i : i + k]))  # compact(): stop words are ""
         if owner is None:
             continue
         tok = toks[i]
@@ -203,9 +143,12 @@ def _patterns_at(
 def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | None:
     """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
     head = toks[i].text
-    if not head.isalpha() or head in FILLER or head in KEY_STOP:
-        return None
-    if head not in idx.typo_first and not any(d in idx.typo_first for d in deletions(head)):
+    near = idx.near_heads.get(head)
+    if near is None:
+        near = _near_head(idx, head)
+        if len(idx.near_heads) < _CACHE_SIZE:
+            idx.near_heads[head] = near
+    if not near:
         return None
     for w in range(min(3, len(toks) - i), 0, -1):
         window = toks[i : i + w]
@@ -221,14 +164,33 @@ def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | 
     return None
 
 
+def _near_head(idx: Index, head: str) -> bool:
+    """Whether a near miss may start with this word (worked out once per word and index)."""
+    if not head.isalpha() or head in FILLER or head in KEY_STOP:
+        return False
+    return head in idx.typo_first or any(d in idx.typo_first for d in deletions(head))
+
+
 def _typo_owner(idx: Index, words: Sequence[str]) -> str | None:
     """The one framework whose alias these words misspell by one edit inside one word."""
+    key = tuple(words)
+    cache = idx.typo_reads
+    if key in cache:
+        return cache[key]
+    found = _typo_owner_read(idx, words)
+    if len(cache) < _CACHE_SIZE:
+        cache[key] = found
+    return found
+
+
+def _typo_owner_read(idx: Index, words: Sequence[str]) -> str | None:
     query = compact(words)
     if letters(query) < TYPO_MIN_LETTERS:
         return None
+    near = typo_keys(idx)
     keys: set[str] = set()
     for variant in {query} | deletions(query):
-        keys |= idx.typo_keys.get(variant, set())
+        keys |= near.get(variant, set())
     owners = {idx.aliases[k] for k in keys if _one_word_off(query, words, k, idx.alias_words[k])}
     return owners.pop() if len(owners) == 1 else None
 
@@ -280,24 +242,25 @@ def _clipped_owner(idx: Index, text: str, window: Sequence[Tok]) -> str | None:
 _Spaced = tuple[str, dict[int, int], list[int]]
 
 
-def _spaced(toks: Sequence[Tok]) -> _Spaced:
+def _spaced(words: Sequence[str]) -> _Spaced:
+    """The words joined by single spaces (patterns read that), where each starts and ends."""
     starts: list[int] = []
     ends: dict[int, int] = {}
     pos = 0
-    for n, tok in enumerate(toks):
+    for n, word in enumerate(words, 1):
         starts.append(pos)
-        pos += len(tok.text)
-        ends[pos] = n + 1
+        pos += len(word)
+        ends[pos] = n
         pos += 1
-    return " ".join(t.text for t in toks), ends, starts
+    return " ".join(words), ends, starts
 
 
 def _find_at(
-    idx: Index, text: str, toks: Sequence[Tok], i: int, ctx: tuple[bool, _Spaced, int]
+    idx: Index, text: str, toks: Sequence[Tok], i: int, ctx: tuple[bool, _Spaced, int, list[str]]
 ) -> _Hit | None:
     """The longest name starting at word i, edition included: alias or pattern, else a near miss."""
-    plain, spaced, floor = ctx
-    alias = _alias_at(idx, text, toks, i, plain)
+    plain, spaced, floor, keyed = ctx
+    alias = _alias_at(idx, text, toks, i, plain, keyed)
     pattern = _patterns_at(idx, toks, i, spaced) if spaced[0] else None
     if alias is not None and (pattern is None or not alias.owners[0].startswith("group:")):
         alias = _resolved(idx, text, toks, alias, floor)
@@ -327,20 +290,22 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
     """Finds left to right, each resolved (edition, family) before the next word is read."""
     # one name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)
     plain = sum(t.text not in FILLER and t.text not in KEY_STOP for t in toks) <= 1
-    plain = plain or not any(c.isspace() for c in text.strip())
-    spaced: _Spaced = _spaced(toks) if idx.any_pattern is not None else ("", {}, [])
+    plain = plain or len(text.split(maxsplit=1)) <= 1
+    words = [t.text for t in toks]
+    keyed = ["" if w in KEY_STOP else w for w in words]
+    spaced: _Spaced = _spaced(words) if idx.any_pattern is not None else ("", {}, [])
     hits: list[_Hit] = []
     refused: list[str] = []
     i = 0
     while i < len(toks):
         floor = hits[-1].last if hits else 0
-        done = _find_at(idx, text, toks, i, (plain, spaced, floor))
+        done = _find_at(idx, text, toks, i, (plain, spaced, floor, keyed))
         if done is None:
             i += 1
             continue
         j = done.last
         refused_here = _refusal(idx, text, toks, done)
-        if refused_here and _find_at(idx, text, toks, j, (plain, spaced, j)) is None:
+        if refused_here and _find_at(idx, text, toks, j, (plain, spaced, j, keyed)) is None:
             refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
         else:
             hits.append(done)
@@ -366,7 +331,7 @@ def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | N
             if found.note is None:
                 known.append(fw_id)
         score = 50.0 if group.ambiguous else 100.0
-        cands.append(Candidate(framework=fw_id, edition=edition, score=score, via="group"))
+        cands.append(candidate(fw_id, edition, score, "group"))
     if known and len(known) < len(cands):  # an edition one member knows beats a guess
         cands = [c for c in cands if c.framework in known]
     if not cands:
@@ -374,7 +339,7 @@ def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | N
     hit = _Hit((f"group:{group.alias}",), 0, 0, "group")
     if left and len(cands) == 1 and cands[0].edition is not None:
         # "CIS v8": only one member of the family has that edition
-        hit.cands = (cands[0].model_copy(update={"score": 95.0}),)
+        hit.cands = (candidate(cands[0].framework, cands[0].edition, 95.0, cands[0].via),)
         hit.notes.append(f"'{group.alias}' with this edition names only {cands[0].framework}")
         return hit
     ambiguous = group.ambiguous or len(cands) < len(group.frameworks)
@@ -392,15 +357,16 @@ def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _H
         if w and not left:
             continue
         found = _group_cands(idx, group, left)
-        if found is not None:
-            return replace(found, first=hit.first, last=hit.last + w)
+        if found is not None:  # a new hit: placed in place
+            found.first, found.last = hit.first, hit.last + w
+            return found
     return replace(hit, status="ambiguous")  # unreachable: no edition always resolves
 
 
 def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, limit: int) -> _Hit:
     ids = [o[3:] for o in hit.owners]
     if len(ids) > 1:
-        cands = tuple(Candidate(framework=f, edition=None, score=60.0, via=hit.via) for f in ids)
+        cands = tuple(candidate(f, None, 60.0, hit.via) for f in ids)
         notes = [*hit.notes, "several frameworks fit this name"]
         return replace(hit, cands=cands, status="ambiguous", suggestions=tuple(ids), notes=notes)
     fw_id = ids[0]
@@ -416,10 +382,10 @@ def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, l
             if before is not None:
                 edition, first = before
     score = 85.0 if via == "typo" else 100.0
-    cand = Candidate(framework=fw_id, edition=edition, score=score, via=via)
-    return replace(
-        hit, first=first, last=last, edition=edition, notes=notes, cands=(cand,), via=via
-    )
+    # the hit is this read's own (just found): completed in place
+    hit.first, hit.last, hit.edition, hit.notes, hit.via = first, last, edition, notes, via
+    hit.cands = (candidate(fw_id, edition, score, via),)
+    return hit
 
 
 def _refusal(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
@@ -465,7 +431,7 @@ def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | Non
     if len(prev.cands) == 1 and before == after:
         cand = hit.cands[0] if hit.cands[0].edition is not None else prev.cands[0]
         if "typo" in (prev.via, hit.via):
-            cand = cand.model_copy(update={"via": "typo", "score": 85.0})
+            cand = candidate(cand.framework, cand.edition, 85.0, "typo")
         return replace(hit, first=prev.first, cands=(cand,), notes=[*prev.notes, *hit.notes])
     if prev.via == "group" and len(hit.cands) == 1 and after <= before:
         return replace(hit, first=prev.first)
@@ -478,67 +444,6 @@ def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | Non
         note = f"'{gloss}' in brackets read as a gloss on the name before it, not assessed"
         return replace(prev, last=hit.last, notes=[*prev.notes, note])
     return None
-
-
-# ---------------------------------------------------------------------------------------------
-# Negation and doubt: a name may be there only to say it is not asked for
-
-_NEGATION = re.compile(r"\b(?:no|not|non|without|excluding|except|exempt|excluded|none|n a)\b")
-_DOUBT = re.compile(
-    r"\b(?:tbc|tbd|maybe|possibly|perhaps|unsure|unclear|unconfirmed|potentially|probably"
-    r"|planned|pending|in progress|roadmap|under consideration|(?:if|where|when) applicable"
-    r"|to be (?:confirmed|determined|decided))\b"
-)
-# A question that starts like a questionnaire's ("Do you hold ...?") names what it asks about.
-_QUESTION_TEXT = """do does did have has had is are was were can could will would should shall may
-    which what how please provide describe list indicate confirm"""
-_QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
-_CLAUSE_BREAK = re.compile(r"[;,|\n?!]|\.(?:\s|$)")
-_SENTENCE_BREAK = re.compile(r"[?!\n]|\.(?:\s|$)")
-_CUE_WORDS = 3
-
-
-def _clause(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
-    """Where the clause around text[start:end] begins and ends, within lo..hi."""
-    left = lo
-    for m in _CLAUSE_BREAK.finditer(text, lo, start):
-        left = m.end()
-    found = _CLAUSE_BREAK.search(text, end, hi)
-    return left, hi if found is None else found.start()
-
-
-def _is_questionnaire(text: str, toks: Sequence[Tok], start: int) -> bool:
-    sentence = 0
-    for m in _SENTENCE_BREAK.finditer(text, 0, start):
-        sentence = m.end()
-    first = next((t for t in toks if t.start >= sentence), None)
-    return first is not None and first.text in _QUESTION_WORDS
-
-
-def review_reason(
-    text: str, toks: Sequence[Tok], span: tuple[int, int], bounds: tuple[int, int]
-) -> str | None:
-    """'negated' or 'doubtful' when the words around a name say it is not (surely) asked for."""
-    start, end = span
-    left, right = _clause(text, start, end, *bounds)
-    before = [t.text for t in toks if left <= t.start and t.end <= start][-_CUE_WORDS:]
-    after_all = [t.text for t in toks if end <= t.start and t.end <= right]
-    after = after_all[:_CUE_WORDS]
-    near = " ".join(before) + " | " + " ".join(after)
-    if _NEGATION.search(near):
-        return "negated"
-    if _DOUBT.search(near):
-        return "doubtful"
-    asked = right < len(text) and text[right] == "?" and all(t in FILLER for t in after_all)
-    if asked and not _is_questionnaire(text, toks, start):
-        return "doubtful"
-    return None
-
-
-_REVIEW_NOTE = {
-    "negated": "the text around '{0}' says it is not required: review, not assessed",
-    "doubtful": "the text around '{0}' leaves it in doubt: confirm before assessing",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -583,7 +488,7 @@ def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]
             found.append(cand)
     if len(found) != 1:
         return hit
-    cand = found[0].model_copy(update={"via": "context", "score": 80.0})
+    cand = candidate(found[0].framework, found[0].edition, 80.0, "context")
     word = sorted(words & idx.name_words[cand.framework])[0]
     name = idx.frameworks[cand.framework].short_name
     note = f"read the family with '{word}' as {name}: confirm"
@@ -605,7 +510,7 @@ def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> t
         status = hit.status
         if reason is not None:
             status = "review"
-            notes.append(_REVIEW_NOTE[reason].format(text[start:end]))
+            notes.append(REVIEW_NOTE[reason].format(text[start:end]))
         out.append(
             Mention(
                 start=start,

@@ -121,7 +121,7 @@ def init_worker(catalog: Catalog, options: RunOptions, keep_views: bool = False)
 
 def read_task(source: InputFile) -> ReadSummary:
     """Phase one: read a workbook and report its business units (raises AssessorError)."""
-    from assessor.assess.engine import units_of
+    from assessor.assess.units import units_of
     from assessor.intake import workbook as intake
 
     result = intake.read_workbook(source.path, _WORKER["catalog"], display_name=source.display_name)
@@ -210,7 +210,7 @@ def merge_intakes(
     Each requirement keeps its own source cell; the audit periods must agree (a different
     period changes what counts as covered, so a conflict is an error, never a guess).
     """
-    from assessor.assess.engine import units_of
+    from assessor.assess.units import units_of
 
     units: list[BusinessUnit] = []
     requirements: list[Requirement] = []

@@ -1,0 +1,71 @@
+"""Negation and doubt: a name may be in a cell only to say it is not asked for, or to doubt it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assessor.recognize.norm import (
+    FILLER,
+    Tok,
+)
+
+# ---------------------------------------------------------------------------------------------
+# Negation and doubt: a name may be there only to say it is not asked for
+
+_NEGATION = re.compile(r"\b(?:no|not|non|without|excluding|except|exempt|excluded|none|n a)\b")
+_DOUBT = re.compile(
+    r"\b(?:tbc|tbd|maybe|possibly|perhaps|unsure|unclear|unconfirmed|potentially|probably"
+    r"|planned|pending|in progress|roadmap|under consideration|(?:if|where|when) applicable"
+    r"|to be (?:confirmed|determined|decided))\b"
+)
+# A question that starts like a questionnaire's ("Do you hold ...?") names what it asks about.
+_QUESTION_TEXT = """do does did have has had is are was were can could will would should shall may
+    which what how please provide describe list indicate confirm"""
+_QUESTION_WORDS = frozenset(_QUESTION_TEXT.split())
+_CLAUSE_BREAK = re.compile(r"[;,|\n?!]|\.(?:\s|$)")
+_SENTENCE_BREAK = re.compile(r"[?!\n]|\.(?:\s|$)")
+_CUE_WORDS = 3
+
+
+def _clause(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """Where the clause around text[start:end] begins and ends, within lo..hi."""
+    left = lo
+    for m in _CLAUSE_BREAK.finditer(text, lo, start):
+        left = m.end()
+    found = _CLAUSE_BREAK.search(text, end, hi)
+    return left, hi if found is None else found.start()
+
+
+def _is_questionnaire(text: str, toks: Sequence[Tok], start: int) -> bool:
+    sentence = 0
+    for m in _SENTENCE_BREAK.finditer(text, 0, start):
+        sentence = m.end()
+    first = next((t for t in toks if t.start >= sentence), None)
+    return first is not None and first.text in _QUESTION_WORDS
+
+
+def review_reason(
+    text: str, toks: Sequence[Tok], span: tuple[int, int], bounds: tuple[int, int]
+) -> str | None:
+    """'negated' or 'doubtful' when the words around a name say it is not (surely) asked for."""
+    start, end = span
+    left, right = _clause(text, start, end, *bounds)
+    before = [t.text for t in toks if left <= t.start and t.end <= start][-_CUE_WORDS:]
+    after_all = [t.text for t in toks if end <= t.start and t.end <= right]
+    after = after_all[:_CUE_WORDS]
+    near = " ".join(before) + " | " + " ".join(after)
+    if _NEGATION.search(near):
+        return "negated"
+    if _DOUBT.search(near):
+        return "doubtful"
+    asked = right < len(text) and text[right] == "?" and all(t in FILLER for t in after_all)
+    if asked and not _is_questionnaire(text, toks, start):
+        return "doubtful"
+    return None
+
+
+REVIEW_NOTE = {
+    "negated": "the text around '{0}' says it is not required: review, not assessed",
+    "doubtful": "the text around '{0}' leaves it in doubt: confirm before assessing",
+}

@@ -1,0 +1,136 @@
+"""The catalog's disk cache: a validated catalog (and its recognizer index) kept as JSON under
+the user cache folder, keyed by the catalog folder's SHA-256 and the code, read back through
+pydantic validation, ignored and rewritten when unreadable; never pickle."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assessor.catalog import load as cat
+from assessor.catalog.resources import catalog_dir
+from assessor.domain.models import Catalog
+from assessor.recognize import index as recognize_index
+from assessor.recognize import match as recognize
+
+TEXTS = ["SOC 2 Type II", "ISO/IEC 27001:2022", "HIPPAA", "no PCI DSS (tbc)", "CIS v8", "ITIL 4"]
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh cache folder, and no catalog or index kept in this process."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    _forget()
+    yield tmp_path / "cache" / "assessor"
+    _forget()
+
+
+def _forget() -> None:
+    """What a new process starts with: nothing loaded, nothing indexed."""
+    cat._load_cached.cache_clear()
+    recognize_index._CACHE.clear()
+    recognize_index._OFFERS.clear()
+
+
+def _copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "requirements"
+    shutil.copytree(catalog_dir(), folder)
+    return folder
+
+
+def _no_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(folder: Path) -> None:
+        raise AssertionError("the YAML was read (and cross-checked) again")
+
+    monkeypatch.setattr(cat, "_build", fail)
+
+
+def test_a_second_start_reads_the_same_catalog_without_yaml_or_cross_check(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = cat.load_catalog()
+    assert len(list(cache.glob("catalog-*.json"))) == 1
+    assert len(list(cache.glob("index-*.json"))) == 1
+    _forget()
+    _no_yaml(monkeypatch)
+    kept = cat.load_catalog()
+    assert kept == built and kept is not built
+
+
+def test_the_kept_index_reads_as_the_built_one(cache: Path) -> None:
+    built = cat.load_catalog()
+    expected = [[m.model_dump() for m in recognize.recognize_cell(t, built)] for t in TEXTS]
+    plain = recognize_index.to_plain(recognize_index.index(built))
+    _forget()
+    kept = cat.load_catalog()
+    idx = recognize_index.index(kept)  # offered by the cache, not built
+    assert json.loads(json.dumps(recognize_index.to_plain(idx))) == json.loads(json.dumps(plain))
+    assert [[m.model_dump() for m in recognize.recognize_cell(t, kept)] for t in TEXTS] == expected
+
+
+def test_an_edited_folder_is_read_again(cache: Path, tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    first = cat.load_catalog(folder)
+    path = folder / "catalog.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# reviewed\n", encoding="utf-8")
+    _forget()
+    again = cat.load_catalog(folder)
+    assert again.meta.sha256 != first.meta.sha256
+    assert len(list(cache.glob("catalog-*.json"))) == 2
+
+
+def test_an_edit_that_breaks_the_catalog_is_never_hidden_by_the_cache(
+    cache: Path, tmp_path: Path
+) -> None:
+    folder = _copy(tmp_path)
+    cat.load_catalog(folder)
+    path = folder / "groups.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n  - {alias: broken}\n", encoding="utf-8")
+    _forget()
+    with pytest.raises(Exception, match="problem"):
+        cat.load_catalog(folder)
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"meta": {}}', b"\x80\x04pickle"])
+def test_an_unreadable_entry_is_ignored_and_written_again(cache: Path, damage: bytes) -> None:
+    built = cat.load_catalog()
+    (entry,) = cache.glob("catalog-*.json")
+    (index_entry,) = cache.glob("index-*.json")
+    entry.write_bytes(damage)
+    index_entry.write_bytes(damage)
+    _forget()
+    assert cat.load_catalog() == built
+    assert Catalog.model_validate_json(entry.read_bytes()) == built  # rewritten
+    assert recognize.match_text("SOC 2", cat.load_catalog()).status == "matched"
+
+
+def test_a_damaged_index_entry_is_built_instead(cache: Path) -> None:
+    cat.load_catalog()
+    (index_entry,) = cache.glob("index-*.json")
+    index_entry.write_text('{"aliases": {}}', encoding="utf-8")
+    _forget()
+    assert recognize.match_text("SOC 2", cat.load_catalog()).status == "matched"
+
+
+def test_the_entries_are_json_data(cache: Path) -> None:
+    cat.load_catalog()
+    for entry in cache.iterdir():
+        assert isinstance(json.loads(entry.read_bytes()), dict), entry.name
+
+
+def test_no_cache_when_asked_or_when_the_folder_cannot_be_written(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASSESSOR_NO_CACHE", "1")
+    built = cat.load_catalog()
+    assert not cache.exists()
+    monkeypatch.delenv("ASSESSOR_NO_CACHE")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    _forget()
+    assert cat.load_catalog() == built
