@@ -226,3 +226,16 @@ def test_timestamps_come_from_the_as_of_date_never_the_clock() -> None:
         "2024-01-01T00:00:00+00:00",
         "2024-06-30T23:59:59+00:00",
     )
+
+
+def test_observations_carry_the_evidence_state_and_when_it_lapses(demo: Path) -> None:
+    """Contoso Retail's register: the PCI AoC on file expired; the observation says so."""
+    doc = json.loads((demo / "contoso-retail.oscal.json").read_text(encoding="utf-8"))
+    observations = doc["assessment-results"]["results"][0]["observations"]
+    states = {
+        o["title"]: next(p["value"] for p in o["props"] if p["name"] == "evidence-state")
+        for o in observations
+    }
+    assert "expired" in states.values() and "on-file" in states.values()
+    aoc = next(o for o in observations if states[o["title"]] == "expired")
+    assert aoc["expires"].startswith("2024-05-14")

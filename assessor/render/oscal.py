@@ -82,12 +82,6 @@ def _state(status: Status) -> str:
     return "satisfied" if status == "covered" else "not-satisfied"
 
 
-def _optional(ev: EvidenceRef, name: str) -> object:
-    """A field the evidence register may add to evidence items (state, expires), else None."""
-    # NOTE: read by name so the export picks these up once EvidenceRef carries them.
-    return getattr(ev, name, None)
-
-
 def _with(key: str, values: Sequence[Any]) -> dict[str, Any]:
     """`{key: values}`, or nothing when empty: OSCAL arrays, where present, are non-empty."""
     return {key: list(values)} if values else {}
@@ -176,8 +170,9 @@ def _observation(
     """An evidence document examined: its STP title, kind, certification and, when known,
     its expiry and its state in the evidence register."""
     cert_name = cert.name if cert is not None else ev.certification
-    expires = _optional(ev, "expires")
-    state = _optional(ev, "state")
+    # the document's state against the evidence register, and the last day what is on file counts
+    expires = ev.status.valid_to if ev.status is not None else None
+    state = ev.status.state if ev.status is not None else None
     evidence: dict[str, Any] = {"description": ev.title}
     if view.stp_home.startswith(("https://", "http://")):
         evidence["href"] = view.stp_home
