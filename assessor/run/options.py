@@ -38,7 +38,7 @@ class BatchOptions(AssessorModel):
     def from_cli(
         cls,
         *,
-        out: Path,
+        out: Path | str,
         formats: str,
         organization: str,
         as_of: str | None,
@@ -53,6 +53,8 @@ class BatchOptions(AssessorModel):
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
         parsed: dict[str, Any] = {}
+        if not str(out).strip():
+            problems.append("--out is empty: name the folder for the reports")
         for key, parse in (
             ("formats", lambda: parse_formats(formats)),
             ("as_of", lambda: parse_as_of(as_of, today or date.today())),
@@ -78,7 +80,7 @@ class BatchOptions(AssessorModel):
             pdf_variant=parsed["pdf_variant"],
         )
         return cls(
-            out=out,
+            out=Path(out),
             run=run,
             fail_on=fail,
             workers=count,

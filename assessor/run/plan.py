@@ -9,7 +9,7 @@ input are assessed together as one unit instead. The batch and the upload page b
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from assessor.domain.models import BusinessUnit
@@ -44,6 +44,7 @@ def plan(
     merge: bool,
     spread: int = 1,
     merge_hint: str = MERGE_HINT,
+    exclude: Mapping[int, Collection[str]] | None = None,
 ) -> Plan:
     """Group units into tasks; catch (or merge) a unit found in several inputs.
 
@@ -57,7 +58,7 @@ def plan(
     shared = {key: where for key, where in places.items() if len({i for i, _ in where}) > 1}
     tasks: list[UnitTask] = []
     failures: list[tuple[int, Failed]] = []
-    skipped: dict[int, set[str]] = {}
+    skipped: dict[int, set[str]] = {i: set(names) for i, names in (exclude or {}).items()}
     for key in sorted(shared):
         where = shared[key]
         for index, unit in where:
