@@ -2,8 +2,9 @@
 rate, security headers, the origin check.
 
 Plain ASGI (no framework import, anyio for timeouts): a request naming a host the server does
-not answer is refused (DNS rebinding); an upload past the admitted number gets 503 with
-Retry-After at once (its body read and dropped, so the client sees the answer, not a reset);
+not answer is refused (DNS rebinding); an upload past the admitted number (or past the memory
+budget for bodies) gets 503 with Retry-After once its body is read (so the client sees the
+answer, not a reset);
 a body past the limit is refused with 413 before anything parses it, and one arriving too
 slowly with 408; every response gets nosniff, a strict CSP, a Referrer-Policy and no-store.
 """
@@ -162,8 +163,11 @@ class BodyLimitMiddleware:
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
-        self.admitted = admitted  # bodies in progress at once (None: no limit)
+        self.admitted = admitted  # requests past their body at once (None: no limit)
         self.active = 0
+        # Bytes of bodies held in memory at once: as many full uploads as may be admitted.
+        self.budget = max_bytes * (admitted if admitted is not None else 1_000_000)
+        self.buffered = 0
         self.idle = idle
         self.grace = grace
         self.min_rate = min_rate
@@ -205,37 +209,35 @@ class BodyLimitMiddleware:
         if declared is not None and declared > self.max_bytes:
             await self._refuse(send, 413)
             return
-        if self.admitted is not None and self.active >= self.admitted:
-            await self._turn_away(receive, send)
-            return
-        self.active += 1
+        held = _Held()
         try:
-            await self._admitted(scope, receive, send)
+            await self._receive_and_run(scope, receive, send, held)
         finally:
-            self.active -= 1
+            self.buffered -= held.bytes
 
-    async def _turn_away(self, receive: Receive, send: Send) -> None:
-        """503 with Retry-After, after reading (and dropping) the body: never a reset."""
+    async def _receive_and_run(
+        self, scope: Scope, receive: Receive, send: Send, held: _Held
+    ) -> None:
+        """Read the body (paced), then admit the request or answer 503 with Retry-After.
+
+        A slow body holds no admission, so slow clients cannot lock others out; a request
+        that would take the server past its memory budget for bodies, or past the admitted
+        number of requests, is answered 503 once its body is read (never a reset).
+        """
         try:
-            whole = await self._read(receive, keep=False)
+            whole = await self._read(receive, held)
         except _ClientGone:
             return
         except _TooSlow:
             await self._refuse(send, 408)
             return
-        await send_reply(busy_reply(), send, close=whole is None)
-
-    async def _admitted(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            whole = await self._read(receive)
-        except _ClientGone:
-            return
-        except _TooSlow:
-            await self._refuse(send, 408)
-            return
-        if whole is None:
+        if whole is _OVER_LIMIT:
             await self._refuse(send, 413)
             return
+        if whole is _OVER_BUDGET or (self.admitted is not None and self.active >= self.admitted):
+            await send_reply(busy_reply(), send)
+            return
+        assert isinstance(whole, bytes)
         replayed = False
 
         async def replay() -> Message:
@@ -245,16 +247,22 @@ class BodyLimitMiddleware:
                 return {"type": "http.request", "body": whole, "more_body": False}
             return await receive()
 
-        await self.app(scope, replay, send)
+        self.active += 1
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            self.active -= 1
 
-    async def _read(self, receive: Receive, *, keep: bool = True) -> bytes | None:
-        """The whole body (b"" when not kept), or None past the limit (what was read is dropped).
+    async def _read(self, receive: Receive, held: _Held) -> bytes | object:
+        """The whole body; or _OVER_LIMIT past the size limit, _OVER_BUDGET when holding it
+        would pass the memory budget (then the rest is read and dropped).
 
         Raises _TooSlow when the body pauses longer than `idle`, or when, after `grace`
         seconds, fewer than `min_rate` bytes a second have arrived on average.
         """
         chunks: list[bytes] = []
         total = 0
+        keep = True
         start = time.monotonic()
         while True:
             elapsed = time.monotonic() - start
@@ -271,8 +279,25 @@ class BodyLimitMiddleware:
             body = message.get("body", b"")
             total += len(body)
             if total > self.max_bytes:
-                return None
+                return _OVER_LIMIT
+            if keep and self.buffered + len(body) > self.budget:
+                keep = False  # drop what this request holds; read the rest to answer 503
+                chunks.clear()
+                self.buffered -= held.bytes
+                held.bytes = 0
             if keep:
                 chunks.append(body)
+                held.bytes += len(body)
+                self.buffered += len(body)
             if not message.get("more_body", False):
-                return b"".join(chunks)
+                return b"".join(chunks) if keep else _OVER_BUDGET
+
+
+class _Held:
+    """Bytes of one request's body held in memory (counted against the budget)."""
+
+    bytes: int = 0
+
+
+_OVER_LIMIT = object()
+_OVER_BUDGET = object()
