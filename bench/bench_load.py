@@ -92,8 +92,25 @@ def free_port() -> int:
         return port
 
 
+def workers_of(server_pid: int) -> list[int]:
+    """The worker processes under a server: children of its fork server (read from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with suppress(OSError, IndexError, ValueError):
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    forkservers = []
+    for pid, ppid in parents.items():
+        if ppid == server_pid:
+            with suppress(OSError):
+                if b"forkserver" in (Path("/proc") / str(pid) / "cmdline").read_bytes():
+                    forkservers.append(pid)
+    return [pid for pid, ppid in parents.items() if ppid in forkservers]
+
+
 @contextmanager
-def server(workers: int, log: Path) -> Iterator[int]:
+def server(workers: int, log: Path) -> Iterator[tuple[int, int]]:
     """`assessor serve` on a free loopback port, until the block ends."""
     port = free_port()
     with open(log, "ab") as out:
@@ -126,7 +143,7 @@ def server(workers: int, log: Path) -> Iterator[int]:
             time.sleep(0.3)
         else:
             raise RuntimeError(f"the server did not start; see {log}")
-        yield port
+        yield port, proc.pid
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -313,9 +330,10 @@ class Abandoned:
     after_disconnect_seconds: float = 0.0
     second_status: int | None = None
     slot_freed_within: float = 0.0
+    worker_gone_after: float | None = None  # seconds from the disconnect to its worker's end
 
 
-def abandoned(port: int, heavy_rows: int) -> Abandoned:
+def abandoned(port: int, server_pid: int, heavy_rows: int) -> Abandoned:
     """One worker: a heavy upload abandoned after 3 s; how soon a small one is served."""
     result = Abandoned()
     small, ctype_small = multipart("small.xlsx", workbook_bytes("Small unit", 3))
@@ -328,7 +346,14 @@ def abandoned(port: int, heavy_rows: int) -> Abandoned:
         + heavy
     )
     time.sleep(3.0)  # its worker is rendering
+    busy = set(workers_of(server_pid))
     s.close()  # the client goes away
+    closed = time.monotonic()
+    while busy and time.monotonic() - closed < 30:
+        if not busy & set(workers_of(server_pid)):
+            result.worker_gone_after = round(time.monotonic() - closed, 2)
+            break
+        time.sleep(0.05)
     answer = upload(port, small, ctype_small, timeout=120)
     result.second_status = answer.status
     result.after_disconnect_seconds = round(answer.seconds, 1)
@@ -343,12 +368,12 @@ def run(uploads: int, slow: int, heavy_rows: int) -> dict[str, object]:
     log = Path(tempfile.gettempdir()) / "assessor-bench-load.log"
     log.write_bytes(b"")
     figures: dict[str, object] = {}
-    with server(workers=2, log=log) as port:
+    with server(workers=2, log=log) as (port, _):
         b = burst(port, uploads)
         figures["burst"] = {**asdict(b), "answered": b.answered}
         figures["slow"] = asdict(slow_clients(port, slow))
-    with server(workers=1, log=log) as port:
-        figures["abandoned"] = asdict(abandoned(port, heavy_rows))
+    with server(workers=1, log=log) as (port, pid):
+        figures["abandoned"] = asdict(abandoned(port, pid, heavy_rows))
     return figures
 
 

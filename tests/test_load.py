@@ -61,3 +61,5 @@ def test_a_disconnected_request_frees_its_slot_within_five_seconds(
     assert abandoned["second_status"] == 303, abandoned
     freed = abandoned["slot_freed_within"]
     assert isinstance(freed, float) and freed < 5.0, abandoned
+    gone = abandoned["worker_gone_after"]
+    assert isinstance(gone, float) and gone < 5.0, abandoned  # its worker was killed
