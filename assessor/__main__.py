@@ -7,6 +7,7 @@ its own handler in place while it runs, and this one back after.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from types import FrameType
@@ -28,7 +29,23 @@ def main() -> None:
         cli_main()
     except KeyboardInterrupt:
         sys.stderr.write("interrupted: nothing was written\n")
-        raise SystemExit(INTERRUPTED) from None
+        _leave(INTERRUPTED)
+    except SystemExit as done:
+        if done.code == INTERRUPTED:
+            _leave(INTERRUPTED)
+        raise
+
+
+def _leave(code: int) -> None:
+    """Exit now with `code`. After an interrupt CPython may end the process by SIGINT instead
+    (exit status -2) while finalizing; every file is complete and every worker stopped by now,
+    so flushing the streams is all that is left to do."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 if __name__ == "__main__":
