@@ -85,7 +85,7 @@ def assess_and_render(
     from assessor.views import report
 
     assessments = engine.assess(
-        result, catalog, as_of=options.as_of, organization=options.organization
+        _only(result, units), catalog, as_of=options.as_of, organization=options.organization
     )
     render_options = RenderOptions(
         pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file
@@ -99,3 +99,20 @@ def assess_and_render(
         files = {fmt: render(view, fmt, render_options) for fmt in options.formats}
         outputs.append(UnitOutput(unit=name, assessment=assessment, view=view, files=files))
     return outputs
+
+
+def _only(result: IntakeResult, units: Collection[str] | None) -> IntakeResult:
+    """The intake narrowed to the named units, so a job assesses only the units it renders
+    (a workbook of ten 20,000-row units would otherwise be assessed whole by every job)."""
+    if units is None:
+        return result
+    wanted = set(units)
+    return result.model_copy(
+        update={
+            "units": tuple(u for u in result.units if u.name in wanted),
+            "requirements": tuple(r for r in result.requirements if r.business_unit in wanted),
+            "rejected": tuple(
+                r for r in result.rejected if r.business_unit is None or r.business_unit in wanted
+            ),
+        }
+    )

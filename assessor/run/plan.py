@@ -17,6 +17,7 @@ from assessor.run.tasks import InputFile, ReadSummary, TaskPart, UnitTask
 from assessor.run.worker import Failed
 
 MAX_UNITS_PER_TASK = 10  # keeps one job well inside the per-job time limit
+MAX_ROWS_PER_TASK = 20_000  # requirements and rejected rows rendered by one job (same reason)
 MERGE_HINT = "pass --merge-units to assess it as one unit"
 
 
@@ -77,10 +78,29 @@ def plan(
             continue
         chunks = max(min(spread, len(names)), math.ceil(len(names) / MAX_UNITS_PER_TASK))
         size = math.ceil(len(names) / chunks)
-        for start in range(0, len(names), size):
-            part = TaskPart(inputs[index], summary.sha256, tuple(names[start : start + size]))
+        for group in _groups(names, size, summary.rows):
+            part = TaskPart(inputs[index], summary.sha256, group)
             tasks.append(UnitTask(len(tasks), (part,)))
     return Plan(tasks=tuple(tasks), failures=tuple(failures))
+
+
+def _groups(names: list[str], size: int, rows: Mapping[str, int]) -> list[tuple[str, ...]]:
+    """Consecutive groups of at most `size` units and (unless one unit alone is more) at most
+    MAX_ROWS_PER_TASK rows, so a workbook of a few very large units still gives jobs that fit
+    the per-job time limit."""
+    groups: list[tuple[str, ...]] = []
+    current: list[str] = []
+    load = 0
+    for name in names:
+        weight = rows.get(name, 0)
+        if current and (len(current) >= size or load + weight > MAX_ROWS_PER_TASK):
+            groups.append(tuple(current))
+            current, load = [], 0
+        current.append(name)
+        load += weight
+    if current:
+        groups.append(tuple(current))
+    return groups
 
 
 def _merged_task(
