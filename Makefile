@@ -42,6 +42,7 @@ bench: system venv
 	$(BIN)/python bench/bench_intake.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(OUT)

@@ -26,13 +26,18 @@ with warnings.catch_warnings():  # starlette 1.x nudges toward httpx2; httpx is 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIXED_TODAY = date(2024, 3, 31)
+TEST_HOSTS = frozenset({"testserver", "localhost", "127.0.0.1"})
 
 
 def make_app(tmp_path: Path, **kwargs: object) -> tuple[TestClient, Path]:
     """An app whose private upload folders live under tmp_path/uploads (so tests can look)."""
     root = tmp_path / "uploads"
     root.mkdir(exist_ok=True)
-    options: dict[str, object] = {"tmp_root": root, "today": lambda: FIXED_TODAY}
+    options: dict[str, object] = {
+        "tmp_root": root,
+        "today": lambda: FIXED_TODAY,
+        "allowed_hosts": TEST_HOSTS,  # the TestClient's Host
+    }
     options.update(kwargs)
     app = web_app.create_app(**options)  # type: ignore[arg-type]
     return TestClient(app, follow_redirects=True), root

@@ -10,6 +10,7 @@ import typer
 
 from assessor import __version__
 from assessor.domain.errors import AssessorError
+from assessor.run.terminal import escape
 
 app = typer.Typer(
     name="assessor",
@@ -34,9 +35,9 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except AssessorError as err:
         first, *rest = err.lines()
-        typer.echo(f"error: {first}", err=True)
+        typer.echo(escape(f"error: {first}"), err=True)  # names may hold newlines or escapes
         for line in rest:
-            typer.echo(line, err=True)
+            typer.echo(escape(line), err=True)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted: no partial output was kept", err=True)
@@ -118,7 +119,7 @@ def catalog_check(
     else:
         issues = _run(lambda: cat.check_catalog(directory))
     for issue in issues:
-        typer.echo(str(issue), err=True)
+        typer.echo(escape(str(issue)), err=True)
     if any(i.severity == "error" for i in issues):
         typer.echo(f"catalog check: {len(issues)} problem(s)", err=True)
         raise typer.Exit(1)
@@ -176,13 +177,13 @@ def template(
 
     loaded = _run(lambda: cat.load_catalog(None))
     _run(lambda: files.write_template(out, loaded, overwrite=overwrite))
-    typer.echo(f"template written: {out}")
+    typer.echo(escape(f"template written: {out}"))
 
 
 @app.command()
 def assess(
     inputs: Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx/.xlsm) or folders.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    out: Annotated[str, typer.Option("--out", help="Output folder.")] = "reports",
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated: pdf,html,json,xlsx.")
     ] = "pdf,json",
@@ -280,7 +281,7 @@ def diff(
     )
     typer.echo(result.stdout, nl=False)
     for path in result.written:
-        typer.echo(f"written: {path}", err=True)
+        typer.echo(escape(f"written: {path}"), err=True)
     raise typer.Exit(result.exit_code)
 
 
@@ -292,11 +293,27 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     max_upload_mb: Annotated[int, typer.Option(help="Largest request body accepted.")] = 20,
     workers: Annotated[int, typer.Option(help="Concurrent renders.")] = 2,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            help="A host name the page may be reached by, besides localhost and the bound "
+            "address (repeat for several; '*' for any, which allows DNS rebinding).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the upload page: drop a workbook in the browser and get the auditor PDF."""
     from assessor.app.web.server import serve as serve_page
 
-    _run(lambda: serve_page(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
+    _run(
+        lambda: serve_page(
+            host=host,
+            port=port,
+            max_upload_mb=max_upload_mb,
+            workers=workers,
+            allow_hosts=tuple(allow_host or ()),
+        )
+    )
 
 
 def main() -> None:

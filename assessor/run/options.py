@@ -45,7 +45,7 @@ class BatchOptions(AssessorModel):
     def from_cli(
         cls,
         *,
-        out: Path,
+        out: Path | str,
         formats: str,
         organization: str,
         as_of: str | None,
@@ -64,6 +64,8 @@ class BatchOptions(AssessorModel):
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
         parsed: dict[str, Any] = {}
+        if not str(out).strip():
+            problems.append("--out is empty: name the folder for the reports")
         for key, parse in (
             ("formats", lambda: parse_formats(formats)),
             ("as_of", lambda: parse_as_of(as_of, today or date.today())),
@@ -96,7 +98,7 @@ class BatchOptions(AssessorModel):
             evidence_dir=evidence_dir,
         )
         return cls(
-            out=out,
+            out=Path(out),
             run=run,
             fail_on=fail,
             workers=count,

@@ -107,7 +107,7 @@ def assess_and_render(
 
     records, given = _register(result, options)
     assessments = engine.assess(
-        result.model_copy(update={"evidence": ()}),
+        _only(result, units).model_copy(update={"evidence": ()}),
         catalog,
         as_of=options.as_of,
         organization=options.organization,
@@ -152,3 +152,20 @@ def _pack_files(view: ReportView, folder: Path) -> tuple[tuple[str, bytes], ...]
     status = view.evidence_status
     held = [h.file for item in (status.items if status else ()) for h in item.held_files]
     return pack.read_files(folder, held)
+
+
+def _only(result: IntakeResult, units: Collection[str] | None) -> IntakeResult:
+    """The intake narrowed to the named units, so a job assesses only the units it renders
+    (a workbook of ten 20,000-row units would otherwise be assessed whole by every job)."""
+    if units is None:
+        return result
+    wanted = set(units)
+    return result.model_copy(
+        update={
+            "units": tuple(u for u in result.units if u.name in wanted),
+            "requirements": tuple(r for r in result.requirements if r.business_unit in wanted),
+            "rejected": tuple(
+                r for r in result.rejected if r.business_unit is None or r.business_unit in wanted
+            ),
+        }
+    )

@@ -10,6 +10,7 @@ from assessor.run.batch import EXIT_FAIL_ON, EXIT_NOTHING, BatchResult, run
 from assessor.run.manifest import MANIFEST_NAME
 from assessor.run.options import BatchOptions
 from assessor.run.progress import Progress
+from assessor.run.terminal import escape
 
 
 def run_cli(inputs: list[Path], options: BatchOptions) -> int:
@@ -23,9 +24,15 @@ def run_cli(inputs: list[Path], options: BatchOptions) -> int:
 def print_summary(result: BatchResult, options: BatchOptions, *, elapsed: float) -> None:
     """What happened, in one line (stdout when reports were written, stderr otherwise)."""
     failed = sum(1 for r in result.records if r.status != "ok")
-    out = options.out
+    out = escape(str(options.out))
+    manifest = f"{out}/{MANIFEST_NAME}"
     units = len(result.units)
-    if result.interrupted:
+    if result.stopped is not None:
+        sys.stderr.write(
+            f"stopped: writing failed after {len(result.written)} complete file(s) in {out}/; "
+            f"they are kept and listed in {manifest}; no partial file was left\n"
+        )
+    elif result.interrupted:
         sys.stderr.write(
             f"interrupted: {units} business unit(s) complete in {out}/; "
             "no partial files were left\n"
@@ -36,7 +43,7 @@ def print_summary(result: BatchResult, options: BatchOptions, *, elapsed: float)
         print(
             f"assessed {units} unit{'s' if units != 1 else ''} from {len(result.records)} "
             f"input(s) in {elapsed:.1f}s: reports in {out}/"
-            + (f"; {failed} input(s) failed, see {out / MANIFEST_NAME}" if failed else "")
+            + (f"; {failed} input(s) failed, see {manifest}" if failed else "")
         )
         if result.exit_code == EXIT_FAIL_ON:
             sys.stderr.write(f"--fail-on {options.fail_on}: findings at or below that status\n")

@@ -7,12 +7,10 @@ temporary folder for the length of one request; the work itself runs in a worker
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -28,8 +26,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from assessor.app.web import jobs, sniff
-from assessor.app.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, same_origin
+from assessor.app.web import jobs, sniff, uploads
+from assessor.app.web.middleware import (
+    BodyLimitMiddleware,
+    HostAllowMiddleware,
+    Receive,
+    SecurityHeadersMiddleware,
+    same_origin,
+)
 from assessor.app.web.pages import (
     Problem,
     Reply,
@@ -47,6 +51,7 @@ from assessor.app.web.settings import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_RENDER_TIMEOUT,
     DEFAULT_WORKERS,
+    LOCAL_HOSTS,
     WebSettings,
     WebState,
     size_label,
@@ -57,7 +62,7 @@ from assessor.domain.errors import AssessorError, UsageError
 from assessor.domain.models import Catalog
 from assessor.render import registry
 from assessor.run.pipeline import RunOptions
-from assessor.run.worker import DEFAULT_MEMORY_LIMIT_MB, MIB
+from assessor.run.worker import DEFAULT_MEMORY_LIMIT_MB, MIB, Cancelled
 
 
 def _response(reply: Reply) -> Response:
@@ -168,11 +173,8 @@ async def assess(request: Request) -> Response:
         fields = _read_form(form, state)
         if isinstance(fields, Problem):
             return _response(problem_reply(fields))
-        workdir = Path(tempfile.mkdtemp(prefix="assessor-web-", dir=state.tmp_root))
-        try:
-            return _response(await _assess_uploads(state, fields, workdir))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        with uploads.private_folder(state.tmp_root) as workdir:
+            return _response(await _assess_uploads(state, fields, workdir, request.receive))
     finally:
         await form.close()
 
@@ -201,8 +203,14 @@ def _form_text(value: object, limit: int) -> str:
     return sniff.one_line(text)[:limit].strip()
 
 
-async def _assess_uploads(state: WebState, form: Form, workdir: Path) -> Reply:
-    """Identify each upload, run the workbooks in a worker slot, store the results page."""
+async def _assess_uploads(
+    state: WebState, form: Form, workdir: Path, receive: Receive | None = None
+) -> Reply:
+    """Identify each upload, run the workbooks in a worker slot, store the results page.
+
+    While it waits for a slot and while its worker runs, the request listens for its client
+    going away: then the wait ends, or the worker is killed and the slot freed at once.
+    """
     files: list[jobs.FileResult] = []
     pending: list[tuple[jobs.FileResult, Path]] = []
     for index, upload in enumerate(form.uploads, start=1):
@@ -225,15 +233,39 @@ async def _assess_uploads(state: WebState, form: Form, workdir: Path) -> Reply:
         options = RunOptions(
             formats=web_formats(), organization=form.organization, as_of=form.as_of
         )
-        if not await _acquire_slot(state):
-            return busy_reply()
-        try:
-            assessed = await run_in_threadpool(
-                jobs.assess_files, state.settings, pending, catalog, options, merge=form.merge
-            )
-        finally:
-            state.slots.release()
+        gone = threading.Event()
+        async with anyio.create_task_group() as watchers:
+            if receive is not None:
+                watchers.start_soon(_watch_disconnect, receive, gone)
+            try:
+                if not await _acquire_slot(state, gone):
+                    return busy_reply()
+                try:
+                    assessed = await run_in_threadpool(
+                        jobs.assess_files,
+                        state.settings,
+                        pending,
+                        catalog,
+                        options,
+                        merge=form.merge,
+                        gone=gone,
+                    )
+                except Cancelled:
+                    return busy_reply()  # nobody is listening any more
+                finally:
+                    state.slots.release()
+            finally:
+                watchers.cancel_scope.cancel()
     return _publish(state, files, assessed, form)
+
+
+async def _watch_disconnect(receive: Receive, gone: threading.Event) -> None:
+    """Set `gone` when the client disconnects (the body has been read: nothing else comes)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
 
 
 def _publish(
@@ -255,14 +287,20 @@ def _publish(
     return redirect_reply(f"/results/{token}")
 
 
-async def _acquire_slot(state: WebState) -> bool:
-    """Wait up to queue_wait for a free worker slot, polling without a thread (never leaks one)."""
+async def _acquire_slot(state: WebState, gone: threading.Event | None = None) -> bool:
+    """Wait up to queue_wait for a free worker slot, first come first served, polling without a
+    thread (never leaks one); give up at once when the client has gone."""
     deadline = time.monotonic() + state.settings.queue_wait
-    while not state.slots.acquire(blocking=False):
-        if time.monotonic() >= deadline:
-            return False
-        await anyio.sleep(0.05)
-    return True
+    ticket = object()
+    state.queue.append(ticket)
+    try:
+        while not (state.queue[0] is ticket and state.slots.acquire(blocking=False)):
+            if time.monotonic() >= deadline or (gone is not None and gone.is_set()):
+                return False
+            await anyio.sleep(0.05)
+        return True
+    finally:
+        state.queue.remove(ticket)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -279,6 +317,8 @@ def _warm_up(state: WebState) -> None:
     """Start the worker fork server (heavy modules imported once) and load the catalog."""
     from multiprocessing import forkserver
 
+    for folder in uploads.sweep(state.tmp_root):
+        print(f"assessor: removed {folder.name}, left by a server that stopped", file=sys.stderr)
     jobs.mp_context()
     forkserver.ensure_running()
     try:
@@ -315,8 +355,15 @@ def create_app(
     catalog: Catalog | None = None,
     store_ttl: float = 3600.0,
     store_max_bytes: int = 256 * MIB,
+    allowed_hosts: Iterable[str] = LOCAL_HOSTS,
+    max_waiting: int | None = None,
+    body_idle: float | None = None,
 ) -> Starlette:
-    """Build the upload app; `today` is the only clock read, for the form's default as-of date."""
+    """Build the upload app; `today` is the only clock read, for the form's default as-of date.
+
+    `allowed_hosts` are the Host names answered (`*`: any); `max_waiting` the uploads admitted
+    beyond the workers (more get 503 at once; default 4 per worker).
+    """
     if max_upload_bytes < 1 or max_files < 1 or workers < 1 or render_timeout <= 0:
         raise UsageError("upload limit, file count, workers and time limit must be positive")
     settings = WebSettings(
@@ -328,7 +375,10 @@ def create_app(
         memory_limit_mb=memory_limit_mb,
         store_ttl=store_ttl,
         store_max_bytes=store_max_bytes,
+        allowed_hosts=frozenset(allowed_hosts),
+        max_waiting=max_waiting,
     )
+    body_limits: dict[str, float] = {} if body_idle is None else {"idle": body_idle}
     state = WebState(
         settings=settings,
         today=today,
@@ -340,7 +390,13 @@ def create_app(
     app = Starlette(
         middleware=[
             Middleware(SecurityHeadersMiddleware),
-            Middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes),
+            Middleware(HostAllowMiddleware, allowed=settings.allowed_hosts),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=max_upload_bytes,
+                admitted=settings.admitted,
+                **body_limits,
+            ),
         ],
         routes=[
             Route("/", upload_page, methods=["GET"]),

@@ -10,6 +10,8 @@ that has the heavy modules imported already. Blocking: call it from a worker thr
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from assessor.app.web.settings import WebSettings, web_formats
 from assessor.domain.models import Catalog
 from assessor.render import registry
 from assessor.run import plan as planner
+from assessor.run import scale
 from assessor.run.files import unique_slugs
 from assessor.run.pipeline import RunOptions
 from assessor.run.tasks import (
@@ -34,6 +37,10 @@ from assessor.run.tasks import (
 from assessor.run.worker import Done, Outcome, WorkerPool, as_failure
 
 MERGE_HINT = "tick 'merge a business unit found in several workbooks' to assess it as one unit"
+SCALE_HINT = (
+    "assess it from the command line with --format json,xlsx (every row), or split the "
+    "business unit into smaller ones"
+)
 _PRELOAD = [
     "assessor.run.tasks",
     "assessor.run.pipeline",
@@ -96,7 +103,9 @@ def job_problem(outcome: Outcome[object], file: str, settings: WebSettings) -> P
     """How a job that did not finish is shown: the core's wording, a status by outcome."""
     assert not isinstance(outcome, Done)
     failure = as_failure(outcome, file, settings.limits)
-    status = {"memory": 400, "timeout": 503, "crash": 500, "duplicate": 400}.get(failure.kind)
+    status = {"memory": 400, "timeout": 503, "crash": 500, "duplicate": 400, "too-large": 400}.get(
+        failure.kind
+    )
     if failure.kind in ("InputError", "UsageError"):
         status = 400
     if status is None:
@@ -116,8 +125,13 @@ def assess_files(
     options: RunOptions,
     *,
     merge: bool,
+    gone: threading.Event | None = None,
 ) -> Assessed:
-    """Read, plan, render and roll up the stored uploads in one worker process of this request."""
+    """Read, plan, render and roll up the stored uploads in one worker process of this request.
+
+    The whole request shares one deadline (`render_timeout` from now), not one per file, and
+    `gone` (set when the client disconnects) stops the worker at once: raises Cancelled.
+    """
     inputs = [InputFile(i, path, display_name=fr.file) for i, (fr, path) in enumerate(files)]
     results = [fr for fr, _ in files]
     pool = WorkerPool(
@@ -126,6 +140,8 @@ def assess_files(
         limits=settings.limits,
         initializer=init_worker,
         initargs=(catalog, options, True),
+        deadline=time.monotonic() + settings.render_timeout,
+        stop=gone.is_set if gone is not None else None,
     )
     try:
         summaries: dict[int, ReadSummary] = {}
@@ -137,8 +153,13 @@ def assess_files(
                 results[source.index].problems.append(job_problem(outcome, source.label, settings))
 
         pool.run(inputs, read_task, read_done)
-        plan = planner.plan(inputs, summaries, merge=merge, merge_hint=MERGE_HINT)
-        for index, failure in plan.failures:
+        too_large, refusals = scale.oversize_units(
+            inputs, summaries, options.formats, hint=SCALE_HINT
+        )
+        plan = planner.plan(
+            inputs, summaries, merge=merge, merge_hint=MERGE_HINT, exclude=too_large
+        )
+        for index, failure in [*refusals, *plan.failures]:
             lines = tuple(failure.error_lines())
             results[index].problems.append(Problem(400, lines, inputs[index].label))
         done: list[tuple[str, UnitDone]] = []

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,36 @@ DEFAULT_MAX_FILES = 10
 DEFAULT_WORKERS = 2
 DEFAULT_RENDER_TIMEOUT = DEFAULT_TIME_LIMIT
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+ANY_HOST = "*"
+
+# Slow clients: a request's line and headers must arrive within HEADER_TIMEOUT; its body may
+# pause at most BODY_IDLE between chunks and, after BODY_GRACE, must keep up MIN_BODY_RATE on
+# average (so a 20 MB upload may take about ten minutes, a byte every few seconds is dropped).
+HEADER_TIMEOUT = 10.0
+BODY_IDLE = 10.0
+BODY_GRACE = 10.0
+MIN_BODY_RATE = 32 * 1024  # bytes per second
+RETRY_AFTER = 30  # seconds, on every 503
+
+
+def host_allow_list(bound: str, extra: Iterable[str] = ()) -> frozenset[str]:
+    """The Host names the server answers: localhost, the bound address, and any given."""
+    names = set(LOCAL_HOSTS)
+    if bound not in ("0.0.0.0", "::", ""):
+        names.add(bound)
+    names.update(extra)
+    return frozenset(normal_host(name) for name in names if name.strip())
+
+
+def normal_host(value: str) -> str:
+    """`Example.COM.:8000` -> `example.com`; `[::1]:8000` -> `::1`; `*` stays."""
+    host = value.strip().lower()
+    if host.startswith("["):
+        end = host.find("]")
+        return host[1:end] if end > 0 else host
+    if host.count(":") == 1:
+        host = host.split(":", 1)[0]
+    return host.rstrip(".")
 
 
 @dataclass(frozen=True)
@@ -34,6 +65,14 @@ class WebSettings:
     store_max_bytes: int = 256 * MIB
     store_max_entries: int = 100
     max_text_field: int = 200  # characters kept of the organization name
+    allowed_hosts: frozenset[str] = LOCAL_HOSTS  # Host header names answered (DNS rebinding)
+    max_waiting: int | None = None  # uploads admitted beyond the workers (None: 4 per worker)
+
+    @property
+    def admitted(self) -> int:
+        """Uploads in progress at once (receiving, waiting or running); more get 503 at once."""
+        waiting = self.max_waiting if self.max_waiting is not None else 4 * self.workers
+        return self.workers + waiting
 
     @property
     def limits(self) -> Limits:
@@ -51,6 +90,7 @@ class WebState:
     store: ResultStore
     slots: threading.BoundedSemaphore
     catalog_loader: Callable[[], Catalog]
+    queue: deque[object] = field(default_factory=deque)  # uploads waiting for a slot, in order
     _catalog: Catalog | None = None
     _catalog_lock: threading.Lock = field(default_factory=threading.Lock)
 
