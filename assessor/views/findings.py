@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from assessor.domain.models import (
     Assessment,
     AssessorModel,
@@ -16,6 +18,7 @@ from assessor.domain.models import (
 )
 from assessor.views.common import cert_name, clip, framework_name, short_name, workbook_order
 from assessor.views.labels import RESPONSIBILITY_LABELS, STATUS_LABELS, STATUS_MARKS
+from assessor.views.workbook_columns import NO_COLUMNS, RowKey, WorkbookColumns, columns_for
 
 
 class FindingView(AssessorModel):
@@ -45,6 +48,7 @@ class FindingView(AssessorModel):
     suggestion_names: tuple[str, ...]
     rationale: str
     reasons: tuple[Reason, ...] = ()
+    columns: WorkbookColumns = NO_COLUMNS  # owner, due date, priority... as the workbook says
 
 
 def framework_label(ref: FrameworkRef | None, catalog: Catalog) -> str:
@@ -59,7 +63,9 @@ def framework_label(ref: FrameworkRef | None, catalog: Catalog) -> str:
     return f"{short} {ref.version}"
 
 
-def finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
+def finding_view(
+    ref: str, finding: Finding, catalog: Catalog, columns: WorkbookColumns = NO_COLUMNS
+) -> FindingView:
     """Label one finding for display."""
     framework = finding.framework
     return FindingView(
@@ -87,11 +93,15 @@ def finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         suggestion_names=tuple(framework_name(catalog, s) for s in finding.suggestions),
         rationale=finding.rationale,
         reasons=finding.reasons,
+        columns=columns,
     )
 
 
 def finding_views(
-    assessment: Assessment, catalog: Catalog, sheets: tuple[str, ...]
+    assessment: Assessment,
+    catalog: Catalog,
+    sheets: tuple[str, ...],
+    columns: Mapping[RowKey, WorkbookColumns] | None = None,
 ) -> tuple[FindingView, ...]:
     """Every finding in workbook order, numbered F-001, F-002… (wider when there are more)."""
     ordered = sorted(
@@ -100,5 +110,6 @@ def finding_views(
     )
     width = max(3, len(str(len(ordered))))
     return tuple(
-        finding_view(f"F-{i + 1:0{width}d}", f, catalog) for i, (_, f) in enumerate(ordered)
+        finding_view(f"F-{i + 1:0{width}d}", f, catalog, columns_for(f.source, columns or {}))
+        for i, (_, f) in enumerate(ordered)
     )

@@ -10,6 +10,7 @@ from assessor.domain.models import AssessorModel, Catalog, Certification, Status
 from assessor.views.common import anchor, certification, in_order, short_name
 from assessor.views.evidence import EvidenceLine, evidence_line
 from assessor.views.findings import FindingView
+from assessor.views.workbook_columns import Ownership, ownership
 
 
 class CertificationView(AssessorModel):
@@ -94,6 +95,7 @@ class ChecklistGroup(AssessorModel):
     name: str
     status_label: str
     items: tuple[str, ...]
+    ownership: Ownership = Ownership()  # who owns these duties and when they are due
 
 
 # ---------------------------------------------------------------------------
@@ -282,6 +284,7 @@ def frameworks(
                     name=detail.name,
                     status_label=" / ".join(in_order(f.status_label for f in items)),
                     items=detail.customer_actions,
+                    ownership=ownership(f.columns for f in items),
                 )
             )
     return tuple(details), tuple(checklist)

@@ -38,6 +38,7 @@ from assessor.views.frameworks import (
     frameworks,
 )
 from assessor.views.labels import Definition, responsibility_definitions, status_definitions
+from assessor.views.layout import flowing_chapters
 from assessor.views.provenance import (
     CatalogInfo,
     ReconciliationRow,
@@ -58,6 +59,7 @@ from assessor.views.summary import (
     responsibility_counts,
     status_counts,
 )
+from assessor.views.workbook_columns import workbook_columns
 
 SCHEMA_VERSION = 1  # version of the JSON report contract (docs/report-schema.json)
 
@@ -111,6 +113,7 @@ class ReportView(AssessorModel):
     rejected: tuple[RejectedRow, ...]
     warnings: tuple[str, ...]
     period: Period | None = None  # the period judged, typed (OSCAL start/end, the diff)
+    flow: tuple[str, ...] = ()  # chapter ids that continue on the page before (views.layout)
 
 
 class _Lifecycle(NamedTuple):
@@ -144,7 +147,8 @@ def build_view(
     assessment: Assessment, catalog: Catalog, *, intake: IntakeResult, tool_version: str
 ) -> ReportView:
     """Turn one unit's assessment into the sorted, labelled view every renderer reads."""
-    views = finding_views(assessment, catalog, intake.sheets_read)
+    columns = workbook_columns(intake.requirements, assessment.as_of)
+    views = finding_views(assessment, catalog, intake.sheets_read, columns)
     sheets_used = in_order(f.source.sheet for f in views)
     by_status = status_counts(views)
     service = service_profile(catalog, assessment.service)
@@ -207,4 +211,5 @@ def build_view(
         rejected=rejected,
         warnings=intake.warnings,
         period=assessment.period,
+        flow=flowing_chapters(views, checklist),
     )

@@ -48,6 +48,20 @@ def _finding_json(fv: FindingView) -> dict[str, Any]:
         "suggestions": list(fv.suggestions),
         "rationale": fv.rationale,
         "reasons": [reason_json(r) for r in fv.reasons],
+        **_columns_json(fv),
+    }
+
+
+def _columns_json(fv: FindingView) -> dict[str, Any]:
+    """The workbook's own columns for the finding's row, as typed (null when empty)."""
+    cols = fv.columns
+    return {
+        "owner": cols.owner,
+        "due": None if cols.due is None else cols.due.isoformat(),
+        "overdue": cols.overdue,
+        "priority": cols.priority,
+        "notes": cols.notes,
+        "evidence_needed": cols.evidence_needed,
     }
 
 
