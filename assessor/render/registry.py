@@ -207,3 +207,21 @@ register(
         _portfolio_oscal,
     )
 )
+
+
+def _unit_docx(view: ReportView, options: RenderOptions) -> bytes:
+    from assessor.render.docx import render_docx
+
+    return render_docx(view)
+
+
+register(
+    OutputFormat(
+        "docx",
+        ".docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word report",
+        _unit_docx,
+        web=True,
+    )
+)
