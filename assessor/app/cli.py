@@ -160,6 +160,10 @@ def assess(
     pdf_variant: Annotated[
         str | None, typer.Option("--pdf-variant", help="ua (tagged PDF/UA-1) or a (PDF/A-3b).")
     ] = None,
+    pdf_detail: Annotated[
+        str | None,
+        typer.Option("--pdf-detail", help="full (default: the whole pack) or summary (2-4 pages)."),
+    ] = None,
     fail_on: Annotated[
         str | None, typer.Option("--fail-on", help="Exit 3 when any finding is gap (or partial).")
     ] = None,
@@ -183,6 +187,7 @@ def assess(
             organization=org,
             as_of=as_of,
             pdf_variant=pdf_variant,
+            pdf_detail=pdf_detail,
             fail_on=fail_on,
             workers=workers,
             overwrite=overwrite,

@@ -11,7 +11,13 @@ from pydantic import Field
 
 from assessor.domain.errors import Issue, UsageError
 from assessor.domain.models import AssessorModel
-from assessor.run.pipeline import RunOptions, parse_as_of, parse_formats, parse_pdf_variant
+from assessor.run.pipeline import (
+    RunOptions,
+    parse_as_of,
+    parse_formats,
+    parse_pdf_detail,
+    parse_pdf_variant,
+)
 from assessor.run.worker import Limits
 
 FailOn = Literal["gap", "partial"]
@@ -44,6 +50,7 @@ class BatchOptions(AssessorModel):
         as_of: str | None,
         pdf_variant: str | None,
         fail_on: str | None,
+        pdf_detail: str | None = None,
         workers: int | None,
         overwrite: bool,
         merge_units: bool,
@@ -57,6 +64,7 @@ class BatchOptions(AssessorModel):
             ("formats", lambda: parse_formats(formats)),
             ("as_of", lambda: parse_as_of(as_of, today or date.today())),
             ("pdf_variant", lambda: parse_pdf_variant(pdf_variant)),
+            ("pdf_detail", lambda: parse_pdf_detail(pdf_detail)),
         ):
             try:
                 parsed[key] = parse()
@@ -76,6 +84,7 @@ class BatchOptions(AssessorModel):
             organization=organization.strip(),
             as_of=parsed["as_of"],
             pdf_variant=parsed["pdf_variant"],
+            pdf_detail=parsed["pdf_detail"],
         )
         return cls(
             out=out,

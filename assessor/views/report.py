@@ -37,7 +37,12 @@ from assessor.views.frameworks import (
     certifications,
     frameworks,
 )
-from assessor.views.labels import Definition, responsibility_definitions, status_definitions
+from assessor.views.labels import (
+    Definition,
+    responsibility_definitions,
+    shared_sentence,
+    status_definitions,
+)
 from assessor.views.layout import flowing_chapters
 from assessor.views.provenance import (
     CatalogInfo,
@@ -94,6 +99,7 @@ class ReportView(AssessorModel):
     status_counts: tuple[Count, ...]
     responsibility_counts: tuple[Count, ...]
     shared_count: int
+    shared_label: str = ""  # the shared count as a sentence about items (labels.shared_sentence)
     chart: Chart
     key_gaps: str
     findings: tuple[FindingView, ...]
@@ -192,6 +198,7 @@ def build_view(
         status_counts=by_status,
         responsibility_counts=responsibility_counts(views),
         shared_count=sum(1 for f in views if f.shared),
+        shared_label=shared_sentence(sum(1 for f in views if f.shared), len(views)),
         chart=chart(by_status),
         key_gaps=key_gaps(views, service_name, life.after_eol),
         findings=views,
