@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from assessor.app.web.progress import JobBoard
 from assessor.app.web.store import ResultStore
 from assessor.domain.models import Catalog
 from assessor.render import registry
@@ -34,6 +35,7 @@ class WebSettings:
     store_max_bytes: int = 256 * MIB
     store_max_entries: int = 100
     max_text_field: int = 200  # characters kept of the organization name
+    progress_after: float | None = 1.5  # seconds a POST waits before the progress page (None: all)
 
     @property
     def limits(self) -> Limits:
@@ -51,6 +53,7 @@ class WebState:
     store: ResultStore
     slots: threading.BoundedSemaphore
     catalog_loader: Callable[[], Catalog]
+    board: JobBoard = field(default_factory=lambda: JobBoard(keep=3600.0))
     _catalog: Catalog | None = None
     _catalog_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -65,6 +68,15 @@ class WebState:
 def web_formats() -> tuple[str, ...]:
     """The formats offered for download (the registry's web formats)."""
     return tuple(fmt.name for fmt in registry.web_formats())
+
+
+def duration_label(seconds: float) -> str:
+    """How long results stay: `1 hour`, `30 minutes`, `2 hours`."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = int(seconds // 3600)
+        return f"{hours} hour{'' if hours == 1 else 's'}"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def size_label(size: int) -> str:
