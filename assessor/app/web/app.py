@@ -398,11 +398,20 @@ def _warm_up(state: WebState) -> None:
         print("\n".join(err.lines()), file=sys.stderr)
 
 
+def _finish_jobs(state: WebState) -> None:
+    """On shutdown, let running uploads finish (each within its time limit) so that their
+    private folders are removed and no worker is left behind."""
+    deadline = time.monotonic() + state.settings.render_timeout + 5
+    for job in state.board.running():
+        job.done.wait(timeout=max(0.0, deadline - time.monotonic()))
+
+
 def _lifespan(state: WebState) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(_warm_up, state)
         yield
+        await run_in_threadpool(_finish_jobs, state)
 
     return lifespan
 

@@ -2,9 +2,9 @@
 
 The form's POST starts the job and waits a moment; a quick run answers with its results at
 once, a longer one redirects to /progress/{token}, a page that says what is being done and
-refreshes itself (a meta refresh: no script, within the strict CSP) until the results are
-ready. The form carries a one-time submission id, so a second click on the same form finds the
-first job instead of starting another.
+refreshes itself (the HTTP Refresh header: no script, within the strict CSP, and no meta
+refresh in the page) until the results are ready. The form carries a one-time submission id,
+so a second click on the same form finds the first job instead of starting another.
 """
 
 from __future__ import annotations
@@ -78,6 +78,11 @@ class JobBoard:
         with self._lock:
             return self._jobs.get(token)
 
+    def running(self) -> list[Job]:
+        """Jobs not over yet (the server waits for them before it stops)."""
+        with self._lock:
+            return [j for j in self._jobs.values() if not j.done.is_set()]
+
     def elapsed(self, job: Job) -> float:
         """Seconds since the job started."""
         return self._clock() - job.started
@@ -108,7 +113,8 @@ def waiting_reply(board: JobBoard, job: Job) -> Reply:
         location=progress_location(job.token),
         slow=seconds >= 20,
     )
-    return Reply(200, page.encode("utf-8"))
+    refresh = f"{REFRESH_SECONDS}; url={progress_location(job.token)}"
+    return Reply(200, page.encode("utf-8"), headers=(("refresh", refresh),))
 
 
 def redirect_to_progress(job: Job) -> Reply:
