@@ -114,6 +114,8 @@ class Batch:
             self._say(
                 f"error: {label}: ... and {len(lines) - MAX_ERROR_LINES} more (see manifest.json)"
             )
+        if failure.hint:
+            self._say(f"hint: {failure.hint}")
 
     def _tick(self) -> None:
         if self.progress is not None:

@@ -15,6 +15,7 @@ from assessor.run.pipeline import (
     RunOptions,
     parse_as_of,
     parse_formats,
+    parse_pdf_detail,
     parse_pdf_variant,
     parse_services,
 )
@@ -51,6 +52,7 @@ class BatchOptions(AssessorModel):
         as_of: str | None,
         pdf_variant: str | None,
         fail_on: str | None,
+        pdf_detail: str | None = None,
         workers: int | None,
         overwrite: bool,
         merge_units: bool,
@@ -71,6 +73,7 @@ class BatchOptions(AssessorModel):
             ("as_of", lambda: parse_as_of(as_of, today or date.today())),
             ("pdf_variant", lambda: parse_pdf_variant(pdf_variant)),
             ("services", lambda: parse_services(services, catalog_dir)),
+            ("pdf_detail", lambda: parse_pdf_detail(pdf_detail)),
         ):
             try:
                 parsed[key] = parse()
@@ -96,6 +99,7 @@ class BatchOptions(AssessorModel):
             services=parsed["services"],
             scope_window_months=scope_window_months,
             evidence_dir=evidence_dir,
+            pdf_detail=parsed["pdf_detail"],
         )
         return cls(
             out=Path(out),

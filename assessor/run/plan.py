@@ -73,7 +73,7 @@ def plan(
         summary = summaries[index]
         names = sorted(u.name for u in summary.units if u.name not in skipped.get(index, set()))
         if not summary.units:
-            failures.append((index, Failed(f"{inputs[index].label}: no business units found")))
+            failures.append((index, _no_units(inputs[index].label, summary)))
         if not names:
             continue
         chunks = max(min(spread, len(names)), math.ceil(len(names) / MAX_UNITS_PER_TASK))
@@ -101,6 +101,19 @@ def _groups(names: list[str], size: int, rows: Mapping[str, int]) -> list[tuple[
     if current:
         groups.append(tuple(current))
     return groups
+
+
+def _no_units(label: str, summary: ReadSummary) -> Failed:
+    """No business unit: say so, and when only the blank template's example row was there,
+    that it was skipped and what to do instead."""
+    if summary.example_rows:
+        return Failed(
+            f"{label}: no business units found: the only row is the template's example row, "
+            "which is skipped",
+            hint="on the Requirements sheet, add one row per framework a business unit must "
+            "meet (Business unit, Framework), delete the example row, save and assess again",
+        )
+    return Failed(f"{label}: no business units found")
 
 
 def _merged_task(

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from assessor.run.batch import EXIT_FAIL_ON, EXIT_NOTHING, BatchResult, run
-from assessor.run.manifest import MANIFEST_NAME
+from assessor.run.manifest import MANIFEST_NAME, counts
 from assessor.run.options import BatchOptions
 from assessor.run.progress import Progress
 from assessor.run.terminal import escape
@@ -19,6 +19,20 @@ def run_cli(inputs: list[Path], options: BatchOptions) -> int:
     result = run(inputs, options, progress=Progress(total=len(inputs)))
     print_summary(result, options, elapsed=time.monotonic() - started)
     return result.exit_code
+
+
+def unit_lines(result: BatchResult) -> list[str]:
+    """Each unit's counts, names aligned: `  Contoso Retail   3 covered, 5 partial, 1 gap, ...`."""
+    names = sorted(result.units, key=str.casefold)
+    width = max((len(name) for name in names), default=0)
+    lines = []
+    for name in names:
+        found = counts(result.units[name].assessment)
+        lines.append(
+            f"  {name:<{width}}  {found['covered']} covered, {found['partial']} partial, "
+            f"{found['gap']} gap, {found['unrecognized']} not recognized"
+        )
+    return lines
 
 
 def print_summary(result: BatchResult, options: BatchOptions, *, elapsed: float) -> None:
@@ -45,5 +59,7 @@ def print_summary(result: BatchResult, options: BatchOptions, *, elapsed: float)
             f"input(s) in {elapsed:.1f}s: reports in {out}/"
             + (f"; {failed} input(s) failed, see {manifest}" if failed else "")
         )
+        for line in unit_lines(result):
+            print(line)
         if result.exit_code == EXIT_FAIL_ON:
             sys.stderr.write(f"--fail-on {options.fail_on}: findings at or below that status\n")

@@ -54,6 +54,7 @@ class ReadSummary:
     sha256: str
     units: tuple[BusinessUnit, ...]
     rows: dict[str, int] = field(default_factory=dict)  # unit -> rows its report would list
+    example_rows: int = 0  # rows skipped as the blank template's example row
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,17 @@ def read_task(source: InputFile) -> ReadSummary:
     """Phase one: read a workbook and report its business units (raises AssessorError)."""
     from assessor.assess.engine import units_of
     from assessor.intake import workbook as intake
+    from assessor.intake.template import TEMPLATE_EXAMPLE_REASON
 
     result = intake.read_workbook(source.path, _WORKER["catalog"], display_name=source.display_name)
     units = units_of(result)
+    examples = sum(1 for r in result.rejected if r.reason == TEMPLATE_EXAMPLE_REASON)
     return ReadSummary(
-        file=result.file, sha256=result.sha256, units=units, rows=report_rows(result, units)
+        file=result.file,
+        sha256=result.sha256,
+        units=units,
+        rows=report_rows(result, units),
+        example_rows=examples,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,12 +127,15 @@ def assess_files(
     *,
     merge: bool,
     gone: threading.Event | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Assessed:
-    """Read, plan, render and roll up the stored uploads in one worker process of this request.
+    """Read, plan, render and roll up the stored uploads in one worker process of this request;
+    `progress` hears what is being done, in words for the waiting page.
 
     The whole request shares one deadline (`render_timeout` from now), not one per file, and
     `gone` (set when the client disconnects) stops the worker at once: raises Cancelled.
     """
+    say = progress or (lambda _text: None)
     inputs = [InputFile(i, path, display_name=fr.file) for i, (fr, path) in enumerate(files)]
     results = [fr for fr, _ in files]
     pool = WorkerPool(
@@ -152,6 +156,7 @@ def assess_files(
             else:
                 results[source.index].problems.append(job_problem(outcome, source.label, settings))
 
+        say(f"Reading {_count(len(inputs), 'workbook')}")
         pool.run(inputs, read_task, read_done)
         too_large, refusals = scale.oversize_units(
             inputs, summaries, options.formats, hint=SCALE_HINT
@@ -163,11 +168,14 @@ def assess_files(
             lines = tuple(failure.error_lines())
             results[index].problems.append(Problem(400, lines, inputs[index].label))
         done: list[tuple[str, UnitDone]] = []
+        total = sum(len(part.units) for task in plan.tasks for part in task.parts[:1])
+        say(f"Writing the reports of {_count(total, 'business unit')}")
 
         def render_done(task: UnitTask, outcome: Outcome[tuple[UnitDone, ...]]) -> None:
             label = " + ".join(part.input.label for part in task.parts)
             if isinstance(outcome, Done):
                 done.extend((label, unit) for unit in outcome.value)
+                say(f"Writing the reports: {len(done)} of {_count(total, 'business unit')} done")
             else:
                 problem = job_problem(outcome, label, settings)
                 results[task.parts[0].input.index].problems.append(problem)
@@ -176,10 +184,15 @@ def assess_files(
         slugs = unique_slugs([unit.unit for _, unit in done])
         assessed = Assessed(units=[UnitResult(f, u, slugs[u.unit]) for f, u in done])
         if len(assessed.units) > 1:
+            say(f"Writing the portfolio of {_count(len(assessed.units), 'business unit')}")
             _portfolio(pool, assessed, slugs, options, settings)
         return assessed
     finally:
         pool.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _portfolio(

@@ -18,6 +18,7 @@ from typing import Any
 import anyio
 
 from assessor.app.web.pages import Problem, Reply, busy_reply, problem_reply
+from assessor.app.web.scripts import SCRIPT_SOURCES
 from assessor.app.web.settings import (
     ANY_HOST,
     BODY_GRACE,
@@ -34,8 +35,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-    "base-uri 'none'; frame-ancestors 'none'"
+    f"default-src 'none'; script-src {SCRIPT_SOURCES}; style-src 'self'; img-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from assessor.app.web.progress import JobBoard
 from assessor.app.web.store import ResultStore
 from assessor.domain.models import Catalog
 from assessor.render import registry
@@ -74,6 +75,8 @@ class WebSettings:
         waiting = self.max_waiting if self.max_waiting is not None else 4 * self.workers
         return self.workers + waiting
 
+    progress_after: float | None = 1.5  # seconds a POST waits before the progress page (None: all)
+
     @property
     def limits(self) -> Limits:
         """The per-job limits, in the worker core's terms."""
@@ -91,6 +94,7 @@ class WebState:
     slots: threading.BoundedSemaphore
     catalog_loader: Callable[[], Catalog]
     queue: deque[object] = field(default_factory=deque)  # uploads waiting for a slot, in order
+    board: JobBoard = field(default_factory=lambda: JobBoard(keep=3600.0))
     _catalog: Catalog | None = None
     _catalog_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -105,6 +109,15 @@ class WebState:
 def web_formats() -> tuple[str, ...]:
     """The formats offered for download (the registry's web formats)."""
     return tuple(fmt.name for fmt in registry.web_formats())
+
+
+def duration_label(seconds: float) -> str:
+    """How long results stay: `1 hour`, `30 minutes`, `2 hours`."""
+    if seconds >= 3600 and seconds % 3600 == 0:
+        hours = int(seconds // 3600)
+        return f"{hours} hour{'' if hours == 1 else 's'}"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
 def size_label(size: int) -> str:
