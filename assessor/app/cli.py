@@ -96,7 +96,9 @@ def catalog_show(
     service: Annotated[
         str | None,
         typer.Option(
-            "--service", help="Show one service profile's scope matrix with dates (id or name)."
+            "--service",
+            metavar="SERVICE",
+            help="Show one service profile's scope matrix with dates (id or name).",
         ),
     ] = None,
 ) -> None:
@@ -163,7 +165,8 @@ def catalog_check(
 @app.command()
 def services(
     catalog: Annotated[
-        Path | None, typer.Option("--catalog", help="Catalog folder (default: the shipped one).")
+        Path | None,
+        typer.Option("--catalog", metavar="DIR", help="Catalog folder (default: the shipped one)."),
     ] = None,
 ) -> None:
     """List the service profiles: id, name, lifecycle, confirmed certifications, aliases."""
@@ -282,6 +285,7 @@ def assess(
         str | None,
         typer.Option(
             "--service",
+            metavar="SERVICES",
             help="Services for units and rows whose Service column is empty: ids or names, "
             "comma-separated (intune,windows-autopatch). Default: mmd.",
         ),
@@ -290,18 +294,23 @@ def assess(
         int,
         typer.Option(
             "--scope-window-months",
+            metavar="MONTHS",
             help="A source showing a service in scope counts for periods within this many "
             "months of its date.",
         ),
     ] = 12,
     evidence: Annotated[
         Path | None,
-        typer.Option("--evidence", help="Evidence on file register workbook (every unit's)."),
+        typer.Option(
+            "--evidence", metavar="FILE", help="Evidence on file register workbook (every unit's)."
+        ),
     ] = None,
     evidence_dir: Annotated[
         Path | None,
         typer.Option(
-            "--evidence-dir", help="Folder the register's documents are kept in (hashes, pack)."
+            "--evidence-dir",
+            metavar="DIR",
+            help="Folder the register's documents are kept in (hashes, pack).",
         ),
     ] = None,
 ) -> None:
