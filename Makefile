@@ -22,9 +22,9 @@ venv: $(STAMP)
 
 demo: system venv
 	@rm -rf $(OUT)
-	$(BIN)/assessor catalog
-	$(BIN)/assessor assess examples --out $(OUT) --format pdf,html,json,xlsx,pack --evidence-dir examples/evidence --org "Contoso Group" --as-of $(AS_OF)
-	@echo "demo: reports written to $(OUT)/"
+	@$(BIN)/assessor catalog --format summary
+	@$(BIN)/assessor assess examples --out $(OUT) --format pdf,html,json,xlsx,pack --evidence-dir examples/evidence --org "Contoso Group" --as-of $(AS_OF)
+	@echo "demo: open $(OUT)/contoso-retail.pdf, or the portfolio: $(OUT)/portfolio.pdf"
 
 lint: venv
 	$(BIN)/ruff check assessor tests bench
@@ -42,6 +42,7 @@ bench: system venv
 	$(BIN)/python bench/bench_intake.py
 	$(BIN)/python bench/bench_report.py
 	$(BIN)/python bench/bench_batch.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .ruff_cache .pytest_cache $(OUT)

@@ -31,3 +31,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_gold(request: pytest.FixtureRequest) -> bool:
     """Whether golden files are being rewritten in this run."""
     return bool(request.config.getoption("--update-gold"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`load` tests (real servers, about a minute) run only when selected with -m load."""
+    if "load" in (config.getoption("markexpr", "") or ""):
+        return
+    skip = pytest.mark.skip(reason="load test: run with -m load (or make bench)")
+    for item in items:
+        if "load" in item.keywords:
+            item.add_marker(skip)

@@ -428,6 +428,8 @@ def make_case(
     auditor: str | None = "Fabrikam Audit LLP",
     warnings: tuple[str, ...] = (),
     catalog: Catalog | None = None,
+    due: date | None = None,
+    priority: str | None = None,
 ) -> tuple[Assessment, Catalog, IntakeResult]:
     """An assessment of `n` requirements (cycling `rows`), with two rejected rows."""
     catalog = catalog or make_catalog()
@@ -449,7 +451,15 @@ def make_case(
         text, fid = rows[i % len(rows)]
         ref = CellRef(file=file, sheet=sheet, row=i + 2, column="B")
         reqs.append(
-            Requirement(source=ref, business_unit=unit, text=text, cell_text=text, owner=owner)
+            Requirement(
+                source=ref,
+                business_unit=unit,
+                text=text,
+                cell_text=text,
+                owner=owner,
+                due_date=due,
+                priority=priority,
+            )
         )
         findings.append(_finding(catalog, ref, text, fid, period_model.end))
     rejected = (

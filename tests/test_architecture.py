@@ -25,6 +25,7 @@ OWNERS = {
     "multipart": "app/web/app.py",
     "python_multipart": "app/web/app.py",
     "typer": "app/cli.py",
+    "docx": "render/docx.py",
 }
 # Packages from the bottom up: a package may import only from its own layer and those below.
 LAYERS: tuple[str, ...] = (

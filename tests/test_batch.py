@@ -339,7 +339,7 @@ def test_report_may_not_overwrite_an_input_workbook(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("override", "needle"),
     [
-        ({"formats": "pdf,docx"}, "docx"),
+        ({"formats": "pdf,odt"}, "odt"),
         ({"as_of": "29/11/2026"}, "--as-of"),
         ({"fail_on": "covered"}, "--fail-on"),
         ({"workers": 0}, "--workers"),

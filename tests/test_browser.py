@@ -123,6 +123,12 @@ def _screenshot(page: Any, name: str, tmp_path: Path) -> None:
         shutil.copy(target, Path(SCREENSHOT_DIR) / name)
 
 
+def _submit_and_wait(page: Any, timeout: int = 180_000) -> None:
+    """Send the upload form and follow the progress page until the results are there."""
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/results/" in url, timeout=timeout)
+
+
 def test_upload_page_passes_axe_and_is_keyboard_operable(
     server: str, browser_context: Any, tmp_path: Path
 ) -> None:
@@ -133,10 +139,10 @@ def test_upload_page_passes_axe_and_is_keyboard_operable(
     _screenshot(page, "upload.png", tmp_path)
     # Tab through the page: the skip link, then every form control in order, then submit.
     focused: list[str] = []
-    for _ in range(12):
+    for _ in range(20):  # skip link, site links, fields (a date has a stop per part), button
         page.keyboard.press("Tab")
         focused.append(page.evaluate("document.activeElement.id || document.activeElement.tagName"))
-    for control in ("workbooks", "organization", "as_of"):
+    for control in ("workbooks", "organization", "as_of", "pdf_full", "merge_units"):
         assert control in focused, focused
     assert "BUTTON" in focused, focused
     page.close()
@@ -152,8 +158,7 @@ def test_upload_an_example_shows_findings_and_downloads_a_pdf_naming_the_unit(
     page.set_input_files("#workbooks", str(EXAMPLES / "contoso-retail.xlsx"))
     page.fill("#organization", "Contoso Group")
     page.fill("#as_of", "2024-06-30")
-    with page.expect_navigation(timeout=120_000):
-        page.click("button[type=submit]")
+    _submit_and_wait(page)
     assert "/results/" in page.url, page.inner_text("main")
     assert page.locator("h2", has_text="Contoso Retail").count() >= 1
     table = page.locator("table.findings")
@@ -183,8 +188,7 @@ def test_several_units_give_a_portfolio_and_a_zip(
     page.goto(f"{server}/")
     page.set_input_files("#workbooks", str(EXAMPLES / "fabrikam-group.xlsx"))
     page.fill("#as_of", "2024-06-30")
-    with page.expect_navigation(timeout=180_000):
-        page.click("button[type=submit]")
+    _submit_and_wait(page)
     assert "/results/" in page.url, page.inner_text("main")
     assert page.locator("table.overview tbody tr").count() >= 3
     assert _serious_violations(page) == []
@@ -212,4 +216,145 @@ def test_a_bad_upload_shows_the_cli_message_readably(
     assert "save the sheet as Excel Workbook (.xlsx)" in main
     assert _serious_violations(page) == []
     _screenshot(page, "error.png", tmp_path)
+    page.close()
+
+
+# ---------------------------------------------------------------------------
+# Working with the findings (issue 14)
+
+
+@pytest.fixture(scope="module")
+def fabrikam_results(server: str, browser_context: Any) -> Iterator[str]:
+    """The Fabrikam example uploaded once; its results URL (after the progress page)."""
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    page.set_input_files("#workbooks", str(EXAMPLES / "fabrikam-group.xlsx"))
+    page.fill("#as_of", "2024-06-30")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/results/" in url, timeout=180_000)
+    url = page.url
+    page.close()
+    yield url
+
+
+def _refs(page: Any) -> list[str]:
+    return [t.strip() for t in page.locator("table.findings td.ref").all_inner_texts()]
+
+
+def test_the_upload_form_is_sent_once(server: str, browser_context: Any) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    # Hold the form back after the page's own handler has run (a listener on window runs last).
+    page.evaluate(
+        "window.addEventListener('submit', e => { window.sent = (window.sent || 0) + 1;"
+        " e.preventDefault(); })"
+    )
+    page.set_input_files("#workbooks", str(EXAMPLES / "contoso-retail.xlsx"))
+    page.click("button[type=submit]")
+    button = page.locator("button[type=submit]")
+    assert button.is_disabled()
+    assert button.inner_text() == "Uploading\u2026"
+    assert "Uploading the workbooks" in page.inner_text("#submit-status")
+    page.evaluate("document.querySelector('form[data-once]').requestSubmit()")
+    assert page.evaluate("window.sent") == 2  # both events seen...
+    assert page.evaluate("document.querySelector('form[data-once]').dataset.sent") == "1"
+    page.close()
+
+
+def test_progress_page_says_what_it_is_doing_and_passes_axe(
+    server: str, browser_context: Any, tmp_path: Path
+) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    page.set_input_files("#workbooks", str(EXAMPLES / "northwind-applicability.xlsx"))
+    page.fill("#as_of", "2024-06-30")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/progress/" in url or "/results/" in url, timeout=60_000)
+    if "/progress/" in page.url:
+        status = page.locator("p.doing").inner_text()
+        assert "s so far" in status
+        assert any(word in status for word in ("Reading", "Writing", "Preparing", "Starting"))
+        assert _serious_violations(page) == []
+        _screenshot(page, "working.png", tmp_path)
+    page.wait_for_url(lambda url: "/results/" in url, timeout=180_000)
+    assert page.locator("table.findings").count() == 3
+    page.close()
+
+
+def test_filters_sort_and_shared_only_by_keyboard_without_script(
+    fabrikam_results: str, browser_context: Any, tmp_path: Path
+) -> None:
+    page = browser_context.new_page()
+    page.goto(fabrikam_results)
+    every = _refs(page)
+    assert len(every) == 12
+    # Check "Partial" with the keyboard and send the filter form with Enter.
+    page.focus("#f-status-partial")
+    page.keyboard.press("Space")
+    page.select_option("#f-sort", "framework")
+    page.focus(".filter-form button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "status=partial" in page.url and "sort=framework" in page.url
+    partial = _refs(page)
+    assert 0 < len(partial) < len(every)
+    badges = page.locator("table.findings .badge").all_inner_texts()
+    assert all("Partial" in b for b in badges)
+    assert page.locator("#f-status-partial").is_checked()  # the form keeps the choice
+    assert "Showing 11 of 12 findings." in page.inner_text(".filter-summary")
+    assert _serious_violations(page) == []
+    _screenshot(page, "results-filtered.png", tmp_path)
+    # Shared items only, sorted worst first.
+    page.goto(f"{fabrikam_results}?shared=1&sort=status")
+    shared = page.locator("table.findings tr.finding")
+    assert shared.count() >= 1
+    assert all(
+        "SHARED" in t
+        for t in page.locator("table.findings tr.finding td:nth-child(5)").all_inner_texts()
+    )
+    # Duty lists start collapsed and open from the keyboard.
+    details = page.locator("td.detail details").first
+    assert details.get_attribute("open") is None
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    assert details.get_attribute("open") is not None
+    page.close()
+
+
+def test_narrow_screen_shows_cards_without_sideways_scrolling(
+    fabrikam_results: str, browser_context: Any, tmp_path: Path
+) -> None:
+    page = browser_context.new_page()
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(fabrikam_results)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    table_width = page.evaluate("document.querySelector('table.findings').scrollWidth")
+    assert table_width <= 390, table_width
+    assert page.locator("table.findings thead").first.bounding_box()["height"] <= 1  # type: ignore[index]
+    first = page.locator("table.findings tr.finding").first
+    assert first.evaluate("e => getComputedStyle(e).display") == "block"
+    assert page.locator("p.warning").first.inner_text().strip() != "End of life:"
+    assert _serious_violations(page) == []
+    _screenshot(page, "results-phone.png", tmp_path)
+    page.close()
+
+
+def test_catalog_page_searches_and_passes_axe(
+    server: str, browser_context: Any, tmp_path: Path
+) -> None:
+    page = browser_context.new_page()
+    page.goto(f"{server}/")
+    with page.expect_navigation():
+        page.click("main a[href='/catalog']")
+    page.fill("#q", "27001")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "q=27001" in page.url
+    assert "ISO/IEC 27001" in page.inner_text("section[aria-labelledby=fw-heading]")
+    assert _serious_violations(page) == []
+    _screenshot(page, "catalog.png", tmp_path)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{server}/catalog")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert _serious_violations(page) == []
     page.close()

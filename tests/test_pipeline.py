@@ -64,7 +64,7 @@ def test_slug_is_capped_for_very_long_names() -> None:
 def test_format_and_variant_parsing_reject_unknown_values() -> None:
     assert parse_formats("json, PDF") == ("pdf", "json")
     with pytest.raises(UsageError):
-        parse_formats("pdf,docx")
+        parse_formats("pdf,odt")
     assert parse_pdf_variant("pdf/a-3b") == "a"
     with pytest.raises(UsageError):
         parse_pdf_variant("x-4")

@@ -41,7 +41,7 @@ def txt_format() -> Iterator[None]:
 
 
 def test_shipped_formats_in_canonical_order() -> None:
-    assert registry.names() == ("pdf", "html", "json", "xlsx", "oscal", "pack")
+    assert registry.names() == ("pdf", "html", "json", "xlsx", "oscal", "pack", "docx")
     assert registry.suffixes() == (
         ".pdf",
         ".html",
@@ -49,8 +49,9 @@ def test_shipped_formats_in_canonical_order() -> None:
         ".xlsx",
         ".oscal.json",
         ".evidence.zip",
+        ".docx",
     )
-    assert [f.name for f in registry.web_formats()] == ["pdf", "json", "xlsx"]
+    assert [f.name for f in registry.web_formats()] == ["pdf", "json", "xlsx", "docx"]
 
 
 def test_portfolio_always_gets_json_and_xlsx_and_what_units_get() -> None:
@@ -60,7 +61,7 @@ def test_portfolio_always_gets_json_and_xlsx_and_what_units_get() -> None:
 
 def test_unknown_format_names_the_known_ones() -> None:
     with pytest.raises(RenderError) as err:
-        registry.get("docx")
+        registry.get("odt")
     assert "pdf, html, json, xlsx" in " ".join(err.value.lines())
 
 

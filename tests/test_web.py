@@ -16,6 +16,7 @@ import pytest
 
 from assessor.app.web import app as web_app
 from assessor.app.web import server, sniff
+from assessor.app.web.scripts import csp_hash
 from assessor.app.web.settings import WebState
 from assessor.app.web.store import Download, ResultStore
 from assessor.domain.errors import UsageError
@@ -26,13 +27,20 @@ with warnings.catch_warnings():  # starlette 1.x nudges toward httpx2; httpx is 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FIXED_TODAY = date(2024, 3, 31)
+TEST_HOSTS = frozenset({"testserver", "localhost", "127.0.0.1"})
 
 
 def make_app(tmp_path: Path, **kwargs: object) -> tuple[TestClient, Path]:
     """An app whose private upload folders live under tmp_path/uploads (so tests can look)."""
     root = tmp_path / "uploads"
     root.mkdir(exist_ok=True)
-    options: dict[str, object] = {"tmp_root": root, "today": lambda: FIXED_TODAY}
+    # progress_after=None: the POST waits for its job, so each test sees the final answer
+    options: dict[str, object] = {
+        "tmp_root": root,
+        "today": lambda: FIXED_TODAY,
+        "allowed_hosts": TEST_HOSTS,  # the TestClient's Host
+        "progress_after": None,
+    }
     options.update(kwargs)
     app = web_app.create_app(**options)  # type: ignore[arg-type]
     return TestClient(app, follow_redirects=True), root
@@ -72,7 +80,11 @@ def test_upload_form_has_labelled_fields_and_defaults_to_the_injected_today(
     assert 'enctype="multipart/form-data"' in body
     assert 'value="2024-03-31"' in body
     assert 'href="/template.xlsx"' in body
-    assert "<script" not in body  # usable without JavaScript
+    # usable without JavaScript; the one inline script (send the form once) runs by its hash
+    (script,) = re.findall(r"<script>(.*?)</script>", body, flags=re.S)
+    assert "<script src" not in body
+    assert csp_hash(html.unescape(script)) in response.headers["content-security-policy"]
+    assert csp_hash(script) in response.headers["content-security-policy"]
 
 
 def test_every_response_carries_nosniff_csp_and_referrer_policy(
@@ -512,7 +524,7 @@ def test_happy_path_shows_findings_and_links_every_format(
     assert "<requirements>.xlsx" in text and "../secret" not in text
     assert "ISO/IEC 27001:2013" in text and "Made-up Act" in text
     assert "Not recognized" in text
-    for ext in ("pdf", "xlsx", "json"):
+    for ext in ("pdf", "xlsx", "json", "docx"):
         assert re.search(rf'href="/download/[\w-]+/retail-ops\.{ext}"', body), ext
     assert str(root) not in body and "upload-01" not in body
     assert leftovers(root) == []
@@ -525,7 +537,7 @@ def test_happy_path_downloads_are_attachments_and_name_no_server_path(
     test_client, root, response = happy
     body: str = response.text  # type: ignore[attr-defined]
     links = re.findall(r'href="(/download/[\w-]+/[\w.-]+)"', body)
-    assert {link.rsplit(".", 1)[1] for link in links} == {"pdf", "xlsx", "json"}
+    assert {link.rsplit(".", 1)[1] for link in links} == {"pdf", "xlsx", "json", "docx"}
     for link in links:
         download = test_client.get(link)
         assert download.status_code == 200, link
@@ -624,7 +636,11 @@ def test_unreadable_workbook_shows_the_cli_message_with_400(tmp_path: Path) -> N
     assert response.status_code == 400
     text = page_text(response.text)
     for line in cli_lines:
-        assert line.removeprefix("hint: ") in text, line
+        # the page words the CLI's `assessor template` hint as a link to the template download
+        wanted = line.removeprefix("hint: ").replace(" (or start from `assessor template`)", "")
+        assert wanted in text, line
+    assert "`assessor template`" not in text
+    assert re.search(r'<a href="/template.xlsx"[^>]*>Or start from the blank', response.text)
     assert leftovers(root) == []
 
 

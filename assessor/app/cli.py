@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from typer.core import TyperArgument
 
 from assessor import __version__
 from assessor.domain.errors import AssessorError
+from assessor.run.terminal import escape
 
 app = typer.Typer(
     name="assessor",
@@ -19,13 +21,33 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: flags read as flags (no `<bool>`), metavars as named
 )
 catalog_app = typer.Typer(
-    help="Show the knowledge catalog, or check a catalog folder.", invoke_without_command=True
+    help="Show the knowledge catalog, or check a catalog folder.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
 )
 app.add_typer(catalog_app, name="catalog")
 
 T = TypeVar("T")
+
+
+def _usage_name(self: TyperArgument) -> str:
+    """`INPUTS...`, `[DIR]`: an argument as usage lines conventionally write it."""
+    name = self.metavar or (self.name or "").upper()
+    return name if self.required else f"[{name}]"
+
+
+def _no_type(self: TyperArgument, ctx: object) -> None:
+    """Arguments are named by their metavar and help; no `<list[Path]>` beside them."""
+    return None
+
+
+# typer writes required arguments as `{inputs}...` and adds `<type>` after them; these two
+# hooks make the usage line and the help read as conventional command-line help.
+setattr(TyperArgument, "_usage_display_name", _usage_name)  # noqa: B010
+setattr(TyperArgument, "display_type_rich", _no_type)  # noqa: B010
 
 
 def _run(action: Callable[[], T]) -> T:
@@ -34,9 +56,9 @@ def _run(action: Callable[[], T]) -> T:
         return action()
     except AssessorError as err:
         first, *rest = err.lines()
-        typer.echo(f"error: {first}", err=True)
+        typer.echo(escape(f"error: {first}"), err=True)  # names may hold newlines or escapes
         for line in rest:
-            typer.echo(line, err=True)
+            typer.echo(escape(line), err=True)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted: no partial output was kept", err=True)
@@ -61,14 +83,22 @@ def _root(
 @catalog_app.callback()
 def catalog_show(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="table|json|summary", help="table, json, or summary (one line)."
+        ),
+    ] = "table",
     catalog: Annotated[
-        Path | None, typer.Option("--catalog", help="Catalog folder (default: the shipped one).")
+        Path | None,
+        typer.Option("--catalog", metavar="DIR", help="Catalog folder (default: the shipped one)."),
     ] = None,
     service: Annotated[
         str | None,
         typer.Option(
-            "--service", help="Show one service profile's scope matrix with dates (id or name)."
+            "--service",
+            metavar="SERVICE",
+            help="Show one service profile's scope matrix with dates (id or name).",
         ),
     ] = None,
 ) -> None:
@@ -95,19 +125,26 @@ def catalog_show(
         typer.echo(show.catalog_json(loaded))
     elif fmt == "table":
         typer.echo(show.catalog_table(loaded))
+    elif fmt == "summary":
+        typer.echo(show.catalog_summary(loaded))
     else:
-        typer.echo(f"error: unknown --format {fmt!r}: use table or json", err=True)
+        typer.echo(f"error: unknown --format {fmt!r}: use table, json or summary", err=True)
         raise typer.Exit(2)
 
 
 @catalog_app.command("check")
 def catalog_check(
     directory: Annotated[
-        Path | None, typer.Argument(help="Catalog folder (default: the shipped one).")
+        Path | None,
+        typer.Argument(metavar="DIR", help="Catalog folder (default: the shipped one)."),
     ] = None,
     overlay: Annotated[
         Path | None,
-        typer.Option("--overlay", help="Check the organization's overlay file on the catalog."),
+        typer.Option(
+            "--overlay",
+            metavar="FILE",
+            help="Check the organization's overlay file on the catalog.",
+        ),
     ] = None,
 ) -> None:
     """Validate a catalog folder: schema, cross-references, duplicate ids and aliases."""
@@ -118,7 +155,7 @@ def catalog_check(
     else:
         issues = _run(lambda: cat.check_catalog(directory))
     for issue in issues:
-        typer.echo(str(issue), err=True)
+        typer.echo(escape(str(issue)), err=True)
     if any(i.severity == "error" for i in issues):
         typer.echo(f"catalog check: {len(issues)} problem(s)", err=True)
         raise typer.Exit(1)
@@ -128,7 +165,8 @@ def catalog_check(
 @app.command()
 def services(
     catalog: Annotated[
-        Path | None, typer.Option("--catalog", help="Catalog folder (default: the shipped one).")
+        Path | None,
+        typer.Option("--catalog", metavar="DIR", help="Catalog folder (default: the shipped one)."),
     ] = None,
 ) -> None:
     """List the service profiles: id, name, lifecycle, confirmed certifications, aliases."""
@@ -141,11 +179,19 @@ def services(
 
 @app.command()
 def match(
-    texts: Annotated[list[str], typer.Argument(help="Framework names as people type them.")],
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    texts: Annotated[
+        list[str], typer.Argument(metavar="TEXT...", help="Framework names as people type them.")
+    ],
+    fmt: Annotated[
+        str, typer.Option("--format", metavar="table|json", help="table or json")
+    ] = "table",
     overlay: Annotated[
         Path | None,
-        typer.Option("--catalog-overlay", help="The organization's own aliases and frameworks."),
+        typer.Option(
+            "--catalog-overlay",
+            metavar="FILE",
+            help="The organization's own aliases and frameworks.",
+        ),
     ] = None,
 ) -> None:
     """Show how each text resolves to a framework and version, or the closest suggestions."""
@@ -167,8 +213,15 @@ def match(
 
 @app.command()
 def template(
-    out: Annotated[Path, typer.Argument(help="Where to write the blank intake workbook (.xlsx).")],
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing file.")] = False,
+    out: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT.xlsx", help="Where to write the blank intake workbook (.xlsx)."
+        ),
+    ],
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing file.")
+    ] = False,
 ) -> None:
     """Write a blank requirements workbook to fill in."""
     from assessor.catalog import load as cat
@@ -176,30 +229,54 @@ def template(
 
     loaded = _run(lambda: cat.load_catalog(None))
     _run(lambda: files.write_template(out, loaded, overwrite=overwrite))
-    typer.echo(f"template written: {out}")
+    typer.echo(escape(f"template written: {out}"))
 
 
 @app.command()
 def assess(
-    inputs: Annotated[list[Path], typer.Argument(help="Workbooks (.xlsx/.xlsm) or folders.")],
-    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("reports"),
+    inputs: Annotated[
+        list[Path], typer.Argument(metavar="INPUTS...", help="Workbooks (.xlsx/.xlsm) or folders.")
+    ],
+    out: Annotated[str, typer.Option("--out", metavar="DIR", help="Output folder.")] = "reports",
     formats: Annotated[
-        str, typer.Option("--format", help="Comma-separated: pdf,html,json,xlsx.")
+        str,
+        typer.Option(
+            "--format",
+            metavar="FORMATS",
+            help="Comma-separated: pdf,html,json,xlsx,oscal,docx.",
+        ),
     ] = "pdf,json",
-    org: Annotated[str, typer.Option("--org", help="Organization name for the cover.")] = "",
+    org: Annotated[
+        str, typer.Option("--org", metavar="NAME", help="Organization name for the cover.")
+    ] = "",
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Assessment date YYYY-MM-DD (default: today).")
+        str | None,
+        typer.Option("--as-of", metavar="YYYY-MM-DD", help="Assessment date (default: today)."),
     ] = None,
     pdf_variant: Annotated[
-        str | None, typer.Option("--pdf-variant", help="ua (tagged PDF/UA-1) or a (PDF/A-3b).")
+        str | None,
+        typer.Option("--pdf-variant", metavar="ua|a", help="ua (tagged PDF/UA-1) or a (PDF/A-3b)."),
+    ] = None,
+    pdf_detail: Annotated[
+        str | None,
+        typer.Option(
+            "--pdf-detail",
+            metavar="full|summary",
+            help="full (default: the whole pack) or summary (2-4 pages).",
+        ),
     ] = None,
     fail_on: Annotated[
-        str | None, typer.Option("--fail-on", help="Exit 3 when any finding is gap (or partial).")
+        str | None,
+        typer.Option(
+            "--fail-on", metavar="gap|partial", help="Exit 3 when any finding is gap (or partial)."
+        ),
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Processes (default: CPU count).")
+        int | None, typer.Option("--workers", metavar="N", help="Processes (default: CPU count).")
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace reports already in --out.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace reports already in --out.")
+    ] = False,
     merge_units: Annotated[
         bool,
         typer.Option("--merge-units", help="Merge a business unit found in several inputs."),
@@ -208,6 +285,7 @@ def assess(
         str | None,
         typer.Option(
             "--service",
+            metavar="SERVICES",
             help="Services for units and rows whose Service column is empty: ids or names, "
             "comma-separated (intune,windows-autopatch). Default: mmd.",
         ),
@@ -216,18 +294,23 @@ def assess(
         int,
         typer.Option(
             "--scope-window-months",
+            metavar="MONTHS",
             help="A source showing a service in scope counts for periods within this many "
             "months of its date.",
         ),
     ] = 12,
     evidence: Annotated[
         Path | None,
-        typer.Option("--evidence", help="Evidence on file register workbook (every unit's)."),
+        typer.Option(
+            "--evidence", metavar="FILE", help="Evidence on file register workbook (every unit's)."
+        ),
     ] = None,
     evidence_dir: Annotated[
         Path | None,
         typer.Option(
-            "--evidence-dir", help="Folder the register's documents are kept in (hashes, pack)."
+            "--evidence-dir",
+            metavar="DIR",
+            help="Folder the register's documents are kept in (hashes, pack).",
         ),
     ] = None,
 ) -> None:
@@ -242,6 +325,7 @@ def assess(
             organization=org,
             as_of=as_of,
             pdf_variant=pdf_variant,
+            pdf_detail=pdf_detail,
             fail_on=fail_on,
             workers=workers,
             overwrite=overwrite,
@@ -258,19 +342,31 @@ def assess(
 
 @app.command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="Earlier unit report JSON, or output folder.")],
-    new: Annotated[Path, typer.Argument(help="Later unit report JSON, or output folder.")],
+    old: Annotated[
+        Path, typer.Argument(metavar="OLD", help="Earlier unit report JSON, or output folder.")
+    ],
+    new: Annotated[
+        Path, typer.Argument(metavar="NEW", help="Later unit report JSON, or output folder.")
+    ],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="table (default), or comma-separated json,html,pdf."),
+        typer.Option(
+            "--format",
+            metavar="FORMATS",
+            help="table (default), or comma-separated json,html,pdf.",
+        ),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for diff.<ext> (default: stdout).")
+        Path | None,
+        typer.Option("--out", metavar="DIR", help="Folder for diff.<ext> (default: stdout)."),
     ] = None,
     fail_on: Annotated[
-        str | None, typer.Option("--fail-on", help="regression: exit 3 when a status got worse.")
+        str | None,
+        typer.Option("--fail-on", metavar="regression", help="Exit 3 when a status got worse."),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace diff files already in --out.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace diff files already in --out.")
+    ] = False,
 ) -> None:
     """What changed since the last run, per unit and requirement, and why."""
     from assessor.run import diff as run_diff
@@ -280,23 +376,42 @@ def diff(
     )
     typer.echo(result.stdout, nl=False)
     for path in result.written:
-        typer.echo(f"written: {path}", err=True)
+        typer.echo(escape(f"written: {path}"), err=True)
     raise typer.Exit(result.exit_code)
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to bind (localhost by default).")] = (
-        "127.0.0.1"
-    ),
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    max_upload_mb: Annotated[int, typer.Option(help="Largest request body accepted.")] = 20,
-    workers: Annotated[int, typer.Option(help="Concurrent renders.")] = 2,
+    host: Annotated[
+        str, typer.Option(metavar="HOST", help="Interface to bind (localhost by default).")
+    ] = ("127.0.0.1"),
+    port: Annotated[int, typer.Option(metavar="PORT", help="TCP port.")] = 8000,
+    max_upload_mb: Annotated[
+        int, typer.Option(metavar="MB", help="Largest request body accepted.")
+    ] = 20,
+    workers: Annotated[int, typer.Option(metavar="N", help="Concurrent renders.")] = 2,
+    allow_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow-host",
+            metavar="HOST",
+            help="A host name the page may be reached by, besides localhost and the bound "
+            "address (repeat for several; '*' for any, which allows DNS rebinding).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the upload page: drop a workbook in the browser and get the auditor PDF."""
+    """Serve the upload page: choose workbooks in the browser and get the auditor reports."""
     from assessor.app.web.server import serve as serve_page
 
-    _run(lambda: serve_page(host=host, port=port, max_upload_mb=max_upload_mb, workers=workers))
+    _run(
+        lambda: serve_page(
+            host=host,
+            port=port,
+            max_upload_mb=max_upload_mb,
+            workers=workers,
+            allow_hosts=tuple(allow_host or ()),
+        )
+    )
 
 
 def main() -> None:

@@ -155,3 +155,14 @@ def catalog_table(catalog: Catalog) -> str:
         f"{len(catalog.sources)} sources; {len(catalog.open_questions)} open questions.",
     ]
     return "\n".join(out)
+
+
+def catalog_summary(catalog: Catalog) -> str:
+    """One line: which catalog, how much it knows, and its fingerprint (for `make demo`)."""
+    meta = catalog.meta
+    services = ", ".join(s.name for s in catalog.services) or "no service"
+    return (
+        f"catalog: {meta.title}, as of {meta.as_of.isoformat()}: {len(catalog.certifications)} "
+        f"certifications, {len(catalog.frameworks)} frameworks, {len(catalog.services)} "
+        f"service profile(s) ({services}); SHA-256 {meta.sha256[:12]}"
+    )

@@ -41,15 +41,41 @@ _ROOT_START = re.compile(rb"<[A-Za-z_]")
 
 
 def root_start(head: bytes) -> int:
-    """Offset of the root element's start tag, skipping declarations, comments and PIs."""
+    """Offset of the root element's start tag, skipping declarations, comments and PIs.
+
+    Comments (`<!-- -->`) and processing instructions (`<?pi ... ?>`, the XML declaration
+    among them) are skipped whole, so a `<name` written inside one is not taken for the root
+    and a DOCTYPE after it stays in the prolog the caller checks.
+    """
     pos = 0
     while True:
         match = _ROOT_START.search(head, pos)
         if match is None:
             return -1
-        comment = head.rfind(b"<!--", 0, match.start())
-        if comment >= 0 and head.find(b"-->", comment) > match.start():
-            end = head.find(b"-->", comment)
-            pos = end + 3
-            continue
-        return match.start()
+        skipped = _enclosing(head, pos, match.start())
+        if skipped is None:
+            return match.start()
+        if skipped < 0:
+            return -1  # a comment or PI that does not end inside the head
+        pos = skipped
+
+
+def _enclosing(head: bytes, pos: int, at: int) -> int | None:
+    """If `at` lies inside a comment or PI opened at or after `pos`, where it ends (-1 if it
+    does not end in `head`); None when `at` is outside every one."""
+    while True:
+        comment = head.find(b"<!--", pos, at)
+        pi = head.find(b"<?", pos, at)
+        starts = [
+            (start, closer) for start, closer in ((comment, b"-->"), (pi, b"?>")) if start >= 0
+        ]
+        if not starts:
+            return None
+        start, closer = min(starts)
+        end = head.find(closer, start + (4 if closer == b"-->" else 2))
+        if end < 0:
+            return -1
+        end += len(closer)
+        if end > at:
+            return end
+        pos = end

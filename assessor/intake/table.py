@@ -22,7 +22,7 @@ from assessor.intake.dates import parse_date
 from assessor.intake.extent import col_letters
 from assessor.intake.ledger import Ledger, RequirementRow, SourceRow
 from assessor.intake.merges import Merges
-from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT
+from assessor.intake.template import TEMPLATE_EXAMPLE_REASON, TEMPLATE_EXAMPLE_UNIT
 
 _GENERIC_SHEET = re.compile(
     r"^(sheet|tabelle|feuil|hoja|foglio|blad|planilha)\s*\d*$|^(requirements?|frameworks?|"
@@ -286,7 +286,7 @@ class _Table:
         texts = self.texts(r, row, excel_row)
         typed_unit = texts.get("business_unit", "")
         if typed_unit.casefold() == _EXAMPLE_UNIT:
-            ledger.reject(self.sheet, excel_row, "the template's example row (delete it)", None)
+            ledger.reject(self.sheet, excel_row, TEMPLATE_EXAMPLE_REASON, None)
             return
         unit = self.unit_of(typed_unit, excel_row)
         cell = texts["framework"]

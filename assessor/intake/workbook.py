@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +21,7 @@ from assessor.domain.models import Catalog, EvidenceRecord, IntakeResult
 from assessor.domain.text import normalize_text
 from assessor.intake import evidence as register
 from assessor.intake import reconcile, zipcheck
+from assessor.intake.caps import check_caps
 from assessor.intake.columns import Layout, find_layout, headers_preview
 from assessor.intake.ledger import Ledger
 from assessor.intake.limits import DEFAULT_LIMITS, MIB, Limits
@@ -97,6 +100,7 @@ def _read_workbook(
         records, (u.name for u in ledger.units.values()), display
     )
     ledger.errors.extend(unknown)
+    check_caps(display, ledger.requirements)
     reconcile.check_errors(ledger)
     reconcile.check_not_empty(ledger, [f"{p.sheet.name}!{p.shape.header_row + 1}" for p in plans])
     reconcile.reconcile(ledger)
@@ -120,19 +124,59 @@ def _register(
 
 
 def _read_bytes(path: Path, display: str, limits: Limits) -> bytes:
-    """The file's bytes, refused unread when it is over the size limit."""
+    """The file's bytes, refused unread when it is over the size limit or not a regular file.
+
+    Opened without blocking (a FIFO would wait for a writer for ever) and checked on the open
+    descriptor; at most the limit plus one byte is read, whatever size the file system reports
+    (a device such as /dev/zero reports 0 and never ends).
+    """
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            raise InputError(
-                f"{display}: the file is {size / MIB:.1f} MiB; the limit is "
-                f"{limits.max_file_bytes // MIB} MiB"
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except IsADirectoryError:
         raise InputError(f"{display}: is a folder, not a workbook") from None
     except OSError as err:
         raise InputError(f"{display}: cannot read the file ({err.strerror or err})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputError(f"{display}: is a folder, not a workbook")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(
+                f"{display}: is not a regular file ({_file_kind(info.st_mode)}); "
+                "only workbook files are read"
+            )
+        if info.st_size > limits.max_file_bytes:
+            raise InputError(
+                f"{display}: the file is {info.st_size / MIB:.1f} MiB; the limit is "
+                f"{limits.max_file_bytes // MIB} MiB"
+            )
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, min(MIB, limits.max_file_bytes + 1 - total)):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limits.max_file_bytes:
+                raise InputError(
+                    f"{display}: the file grew past the limit of "
+                    f"{limits.max_file_bytes // MIB} MiB while it was read"
+                )
+        return b"".join(chunks)
+    except OSError as err:
+        raise InputError(f"{display}: cannot read the file ({err.strerror or err})") from None
+    finally:
+        os.close(fd)
+
+
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a file"
 
 
 def _plan(ledger: Ledger, loaded: list[LoadedSheet]) -> tuple[list[_Plan], list[Issue]]:

@@ -20,6 +20,7 @@ from assessor.domain.errors import RenderError
 from assessor.views.report import ReportView
 
 REPORT_TEMPLATE = "report.html.j2"
+SUMMARY_TEMPLATE = "report_summary.html.j2"  # --pdf-detail summary: 2-4 pages
 
 
 def _trusted_asset(name: str) -> Path:
@@ -68,6 +69,8 @@ def render_template(name: str, **context: object) -> str:
         raise RenderError(f"template {name} failed: {exc}") from exc
 
 
-def render_report_html(view: ReportView) -> str:
-    """One business unit's report as a standalone HTML document (CSS inlined)."""
-    return render_template(REPORT_TEMPLATE, view=view)
+def render_report_html(view: ReportView, detail: str = "full") -> str:
+    """One business unit's report as a standalone HTML document (CSS inlined): the full pack,
+    or (detail "summary") the cover, executive summary, findings and what to request."""
+    template = SUMMARY_TEMPLATE if detail == "summary" else REPORT_TEMPLATE
+    return render_template(template, view=view, detail=detail)

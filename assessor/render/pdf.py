@@ -158,9 +158,10 @@ def render_report_pdf(view: ReportView, options: Any) -> bytes:
             attachments.append(
                 (options.source_name or view.source.file, options.source_bytes, "Source")
             )
+    summary = getattr(options, "pdf_detail", "full") == "summary"
     return html_to_pdf(
-        render_report_html(view),
-        title=view.title,
+        render_report_html(view, "summary" if summary else "full"),
+        title=f"{view.title} (summary)" if summary else view.title,
         subject=view.subject,
         created=view.as_of,
         variant=options.pdf_variant,

@@ -215,6 +215,12 @@ def _unit_pack(view: ReportView, options: RenderOptions) -> bytes:
     return render_pack(view, options)
 
 
+def _unit_docx(view: ReportView, options: RenderOptions) -> bytes:
+    from assessor.render.docx import render_docx
+
+    return render_docx(view)
+
+
 register(
     OutputFormat(
         "pack",
@@ -222,5 +228,17 @@ register(
         "application/zip",
         "Evidence pack (documents on file and manifest)",
         _unit_pack,
+    )
+)
+
+
+register(
+    OutputFormat(
+        "docx",
+        ".docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "Word report",
+        _unit_docx,
+        web=True,
     )
 )

@@ -17,6 +17,10 @@ FINDING_HEADERS = (
     "Service short",
     "Responsibility",
     "Shared",
+    "Owner",
+    "Due date",
+    "Overdue",
+    "Priority",
     "Certifications",
     "Evidence to request",
     "STP sections",
@@ -24,10 +28,18 @@ FINDING_HEADERS = (
     "Caveats",
     "Suggestions",
     "Rationale",
+    "Scope / notes (workbook)",
+    "Evidence needed (workbook)",
     "Framework (full name)",
     "Framework id",
 )
-_FINDING_WIDTHS = (8, 16, 6, 40, 24, 22, 14, 30, 30, 14, 8, 30, 50, 24, 60, 60, 28, 60, 40, 18)
+_FINDING_WIDTHS = (
+    *(8, 16, 6, 40, 24, 22, 14, 30, 30, 14, 8),
+    *(22, 12, 9, 10),  # owner, due date, overdue, priority
+    *(30, 50, 24, 60, 60, 28, 60),
+    *(40, 40),  # scope / notes, evidence needed
+    *(40, 18),
+)
 
 
 def _lines(values: tuple[str, ...]) -> str | None:
@@ -54,13 +66,24 @@ def render_xlsx(view: ReportView) -> bytes:
             _services(view),
             widths=(28, 22, *(40 for _ in names)),
         )
-    duties = [(g.name, item, None) for g in view.checklist for item in g.items]
+    duties = [
+        (
+            g.name,
+            item,
+            ", ".join(g.ownership.owners) or None,
+            g.ownership.due,
+            ("overdue" if g.ownership.overdue else "no") if g.ownership.due else None,
+            None,
+        )
+        for g in view.checklist
+        for item in g.items
+    ]
     write_table(
         wb,
         "Customer duties",
-        ("Framework", "The organization must evidence", "Done"),
+        ("Framework", "The organization must evidence", "Owner", "Due date", "Overdue", "Done"),
         duties,
-        widths=(30, 90, 10),
+        widths=(30, 90, 22, 12, 9, 10),
     )
     write_table(
         wb,
@@ -129,6 +152,10 @@ def _findings(view: ReportView) -> list[Row]:
             _lines(f.short_services),
             f.responsibility_label,
             "SHARED" if f.shared else "no",
+            f.columns.owner,
+            f.columns.due,
+            ("overdue" if f.columns.overdue else "no") if f.columns.due else None,
+            f.columns.priority,
             _lines(f.certification_names),
             _lines(tuple(dict.fromkeys(e.title for e in f.evidence))),
             _lines(tuple(dict.fromkeys(e.stp_section for e in f.evidence))),
@@ -136,6 +163,8 @@ def _findings(view: ReportView) -> list[Row]:
             _lines(f.caveats),
             _lines(f.suggestion_names),
             f.rationale,
+            f.columns.notes,
+            f.columns.evidence_needed,
             f.framework.name if f.framework else None,
             f.framework.id if f.framework else None,
         )

@@ -28,11 +28,13 @@ from assessor.domain.models import Catalog
 from assessor.domain.text import canonical_json
 from assessor.render import registry
 from assessor.run import plan as planner
-from assessor.run.files import unique_slugs, write_atomic
+from assessor.run import scale
+from assessor.run.files import unique_slugs, write_set
 from assessor.run.inputs import check_output_dir, discover
 from assessor.run.interrupt import InterruptGuard
 from assessor.run.manifest import MANIFEST_NAME, InputRecord, UnitEntry, manifest_data
 from assessor.run.options import FAIL_STATUSES, BatchOptions, FailOn
+from assessor.run.outdir import OutputLock, check_out_path
 from assessor.run.progress import Progress
 from assessor.run.tasks import (
     InputFile,
@@ -45,6 +47,7 @@ from assessor.run.tasks import (
     read_task,
     render_task,
 )
+from assessor.run.terminal import escape
 from assessor.run.worker import Done, Failed, Outcome, WorkerPool, as_failure
 
 PORTFOLIO_STEM = "portfolio"
@@ -64,6 +67,8 @@ class BatchResult:
     written: list[Path]
     problems: list[str]
     interrupted: bool = False
+    stopped: str | None = None  # why writing stopped part-way (complete files were kept)
+    out_note: str | None = None  # where reports went, when --out is a link
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -89,10 +94,13 @@ class Batch:
         self.guard = InterruptGuard()
         self.catalog: Catalog | None = None
         self.pool: WorkerPool | None = None
+        self.stopped: str | None = None
+        self.out_note: str | None = None
 
     # -- helpers -------------------------------------------------------------
 
     def _say(self, text: str) -> None:
+        text = escape(text)  # a file name may hold a newline or a terminal escape
         if self.progress is not None:
             self.progress.line(text)
         else:
@@ -106,6 +114,8 @@ class Batch:
             self._say(
                 f"error: {label}: ... and {len(lines) - MAX_ERROR_LINES} more (see manifest.json)"
             )
+        if failure.hint:
+            self._say(f"hint: {failure.hint}")
 
     def _tick(self) -> None:
         if self.progress is not None:
@@ -113,16 +123,21 @@ class Batch:
 
     def _write(self, name: str, data: bytes) -> dict[str, str]:
         """Write one file atomically; call inside `guard.deferred()` with its bookkeeping."""
-        path = self.options.out / name
+        return self._write_set([(name, data)])[0]
+
+    def _write_set(self, files: list[tuple[str, bytes]]) -> list[dict[str, str]]:
+        """Write files as one set (all or none), atomically; call inside `guard.deferred()`."""
+        paths = [(self.options.out / name, data) for name, data in files]
         try:
-            write_atomic(path, data, overwrite=self.options.overwrite)
+            write_set(paths, overwrite=self.options.overwrite)
         except OSError as err:
+            failed = getattr(err, "filename", None) or paths[0][0]
             raise OutputError(
-                f"{path}: cannot write: {err.strerror or err}",
+                f"{escape(str(failed))}: cannot write: {err.strerror or err}",
                 hint="reports already written are complete; no partial file was left",
             ) from None
-        self.written.append(path)
-        return {"path": name, "sha256": hashlib.sha256(data).hexdigest()}
+        self.written.extend(path for path, _ in paths)
+        return [{"path": name, "sha256": hashlib.sha256(data).hexdigest()} for name, data in files]
 
     # -- the run -------------------------------------------------------------
 
@@ -131,6 +146,7 @@ class Batch:
         from assessor.catalog import load as catalog_module
 
         options = self.options
+        self.out_note = check_out_path(options.out)
         paths, self.problems = discover(self.inputs, exclude=options.out)
         if not paths:
             raise UsageError(
@@ -138,9 +154,14 @@ class Batch:
                 + (": " + "; ".join(self.problems) if self.problems else ""),
                 hint="name .xlsx/.xlsm files or folders that hold them",
             )
-        check_output_dir(options.out, self.inputs, overwrite=options.overwrite)
+        with OutputLock(options.out):  # the folder is this run's until it ends
+            check_output_dir(options.out, self.inputs, overwrite=options.overwrite)
+            return self._run(paths, catalog_module.load_catalog(options.catalog_dir))
+
+    def _run(self, paths: list[Path], catalog: Catalog) -> BatchResult:
         real_inputs = {p.resolve() for p in paths}
-        self.catalog = catalog_module.load_catalog(options.catalog_dir)
+        self.catalog = catalog
+        options = self.options
         if options.evidence_file is not None:
             from assessor.intake.evidence import read_register
 
@@ -148,6 +169,8 @@ class Batch:
             run_options = options.run.model_copy(update={"evidence": register})
             self.options = options = options.model_copy(update={"run": run_options})
         self.records = [InputRecord(InputFile(i, p)) for i, p in enumerate(paths)]
+        if self.out_note is not None:
+            self._say(f"note: {self.out_note}")
         for problem in self.problems:
             self._say(f"error: {problem}")
         with self.guard:
@@ -159,6 +182,12 @@ class Batch:
                 if self.pool is not None:
                     self.pool.abort()
                 return self._interrupted()
+            except OutputError as err:
+                if self.pool is not None:
+                    self.pool.abort()
+                if not self.written:
+                    raise  # nothing was written: exit 2 holds
+                return self._stopped(err)
             except BaseException:
                 if self.pool is not None:
                     self.pool.abort()
@@ -211,8 +240,11 @@ class Batch:
     def _plan(self, inputs: list[InputFile], summaries: dict[int, ReadSummary]) -> list[UnitTask]:
         """Plan the render tasks; fail inputs with a shared unit (unless merging)."""
         spread = max(1, -(-2 * self.options.workers // max(1, len(summaries))))
-        plan = planner.plan(inputs, summaries, merge=self.options.merge_units, spread=spread)
-        for index, failure in plan.failures:
+        too_large, refusals = scale.oversize_units(inputs, summaries, self.options.run.formats)
+        plan = planner.plan(
+            inputs, summaries, merge=self.options.merge_units, spread=spread, exclude=too_large
+        )
+        for index, failure in [*refusals, *plan.failures]:
             self._fail(self.records[index], failure)
         for index in sorted(summaries):
             record = self.records[index]
@@ -264,9 +296,12 @@ class Batch:
     def _store_unit(self, unit: UnitDone, indices: list[int]) -> None:
         """Write one unit's files and record them, with Ctrl-C held until both are done."""
         slug = self.slugs[unit.unit]
+        formats = self.options.run.formats
         with self.guard.deferred():
-            for fmt in self.options.run.formats:
-                entry = self._write(f"{slug}{registry.get(fmt).suffix}", unit.files[fmt])
+            entries = self._write_set(
+                [(f"{slug}{registry.get(fmt).suffix}", unit.files[fmt]) for fmt in formats]
+            )
+            for fmt, entry in zip(formats, entries, strict=True):
                 output = {**entry, "business_unit": unit.unit, "format": fmt}
                 for index in indices:
                     self.records[index].outputs.append(output)
@@ -337,6 +372,19 @@ class Batch:
         statuses = FAIL_STATUSES[threshold]
         return any(f.status in statuses for u in self.units.values() for f in u.assessment.findings)
 
+    def _stopped(self, err: OutputError) -> BatchResult:
+        """A write failed after other files were written: keep them, list them, exit 1."""
+        self.stopped = err.message
+        for line in err.lines():
+            self._say(f"error: {line}")
+        with self.guard.deferred():
+            try:
+                self._write_manifest(interrupted=False)
+            except (AssessorError, OSError):
+                kept = ", ".join(sorted(p.name for p in self.written))
+                self._say(f"error: the manifest could not be written either; complete: {kept}")
+        return self._result(EXIT_SOME_FAILED)
+
     def _write_manifest(self, *, interrupted: bool) -> None:
         assert self.catalog is not None
         data = manifest_data(
@@ -347,6 +395,7 @@ class Batch:
             units=self.unit_entries,
             portfolio=self.portfolio,
             interrupted=interrupted,
+            stopped=self.stopped,
         )
         self._write(MANIFEST_NAME, canonical_json(data))
 
@@ -367,6 +416,8 @@ class Batch:
             written=self.written,
             problems=self.problems,
             interrupted=interrupted,
+            stopped=self.stopped,
+            out_note=self.out_note,
         )
 
 

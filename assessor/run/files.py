@@ -7,6 +7,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from contextlib import suppress
 from pathlib import Path
 
 from assessor.domain.errors import OutputError
@@ -49,6 +50,55 @@ def _umask() -> int:
 
 def write_atomic(path: Path, data: bytes, *, overwrite: bool) -> None:
     """Write via a temp file in the same folder, fsync, then rename: never a half-written file."""
+    write_set([(path, data)], overwrite=overwrite)
+
+
+def write_set(files: list[tuple[Path, bytes]], *, overwrite: bool) -> None:
+    """Write several files as one: all of them, or (as far as it is ours to undo) none.
+
+    Every file is first written in full to a temp file beside its target and fsynced; only when
+    all are on disk are they renamed into place. A full disk or any other failure while writing
+    leaves none of the set behind (no temp file either); a create-only set whose rename fails
+    half-way removes the files of the set it had just created.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path, data in files:
+            try:
+                staged.append((_stage(path, data), path))
+            except OSError as err:
+                err.filename = str(path)  # name the report, not its temp file
+                raise
+        published: list[Path] = []
+        try:
+            for tmp, path in staged:
+                _publish(tmp, path, overwrite=overwrite)
+                published.append(path)
+            for folder in sorted({path.parent for _, path in staged}):
+                _fsync_folder(folder)
+        except BaseException:
+            if not overwrite:
+                for path in published:
+                    with suppress(OSError):
+                        os.unlink(path)
+            raise
+    finally:
+        for tmp, _ in staged:
+            if os.path.lexists(tmp):
+                with suppress(OSError):
+                    os.unlink(tmp)
+
+
+def _fsync_folder(folder: Path) -> None:
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _stage(path: Path, data: bytes) -> str:
+    """The data in full in a temp file beside `path`, fsynced (removed again on failure)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
@@ -57,25 +107,25 @@ def write_atomic(path: Path, data: bytes, *, overwrite: bool) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # fails if the target exists: create-only
-            except FileExistsError:
-                raise OutputError(
-                    f"{path}: already exists", hint="pass --overwrite to replace reports"
-                ) from None
-            os.unlink(tmp)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
+    return tmp
+
+
+def _publish(tmp: str, path: Path, *, overwrite: bool) -> None:
+    """Move a staged file into place: replace, or create-only (refusing an existing file)."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
     try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+        os.link(tmp, path)  # fails if the target exists: create-only
+    except FileExistsError:
+        raise OutputError(
+            f"{path}: already exists", hint="pass --overwrite to replace reports"
+        ) from None
+    os.unlink(tmp)
 
 
 def write_template(path: Path, catalog: Catalog, *, overwrite: bool) -> None:

@@ -41,8 +41,10 @@ def discover(
                 problems.append(f"{given}: no .xlsx or .xlsm workbooks in this folder")
             for hit in hits:
                 add(hit)
-        elif given.exists():
+        elif given.is_file():
             add(given)
+        elif given.exists():
+            problems.append(f"{given}: not a regular file (a pipe, device or socket); not read")
         else:
             problems.append(f"{given}: no such file or folder")
     return found, problems

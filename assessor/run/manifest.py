@@ -67,6 +67,7 @@ def manifest_data(
     units: Mapping[str, UnitEntry],
     portfolio: Sequence[dict[str, str]],
     interrupted: bool,
+    stopped: str | None = None,
 ) -> dict[str, Any]:
     """The manifest as data (the batch writes it as canonical JSON)."""
     run = options.run
@@ -80,13 +81,19 @@ def manifest_data(
         "formats": list(run.formats),
         "pdf_variant": run.pdf_variant,
         "merge_units": options.merge_units,
-        "status": "interrupted" if interrupted else ("partial" if failed else "ok"),
+        "status": (
+            "interrupted"
+            if interrupted
+            else "stopped"
+            if stopped
+            else ("partial" if failed else "ok")
+        ),
         "summary": {
             "inputs": len(records),
             "inputs_failed": failed,
             "business_units_written": len(units),
         },
-        "problems": list(problems),
+        "problems": [*problems, *([stopped] if stopped else [])],
         "inputs": [r.entry() for r in records],
         "business_units": [
             {

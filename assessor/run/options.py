@@ -15,6 +15,7 @@ from assessor.run.pipeline import (
     RunOptions,
     parse_as_of,
     parse_formats,
+    parse_pdf_detail,
     parse_pdf_variant,
     parse_services,
 )
@@ -45,12 +46,13 @@ class BatchOptions(AssessorModel):
     def from_cli(
         cls,
         *,
-        out: Path,
+        out: Path | str,
         formats: str,
         organization: str,
         as_of: str | None,
         pdf_variant: str | None,
         fail_on: str | None,
+        pdf_detail: str | None = None,
         workers: int | None,
         overwrite: bool,
         merge_units: bool,
@@ -64,11 +66,14 @@ class BatchOptions(AssessorModel):
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
         parsed: dict[str, Any] = {}
+        if not str(out).strip():
+            problems.append("--out is empty: name the folder for the reports")
         for key, parse in (
             ("formats", lambda: parse_formats(formats)),
             ("as_of", lambda: parse_as_of(as_of, today or date.today())),
             ("pdf_variant", lambda: parse_pdf_variant(pdf_variant)),
             ("services", lambda: parse_services(services, catalog_dir)),
+            ("pdf_detail", lambda: parse_pdf_detail(pdf_detail)),
         ):
             try:
                 parsed[key] = parse()
@@ -94,9 +99,10 @@ class BatchOptions(AssessorModel):
             services=parsed["services"],
             scope_window_months=scope_window_months,
             evidence_dir=evidence_dir,
+            pdf_detail=parsed["pdf_detail"],
         )
         return cls(
-            out=out,
+            out=Path(out),
             run=run,
             fail_on=fail,
             workers=count,

@@ -18,7 +18,7 @@ from assessor.domain.models import (
     IntakeResult,
 )
 from assessor.render import registry
-from assessor.render.options import PdfVariant
+from assessor.render.options import PdfDetail, PdfVariant
 
 if TYPE_CHECKING:
     from assessor.views.report import ReportView
@@ -35,6 +35,7 @@ class RunOptions(AssessorModel):
     scope_window_months: int = 12  # --scope-window-months
     evidence: tuple[EvidenceRecord, ...] | None = None  # --evidence FILE, read once (None: none)
     evidence_dir: Path | None = None  # --evidence-dir: where the register's files are kept
+    pdf_detail: PdfDetail = "full"
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -58,6 +59,16 @@ def parse_as_of(text: str | None, today: date) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"--as-of {text!r}: expected a date as YYYY-MM-DD") from None
+
+
+def parse_pdf_detail(text: str | None) -> PdfDetail:
+    """Parse --pdf-detail: full (the default pack) or summary (2-4 pages)."""
+    value = (text or "full").strip().lower()
+    if value == "full":
+        return "full"
+    if value == "summary":
+        return "summary"
+    raise UsageError(f"--pdf-detail {text!r}: use full (the whole report) or summary (2-4 pages)")
 
 
 def parse_pdf_variant(text: str | None) -> PdfVariant | None:
@@ -107,7 +118,7 @@ def assess_and_render(
 
     records, given = _register(result, options)
     assessments = engine.assess(
-        result.model_copy(update={"evidence": ()}),
+        _only(result, units).model_copy(update={"evidence": ()}),
         catalog,
         as_of=options.as_of,
         organization=options.organization,
@@ -116,7 +127,10 @@ def assess_and_render(
         evidence=records if given else None,
     )
     render_options = RenderOptions(
-        pdf_variant=options.pdf_variant, source_bytes=source_bytes, source_name=result.file
+        pdf_variant=options.pdf_variant,
+        pdf_detail=options.pdf_detail,
+        source_bytes=source_bytes,
+        source_name=result.file,
     )
     outputs: list[UnitOutput] = []
     for assessment in assessments:
@@ -152,3 +166,20 @@ def _pack_files(view: ReportView, folder: Path) -> tuple[tuple[str, bytes], ...]
     status = view.evidence_status
     held = [h.file for item in (status.items if status else ()) for h in item.held_files]
     return pack.read_files(folder, held)
+
+
+def _only(result: IntakeResult, units: Collection[str] | None) -> IntakeResult:
+    """The intake narrowed to the named units, so a job assesses only the units it renders
+    (a workbook of ten 20,000-row units would otherwise be assessed whole by every job)."""
+    if units is None:
+        return result
+    wanted = set(units)
+    return result.model_copy(
+        update={
+            "units": tuple(u for u in result.units if u.name in wanted),
+            "requirements": tuple(r for r in result.requirements if r.business_unit in wanted),
+            "rejected": tuple(
+                r for r in result.rejected if r.business_unit is None or r.business_unit in wanted
+            ),
+        }
+    )

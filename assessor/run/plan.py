@@ -9,7 +9,7 @@ input are assessed together as one unit instead. The batch and the upload page b
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from assessor.domain.models import BusinessUnit
@@ -17,6 +17,7 @@ from assessor.run.tasks import InputFile, ReadSummary, TaskPart, UnitTask
 from assessor.run.worker import Failed
 
 MAX_UNITS_PER_TASK = 10  # keeps one job well inside the per-job time limit
+MAX_ROWS_PER_TASK = 20_000  # requirements and rejected rows rendered by one job (same reason)
 MERGE_HINT = "pass --merge-units to assess it as one unit"
 
 
@@ -44,6 +45,7 @@ def plan(
     merge: bool,
     spread: int = 1,
     merge_hint: str = MERGE_HINT,
+    exclude: Mapping[int, Collection[str]] | None = None,
 ) -> Plan:
     """Group units into tasks; catch (or merge) a unit found in several inputs.
 
@@ -57,7 +59,7 @@ def plan(
     shared = {key: where for key, where in places.items() if len({i for i, _ in where}) > 1}
     tasks: list[UnitTask] = []
     failures: list[tuple[int, Failed]] = []
-    skipped: dict[int, set[str]] = {}
+    skipped: dict[int, set[str]] = {i: set(names) for i, names in (exclude or {}).items()}
     for key in sorted(shared):
         where = shared[key]
         for index, unit in where:
@@ -71,15 +73,47 @@ def plan(
         summary = summaries[index]
         names = sorted(u.name for u in summary.units if u.name not in skipped.get(index, set()))
         if not summary.units:
-            failures.append((index, Failed(f"{inputs[index].label}: no business units found")))
+            failures.append((index, _no_units(inputs[index].label, summary)))
         if not names:
             continue
         chunks = max(min(spread, len(names)), math.ceil(len(names) / MAX_UNITS_PER_TASK))
         size = math.ceil(len(names) / chunks)
-        for start in range(0, len(names), size):
-            part = TaskPart(inputs[index], summary.sha256, tuple(names[start : start + size]))
+        for group in _groups(names, size, summary.rows):
+            part = TaskPart(inputs[index], summary.sha256, group)
             tasks.append(UnitTask(len(tasks), (part,)))
     return Plan(tasks=tuple(tasks), failures=tuple(failures))
+
+
+def _groups(names: list[str], size: int, rows: Mapping[str, int]) -> list[tuple[str, ...]]:
+    """Consecutive groups of at most `size` units and (unless one unit alone is more) at most
+    MAX_ROWS_PER_TASK rows, so a workbook of a few very large units still gives jobs that fit
+    the per-job time limit."""
+    groups: list[tuple[str, ...]] = []
+    current: list[str] = []
+    load = 0
+    for name in names:
+        weight = rows.get(name, 0)
+        if current and (len(current) >= size or load + weight > MAX_ROWS_PER_TASK):
+            groups.append(tuple(current))
+            current, load = [], 0
+        current.append(name)
+        load += weight
+    if current:
+        groups.append(tuple(current))
+    return groups
+
+
+def _no_units(label: str, summary: ReadSummary) -> Failed:
+    """No business unit: say so, and when only the blank template's example row was there,
+    that it was skipped and what to do instead."""
+    if summary.example_rows:
+        return Failed(
+            f"{label}: no business units found: the only row is the template's example row, "
+            "which is skipped",
+            hint="on the Requirements sheet, add one row per framework a business unit must "
+            "meet (Business unit, Framework), delete the example row, save and assess again",
+        )
+    return Failed(f"{label}: no business units found")
 
 
 def _merged_task(

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 
+from assessor.run.terminal import escape
+
 
 class Progress:
     """Report batch progress: one line per finished input, errors one line each."""
@@ -52,7 +54,9 @@ class Progress:
             self._bar.refresh()
 
     def line(self, text: str) -> None:
-        """Print one line (above the bar on a terminal), never interpreted as markup."""
+        """Print one line (above the bar on a terminal), never interpreted as markup; control
+        characters in it (a file name's newline or terminal escape) are spelled out."""
+        text = escape(text)
         if self._bar is not None:
             self._bar.console.print(text, markup=False, highlight=False, soft_wrap=True)
         else:

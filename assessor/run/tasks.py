@@ -10,8 +10,9 @@ options from its initializer (`init_worker`), and imports the heavy libraries on
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,6 +53,8 @@ class ReadSummary:
     file: str
     sha256: str
     units: tuple[BusinessUnit, ...]
+    rows: dict[str, int] = field(default_factory=dict)  # unit -> rows its report would list
+    example_rows: int = 0  # rows skipped as the blank template's example row
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,27 @@ def read_task(source: InputFile) -> ReadSummary:
     """Phase one: read a workbook and report its business units (raises AssessorError)."""
     from assessor.assess.units import units_of
     from assessor.intake import workbook as intake
+    from assessor.intake.template import TEMPLATE_EXAMPLE_REASON
 
     result = intake.read_workbook(source.path, _WORKER["catalog"], display_name=source.display_name)
-    return ReadSummary(file=result.file, sha256=result.sha256, units=units_of(result))
+    units = units_of(result)
+    examples = sum(1 for r in result.rejected if r.reason == TEMPLATE_EXAMPLE_REASON)
+    return ReadSummary(
+        file=result.file,
+        sha256=result.sha256,
+        units=units,
+        rows=report_rows(result, units),
+        example_rows=examples,
+    )
+
+
+def report_rows(result: IntakeResult, units: Sequence[BusinessUnit]) -> dict[str, int]:
+    """Per unit, the rows its report would list: its requirements and the rows rejected for it
+    (or for no unit), as the findings table and the appendix show them."""
+    requirements = Counter(r.business_unit for r in result.requirements)
+    rejected = Counter(r.business_unit for r in result.rejected)
+    shared = rejected.get(None, 0)
+    return {u.name: requirements[u.name] + rejected[u.name] + shared for u in units}
 
 
 def render_task(task: UnitTask) -> tuple[UnitDone, ...]:

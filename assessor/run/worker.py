@@ -12,8 +12,11 @@ back is always a frozen outcome, never a live exception:
 from __future__ import annotations
 
 import errno
+import os
+import select
 import signal
 import sys
+import threading
 import time
 import traceback
 from collections import deque
@@ -173,15 +176,64 @@ def run_guarded(fn: Callable[[T], R], task: T) -> Outcome[R]:
         return Failed.of(err)
 
 
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with(owner: int) -> None:
+    """Make this worker die when `owner` (the pool's process) dies, even by SIGKILL.
+
+    On Linux the kernel kills the child when its parent dies (PR_SET_PDEATHSIG). A worker
+    started by a fork server has the fork server as its parent, not the owner, so it also
+    watches the owner itself (a pidfd, or polling where there is none) from a daemon thread.
+    """
+    if sys.platform.startswith("linux"):
+        with suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    parent = os.getppid()
+    if parent == owner:
+        return  # the kernel takes care of it (and the owner was alive after prctl)
+    if not _alive(owner):
+        os.kill(os.getpid(), signal.SIGKILL)
+    threading.Thread(target=_watch, args=(owner,), name="owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(owner: int) -> None:
+    """Block until the owner exits, then kill this process at once (no cleanup to wait for)."""
+    try:
+        fd = os.pidfd_open(owner)
+    except (AttributeError, OSError):
+        while _alive(owner):
+            time.sleep(1.0)
+    else:
+        select.select([fd], [], [])
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _serve(
     conn: Connection,
     limits: Limits,
     initializer: Callable[..., None] | None,
     initargs: tuple[Any, ...],
+    owner: int | None = None,
 ) -> None:
     """A worker's life: cap memory, initialize once, then answer jobs until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # abort() kills workers
+    if owner is not None:
+        die_with(owner)
     limit_memory(limits.memory_mb)
     broken: Outcome[Any] | None = None
     if initializer is not None:
@@ -215,8 +267,18 @@ class _Worker:
     deadline: float | None = None
 
 
+class Cancelled(Exception):
+    """`WorkerPool.run` was told to stop (its caller has gone): the busy workers were killed."""
+
+
 class WorkerPool:
-    """N worker processes, one job each at a time, under `limits`; reused across `run` calls."""
+    """N worker processes, one job each at a time, under `limits`; reused across `run` calls.
+
+    `deadline` (a `time.monotonic()` value) bounds every job of every `run` together, on top of
+    each job's own limit: a job still running then is stopped (TimedOut), and a job not yet
+    started gets TimedOut without starting. `stop` is polled while jobs run; when it returns
+    True the busy workers are killed and `run` raises Cancelled.
+    """
 
     def __init__(
         self,
@@ -227,8 +289,12 @@ class WorkerPool:
         initializer: Callable[..., None] | None = None,
         initargs: tuple[Any, ...] = (),
         tick: Callable[[], None] | None = None,
+        deadline: float | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> None:
         self.size = max(1, size)
+        self.deadline = deadline
+        self.stop = stop
         self.context = context
         self.limits = limits
         self.initializer = initializer
@@ -240,7 +306,7 @@ class WorkerPool:
         mine, theirs = self.context.Pipe(duplex=True)
         process = self.context.Process(  # type: ignore[attr-defined]
             target=_serve,
-            args=(theirs, self.limits, self.initializer, self.initargs),
+            args=(theirs, self.limits, self.initializer, self.initargs, os.getpid()),
             daemon=True,
         )
         process.start()
@@ -267,6 +333,11 @@ class WorkerPool:
         """Run every task, calling on_done in this process as each finishes (in any order)."""
         pending = deque(range(len(tasks)))
         while pending or any(w.job is not None for w in self.workers):
+            if self.stop is not None and self.stop():
+                self._cancel()
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                while pending:
+                    on_done(tasks[pending.popleft()], TimedOut())
             self._dispatch(tasks, fn, pending, on_done)
             busy = [w for w in self.workers if w.job is not None]
             if not busy:
@@ -307,6 +378,8 @@ class WorkerPool:
             idle.job = index
             seconds = self.limits.seconds
             idle.deadline = time.monotonic() + seconds if seconds is not None else None
+            if self.deadline is not None:
+                idle.deadline = min(idle.deadline or self.deadline, self.deadline)
 
     def _collect(
         self, worker: _Worker, tasks: Sequence[T], on_done: Callable[[T, Outcome[R]], None]
@@ -329,6 +402,12 @@ class WorkerPool:
             return
         worker.job, worker.deadline = None, None
         on_done(tasks[index], outcome)
+
+    def _cancel(self) -> None:
+        """The caller has gone: kill the busy workers (idle ones stay for close) and say so."""
+        for worker in [w for w in self.workers if w.job is not None]:
+            self._retire(worker, kill=True)
+        raise Cancelled
 
     def close(self) -> None:
         """Stop the workers normally (each finishes nothing new and exits)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from assessor.domain.models import (
     Assessment,
     AssessorModel,
@@ -24,6 +26,7 @@ from assessor.views.common import (
     workbook_order,
 )
 from assessor.views.labels import RESPONSIBILITY_LABELS, STATUS_LABELS, STATUS_MARKS
+from assessor.views.workbook_columns import NO_COLUMNS, RowKey, WorkbookColumns, columns_for
 
 
 class FindingView(AssessorModel):
@@ -56,6 +59,7 @@ class FindingView(AssessorModel):
     services: tuple[str, ...] = ()  # service names the finding was judged against
     service_scope: tuple[ServiceScopeRef, ...] = ()
     short_services: tuple[str, ...] = ()  # the services that fall short, named in the reasons
+    columns: WorkbookColumns = NO_COLUMNS  # owner, due date, priority... as the workbook says
 
 
 # Reasons that name a service falling short (its `service` datum is a service's name).
@@ -101,7 +105,9 @@ def service_name(catalog: Catalog, service_id: str) -> str:
     return svc.name if svc is not None else service_id
 
 
-def finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
+def finding_view(
+    ref: str, finding: Finding, catalog: Catalog, columns: WorkbookColumns = NO_COLUMNS
+) -> FindingView:
     """Label one finding for display."""
     framework = finding.framework
     return FindingView(
@@ -132,11 +138,15 @@ def finding_view(ref: str, finding: Finding, catalog: Catalog) -> FindingView:
         services=tuple(service_name(catalog, s) for s in finding.services),
         service_scope=finding.service_scope,
         short_services=short_services(finding.reasons) if finding.status != "covered" else (),
+        columns=columns,
     )
 
 
 def finding_views(
-    assessment: Assessment, catalog: Catalog, sheets: tuple[str, ...]
+    assessment: Assessment,
+    catalog: Catalog,
+    sheets: tuple[str, ...],
+    columns: Mapping[RowKey, WorkbookColumns] | None = None,
 ) -> tuple[FindingView, ...]:
     """Every finding in workbook order, numbered F-001, F-002… (wider when there are more)."""
     ordered = sorted(
@@ -145,5 +155,6 @@ def finding_views(
     )
     width = max(3, len(str(len(ordered))))
     return tuple(
-        finding_view(f"F-{i + 1:0{width}d}", f, catalog) for i, (_, f) in enumerate(ordered)
+        finding_view(f"F-{i + 1:0{width}d}", f, catalog, columns_for(f.source, columns or {}))
+        for i, (_, f) in enumerate(ordered)
     )

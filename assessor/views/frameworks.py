@@ -12,6 +12,7 @@ from assessor.views.common import anchor, certification, in_order, named_service
 from assessor.views.evidence import EvidenceLine, evidence_line
 from assessor.views.findings import FindingView
 from assessor.views.labels import SCOPE_LABELS
+from assessor.views.workbook_columns import Ownership, ownership
 
 
 class ScopeLine(AssessorModel):
@@ -105,6 +106,7 @@ class ChecklistGroup(AssessorModel):
     name: str
     status_label: str
     items: tuple[str, ...]
+    ownership: Ownership = Ownership()  # who owns these duties and when they are due
 
 
 # ---------------------------------------------------------------------------
@@ -318,6 +320,7 @@ def frameworks(
                     name=detail.name,
                     status_label=" / ".join(in_order(f.status_label for f in items)),
                     items=detail.customer_actions,
+                    ownership=ownership(f.columns for f in items),
                 )
             )
     return tuple(details), tuple(checklist)

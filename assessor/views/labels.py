@@ -160,3 +160,18 @@ def responsibility_definitions() -> tuple[Definition, ...]:
         )
         for r in RESPONSIBILITIES
     )
+
+
+def shared_sentence(shared: int, total: int) -> str:
+    """The shared count as a count of items, never a fifth status: `8 of these 9 requirements
+    are a shared responsibility: ...`."""
+    if total == 0:
+        return ""
+    if shared == 0:
+        return "None of these requirements is a shared responsibility."
+    noun = "requirement" if total == 1 else "requirements"
+    verb = "is" if shared == 1 else "are"
+    return (
+        f"{shared} of these {total} {noun} {verb} a shared responsibility "
+        "(\u21c4 SHARED): Microsoft evidences its part, the organization must evidence its own."
+    )

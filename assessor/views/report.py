@@ -39,7 +39,13 @@ from assessor.views.frameworks import (
     certifications,
     frameworks,
 )
-from assessor.views.labels import Definition, responsibility_definitions, status_definitions
+from assessor.views.labels import (
+    Definition,
+    responsibility_definitions,
+    shared_sentence,
+    status_definitions,
+)
+from assessor.views.layout import flowing_chapters
 from assessor.views.provenance import (
     CatalogInfo,
     ReconciliationRow,
@@ -61,6 +67,7 @@ from assessor.views.summary import (
     responsibility_counts,
     status_counts,
 )
+from assessor.views.workbook_columns import workbook_columns
 
 SCHEMA_VERSION = 2  # version of the JSON report contract (docs/report-schema.json)
 
@@ -97,6 +104,7 @@ class ReportView(AssessorModel):
     status_counts: tuple[Count, ...]
     responsibility_counts: tuple[Count, ...]
     shared_count: int
+    shared_label: str = ""  # the shared count as a sentence about items (labels.shared_sentence)
     chart: Chart
     key_gaps: str
     findings: tuple[FindingView, ...]
@@ -118,6 +126,7 @@ class ReportView(AssessorModel):
     period: Period | None = None  # the period judged, typed (OSCAL start/end, the diff)
     request_sections: tuple[EvidenceSection, ...] = ()  # the request list: still missing only
     evidence_status: EvidenceStatusView | None = None  # the Evidence status chapter
+    flow: tuple[str, ...] = ()  # chapter ids that continue on the page before (views.layout)
 
 
 class _Lifecycle(NamedTuple):
@@ -166,7 +175,8 @@ def build_view(
     assessment: Assessment, catalog: Catalog, *, intake: IntakeResult, tool_version: str
 ) -> ReportView:
     """Turn one unit's assessment into the sorted, labelled view every renderer reads."""
-    views = finding_views(assessment, catalog, intake.sheets_read)
+    columns = workbook_columns(intake.requirements, assessment.as_of)
+    views = finding_views(assessment, catalog, intake.sheets_read, columns)
     sheets_used = in_order(f.source.sheet for f in views)
     by_status = status_counts(views)
     services = services_of(catalog, assessment.services)
@@ -221,6 +231,7 @@ def build_view(
         status_counts=by_status,
         responsibility_counts=responsibility_counts(views),
         shared_count=sum(1 for f in views if f.shared),
+        shared_label=shared_sentence(sum(1 for f in views if f.shared), len(views)),
         chart=chart(by_status),
         key_gaps=key_gaps(views, service_name, life.after_eol),
         findings=views,
@@ -242,4 +253,5 @@ def build_view(
         period=assessment.period,
         request_sections=requests,
         evidence_status=evidence_status(views, assessment, catalog, service_name),
+        flow=flowing_chapters(views, checklist),
     )

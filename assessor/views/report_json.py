@@ -91,6 +91,7 @@ def _finding_json(fv: FindingView) -> dict[str, Any]:
         "rationale": fv.rationale,
         "reasons": [reason_json(r) for r in fv.reasons],
         "service_scope": [_scope_json(r) for r in fv.service_scope],
+        **_columns_json(fv),
     }
 
 
@@ -103,6 +104,19 @@ def _scope_json(ref: ServiceScopeRef) -> dict[str, Any]:
         "last_seen": ref.last_seen.isoformat() if ref.last_seen else None,
         "source": ref.source,
         "in_window": ref.in_window,
+    }
+
+
+def _columns_json(fv: FindingView) -> dict[str, Any]:
+    """The workbook's own columns for the finding's row, as typed (null when empty)."""
+    cols = fv.columns
+    return {
+        "owner": cols.owner,
+        "due": None if cols.due is None else cols.due.isoformat(),
+        "overdue": cols.overdue,
+        "priority": cols.priority,
+        "notes": cols.notes,
+        "evidence_needed": cols.evidence_needed,
     }
 
 

@@ -7,13 +7,12 @@ temporary folder for the length of one request; the work itself runs in a worker
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+import traceback
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,8 +27,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from assessor.app.web import jobs, sniff
-from assessor.app.web.middleware import BodyLimitMiddleware, SecurityHeadersMiddleware, same_origin
+from assessor.app.web import jobs, progress, scripts, sniff, uploads
+from assessor.app.web.middleware import (
+    BodyLimitMiddleware,
+    HostAllowMiddleware,
+    Receive,
+    SecurityHeadersMiddleware,
+    same_origin,
+)
 from assessor.app.web.pages import (
     Problem,
     Reply,
@@ -41,14 +46,16 @@ from assessor.app.web.pages import (
     redirect_reply,
     render_page,
 )
-from assessor.app.web.results import results_page as build_results
+from assessor.app.web.results import build_results
 from assessor.app.web.settings import (
     DEFAULT_MAX_FILES,
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_RENDER_TIMEOUT,
     DEFAULT_WORKERS,
+    LOCAL_HOSTS,
     WebSettings,
     WebState,
+    duration_label,
     size_label,
     web_formats,
 )
@@ -56,8 +63,9 @@ from assessor.app.web.store import ResultStore
 from assessor.domain.errors import AssessorError, UsageError
 from assessor.domain.models import Catalog
 from assessor.render import registry
+from assessor.render.options import PdfDetail
 from assessor.run.pipeline import RunOptions
-from assessor.run.worker import DEFAULT_MEMORY_LIMIT_MB, MIB
+from assessor.run.worker import DEFAULT_MEMORY_LIMIT_MB, MIB, Cancelled
 
 
 def _response(reply: Reply) -> Response:
@@ -82,6 +90,8 @@ class Form:
     as_of: date
     merge: bool
     uploads: tuple[UploadFile, ...]
+    submission: str = ""  # the form's one-time id: a second click finds the first job
+    pdf_detail: PdfDetail = "full"
 
 
 # ---------------------------------------------------------------------------
@@ -97,6 +107,9 @@ async def upload_page(request: Request) -> Response:
         max_upload=size_label(state.settings.max_upload_bytes),
         max_files=state.settings.max_files,
         organization="",
+        submission=state.board.new_submission(),
+        retention=duration_label(state.settings.store_ttl),
+        script=scripts.SUBMIT_ONCE,
     )
     return _response(Reply(200, page.encode("utf-8")))
 
@@ -128,7 +141,44 @@ async def results_page(request: Request) -> Response:
     item = _state(request).store.get(request.path_params["token"])
     if item is None:
         return _response(expired_reply())
-    return _response(Reply(200, item.page.encode("utf-8")))
+    page = await run_in_threadpool(item.view, request.query_params.multi_items())
+    return _response(Reply(200, page.encode("utf-8")))
+
+
+async def progress_page(request: Request) -> Response:
+    """GET /progress/{token}: what a running upload is doing, or its answer once it is over."""
+    state = _state(request)
+    token = request.path_params["token"]
+    job = state.board.get(token)
+    if job is None:
+        if state.store.get(token) is not None:
+            return _response(redirect_reply(f"/results/{token}"))
+        return _response(expired_reply())
+    return _response(progress.waiting_reply(state.board, job))
+
+
+async def catalog_page(request: Request) -> Response:
+    """GET /catalog: browse and search the frameworks, certifications and services."""
+    from assessor.views.catalog_browse import browse
+
+    state = _state(request)
+    try:
+        catalog = await run_in_threadpool(state.catalog)
+    except AssessorError as err:
+        return _response(problem_reply(Problem(500, tuple(err.lines()))))
+    query = sniff.one_line(request.query_params.get("q", ""))[:100].strip()
+    relation = request.query_params.get("relation", "")
+    listing = await run_in_threadpool(browse, catalog, query, relation)
+    page = render_page("catalog.html.j2", listing=listing)
+    return _response(Reply(200, page.encode("utf-8")))
+
+
+async def favicon(request: Request) -> Response:
+    """GET /favicon.svg: the tab icon (a packaged file)."""
+    from assessor.catalog.resources import templates_dir
+
+    icon = (templates_dir() / "web" / "favicon.svg").read_bytes()
+    return Response(icon, media_type="image/svg+xml")
 
 
 async def download(request: Request) -> Response:
@@ -168,13 +218,41 @@ async def assess(request: Request) -> Response:
         fields = _read_form(form, state)
         if isinstance(fields, Problem):
             return _response(problem_reply(fields))
-        workdir = Path(tempfile.mkdtemp(prefix="assessor-web-", dir=state.tmp_root))
-        try:
-            return _response(await _assess_uploads(state, fields, workdir))
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        earlier = state.board.for_submission(fields.submission)
+        if earlier is not None:  # the same form sent twice: show the first upload's progress
+            return _response(progress.redirect_to_progress(earlier))
+        with ExitStack() as folder:
+            workdir = folder.enter_context(uploads.private_folder(state.tmp_root))
+            gone = threading.Event()  # set when the client goes away before the hand-off
+            reply: Reply
+            async with anyio.create_task_group() as watchers:
+                watchers.start_soon(_watch_disconnect, request.receive, gone)
+                try:
+                    outcome = await _assess_uploads(state, fields, workdir, folder, gone)
+                    if isinstance(outcome, Reply):
+                        reply = outcome
+                    else:  # the job owns the folder now; the client may leave after the redirect
+                        reply = await _wait_for(state, outcome, gone)
+                finally:
+                    watchers.cancel_scope.cancel()
+            return _response(reply)
     finally:
         await form.close()
+
+
+async def _wait_for(state: WebState, job: progress.Job, gone: threading.Event) -> Reply:
+    """The job's answer if it comes within progress_after, else a redirect to its progress;
+    when the client goes first, the job is cancelled (its worker killed) and nobody is told."""
+    wait = state.settings.progress_after
+    deadline = None if wait is None else time.monotonic() + wait
+    while not job.done.is_set():
+        if gone.is_set():
+            return busy_reply()  # the job sees `gone` too and stops
+        if deadline is not None and time.monotonic() >= deadline:
+            return progress.redirect_to_progress(job)
+        await anyio.sleep(0.05)
+    assert job.reply is not None
+    return job.reply
 
 
 def _read_form(form: FormData, state: WebState) -> Form | Problem:
@@ -193,7 +271,15 @@ def _read_form(form: FormData, state: WebState) -> Form | Problem:
     if not uploads:
         return Problem(400, ("Choose at least one Excel workbook (.xlsx) to assess.",))
     merge = _form_text(form.get("merge_units"), 10).lower() in ("on", "1", "true", "yes")
-    return Form(organization=organization, as_of=as_of, merge=merge, uploads=uploads)
+    detail: PdfDetail = "summary" if _form_text(form.get("pdf_detail"), 10) == "summary" else "full"
+    return Form(
+        organization=organization,
+        as_of=as_of,
+        merge=merge,
+        uploads=uploads,
+        submission=_form_text(form.get("submission"), 64),
+        pdf_detail=detail,
+    )
 
 
 def _form_text(value: object, limit: int) -> str:
@@ -201,8 +287,15 @@ def _form_text(value: object, limit: int) -> str:
     return sniff.one_line(text)[:limit].strip()
 
 
-async def _assess_uploads(state: WebState, form: Form, workdir: Path) -> Reply:
-    """Identify each upload, run the workbooks in a worker slot, store the results page."""
+async def _assess_uploads(
+    state: WebState, form: Form, workdir: Path, folder: ExitStack, gone: threading.Event
+) -> Reply | progress.Job:
+    """Identify each upload, then start the workbooks' job in a worker slot (or say why not).
+
+    While it waits for a slot the request listens for its client going away (`gone`): then the
+    wait ends. The started job owns the upload folder (`folder` is handed to its thread) and
+    is killed, its slot freed at once, if the client goes before the progress page takes over.
+    """
     files: list[jobs.FileResult] = []
     pending: list[tuple[jobs.FileResult, Path]] = []
     for index, upload in enumerate(form.uploads, start=1):
@@ -216,30 +309,81 @@ async def _assess_uploads(state: WebState, form: Form, workdir: Path) -> Reply:
             pending.append((result, stored))
         else:
             result.problems.append(problem)
-    assessed = jobs.Assessed()
-    if pending:
-        try:
-            catalog = await run_in_threadpool(state.catalog)
-        except AssessorError as err:
-            return problem_reply(Problem(500, tuple(err.lines())))
-        options = RunOptions(
-            formats=web_formats(), organization=form.organization, as_of=form.as_of
+    if not pending:
+        return _publish(state, files, jobs.Assessed(), form, state.store.new_token())
+    try:
+        catalog = await run_in_threadpool(state.catalog)
+    except AssessorError as err:
+        return problem_reply(Problem(500, tuple(err.lines())))
+    options = RunOptions(
+        formats=web_formats(),
+        organization=form.organization,
+        as_of=form.as_of,
+        pdf_detail=form.pdf_detail,
+    )
+    if not await _acquire_slot(state, gone):
+        return busy_reply()
+    job = state.board.start(state.store.new_token(), form.submission)
+    worker = threading.Thread(
+        target=_run_job,
+        args=(state, job, files, pending, catalog, options, form, folder.pop_all(), gone),
+        name=f"assess-{job.token[:6]}",
+        daemon=True,
+    )
+    worker.start()
+    return job
+
+
+def _run_job(
+    state: WebState,
+    job: progress.Job,
+    files: list[jobs.FileResult],
+    pending: list[tuple[jobs.FileResult, Path]],
+    catalog: Catalog,
+    options: RunOptions,
+    form: Form,
+    folder: ExitStack,
+    gone: threading.Event,
+) -> None:
+    """The job's thread: assess in a worker process, store the results, free slot and folder."""
+    reply: Reply
+    try:
+        assessed = jobs.assess_files(
+            state.settings,
+            pending,
+            catalog,
+            options,
+            merge=form.merge,
+            gone=gone,
+            progress=job.say,
         )
-        if not await _acquire_slot(state):
-            return busy_reply()
-        try:
-            assessed = await run_in_threadpool(
-                jobs.assess_files, state.settings, pending, catalog, options, merge=form.merge
-            )
-        finally:
-            state.slots.release()
-    return _publish(state, files, assessed, form)
+        job.say("Preparing the results page")
+        reply = _publish(state, files, assessed, form, job.token)
+    except Cancelled:
+        reply = busy_reply()  # nobody is listening any more
+    except Exception:  # never leave a waiting page hanging: the log has the details
+        traceback.print_exc(file=sys.stderr)
+        message = "An internal error stopped the assessment; the server log has the details."
+        reply = problem_reply(Problem(500, (message,)))
+    finally:
+        state.slots.release()
+        folder.close()
+    job.finish(reply)
+
+
+async def _watch_disconnect(receive: Receive, gone: threading.Event) -> None:
+    """Set `gone` when the client disconnects (the body has been read: nothing else comes)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
 
 
 def _publish(
-    state: WebState, files: list[jobs.FileResult], assessed: jobs.Assessed, form: Form
+    state: WebState, files: list[jobs.FileResult], assessed: jobs.Assessed, form: Form, token: str
 ) -> Reply:
-    """Store the results page and downloads under a new token, or show why nothing came out."""
+    """Store the results page and downloads under the token, or show why nothing came out."""
     if not assessed.units:
         problems = jobs.unique_problems(files)
         return error_reply(
@@ -247,22 +391,32 @@ def _publish(
             title="The upload could not be assessed",
             status=problems[0].status if problems else 400,
         )
-    token = state.store.new_token()
     page, downloads = build_results(
-        token, files, assessed, organization=form.organization, as_of=form.as_of
+        token,
+        files,
+        assessed,
+        organization=form.organization,
+        as_of=form.as_of,
+        retention=duration_label(state.settings.store_ttl),
     )
-    state.store.put(token, page, downloads)
+    state.store.put(token, page.render(), downloads, render=page.render)
     return redirect_reply(f"/results/{token}")
 
 
-async def _acquire_slot(state: WebState) -> bool:
-    """Wait up to queue_wait for a free worker slot, polling without a thread (never leaks one)."""
+async def _acquire_slot(state: WebState, gone: threading.Event | None = None) -> bool:
+    """Wait up to queue_wait for a free worker slot, first come first served, polling without a
+    thread (never leaks one); give up at once when the client has gone."""
     deadline = time.monotonic() + state.settings.queue_wait
-    while not state.slots.acquire(blocking=False):
-        if time.monotonic() >= deadline:
-            return False
-        await anyio.sleep(0.05)
-    return True
+    ticket = object()
+    state.queue.append(ticket)
+    try:
+        while not (state.queue[0] is ticket and state.slots.acquire(blocking=False)):
+            if time.monotonic() >= deadline or (gone is not None and gone.is_set()):
+                return False
+            await anyio.sleep(0.05)
+        return True
+    finally:
+        state.queue.remove(ticket)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -279,6 +433,8 @@ def _warm_up(state: WebState) -> None:
     """Start the worker fork server (heavy modules imported once) and load the catalog."""
     from multiprocessing import forkserver
 
+    for folder in uploads.sweep(state.tmp_root):
+        print(f"assessor: removed {folder.name}, left by a server that stopped", file=sys.stderr)
     jobs.mp_context()
     forkserver.ensure_running()
     try:
@@ -287,11 +443,20 @@ def _warm_up(state: WebState) -> None:
         print("\n".join(err.lines()), file=sys.stderr)
 
 
+def _finish_jobs(state: WebState) -> None:
+    """On shutdown, let running uploads finish (each within its time limit) so that their
+    private folders are removed and no worker is left behind."""
+    deadline = time.monotonic() + state.settings.render_timeout + 5
+    for job in state.board.running():
+        job.done.wait(timeout=max(0.0, deadline - time.monotonic()))
+
+
 def _lifespan(state: WebState) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await run_in_threadpool(_warm_up, state)
         yield
+        await run_in_threadpool(_finish_jobs, state)
 
     return lifespan
 
@@ -315,8 +480,16 @@ def create_app(
     catalog: Catalog | None = None,
     store_ttl: float = 3600.0,
     store_max_bytes: int = 256 * MIB,
+    allowed_hosts: Iterable[str] = LOCAL_HOSTS,
+    max_waiting: int | None = None,
+    body_idle: float | None = None,
+    progress_after: float | None = 1.5,
 ) -> Starlette:
-    """Build the upload app; `today` is the only clock read, for the form's default as-of date."""
+    """Build the upload app; `today` is the only clock read, for the form's default as-of date.
+
+    `allowed_hosts` are the Host names answered (`*`: any); `max_waiting` the uploads admitted
+    beyond the workers (more get 503 at once; default 4 per worker).
+    """
     if max_upload_bytes < 1 or max_files < 1 or workers < 1 or render_timeout <= 0:
         raise UsageError("upload limit, file count, workers and time limit must be positive")
     settings = WebSettings(
@@ -328,7 +501,11 @@ def create_app(
         memory_limit_mb=memory_limit_mb,
         store_ttl=store_ttl,
         store_max_bytes=store_max_bytes,
+        allowed_hosts=frozenset(allowed_hosts),
+        max_waiting=max_waiting,
+        progress_after=progress_after,
     )
+    body_limits: dict[str, float] = {} if body_idle is None else {"idle": body_idle}
     state = WebState(
         settings=settings,
         today=today,
@@ -340,11 +517,20 @@ def create_app(
     app = Starlette(
         middleware=[
             Middleware(SecurityHeadersMiddleware),
-            Middleware(BodyLimitMiddleware, max_bytes=max_upload_bytes),
+            Middleware(HostAllowMiddleware, allowed=settings.allowed_hosts),
+            Middleware(
+                BodyLimitMiddleware,
+                max_bytes=max_upload_bytes,
+                admitted=settings.admitted,
+                **body_limits,
+            ),
         ],
         routes=[
             Route("/", upload_page, methods=["GET"]),
             Route("/static/web.css", stylesheet, methods=["GET"]),
+            Route("/favicon.svg", favicon, methods=["GET"]),
+            Route("/catalog", catalog_page, methods=["GET"]),
+            Route("/progress/{token}", progress_page, methods=["GET"]),
             Route("/template.xlsx", template_download, methods=["GET"]),
             Route("/assess", assess, methods=["POST"]),
             Route("/results/{token}", results_page, methods=["GET"]),

@@ -10,6 +10,9 @@ that has the heavy modules imported already. Blocking: call it from a worker thr
 from __future__ import annotations
 
 import multiprocessing
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +21,7 @@ from assessor.app.web.settings import WebSettings, web_formats
 from assessor.domain.models import Catalog
 from assessor.render import registry
 from assessor.run import plan as planner
+from assessor.run import scale
 from assessor.run.files import unique_slugs
 from assessor.run.pipeline import RunOptions
 from assessor.run.tasks import (
@@ -34,6 +38,10 @@ from assessor.run.tasks import (
 from assessor.run.worker import Done, Outcome, WorkerPool, as_failure
 
 MERGE_HINT = "tick 'merge a business unit found in several workbooks' to assess it as one unit"
+SCALE_HINT = (
+    "assess it from the command line with --format json,xlsx (every row), or split the "
+    "business unit into smaller ones"
+)
 _PRELOAD = [
     "assessor.run.tasks",
     "assessor.run.pipeline",
@@ -96,7 +104,9 @@ def job_problem(outcome: Outcome[object], file: str, settings: WebSettings) -> P
     """How a job that did not finish is shown: the core's wording, a status by outcome."""
     assert not isinstance(outcome, Done)
     failure = as_failure(outcome, file, settings.limits)
-    status = {"memory": 400, "timeout": 503, "crash": 500, "duplicate": 400}.get(failure.kind)
+    status = {"memory": 400, "timeout": 503, "crash": 500, "duplicate": 400, "too-large": 400}.get(
+        failure.kind
+    )
     if failure.kind in ("InputError", "UsageError"):
         status = 400
     if status is None:
@@ -116,8 +126,16 @@ def assess_files(
     options: RunOptions,
     *,
     merge: bool,
+    gone: threading.Event | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Assessed:
-    """Read, plan, render and roll up the stored uploads in one worker process of this request."""
+    """Read, plan, render and roll up the stored uploads in one worker process of this request;
+    `progress` hears what is being done, in words for the waiting page.
+
+    The whole request shares one deadline (`render_timeout` from now), not one per file, and
+    `gone` (set when the client disconnects) stops the worker at once: raises Cancelled.
+    """
+    say = progress or (lambda _text: None)
     inputs = [InputFile(i, path, display_name=fr.file) for i, (fr, path) in enumerate(files)]
     results = [fr for fr, _ in files]
     pool = WorkerPool(
@@ -126,6 +144,8 @@ def assess_files(
         limits=settings.limits,
         initializer=init_worker,
         initargs=(catalog, options, True),
+        deadline=time.monotonic() + settings.render_timeout,
+        stop=gone.is_set if gone is not None else None,
     )
     try:
         summaries: dict[int, ReadSummary] = {}
@@ -136,17 +156,26 @@ def assess_files(
             else:
                 results[source.index].problems.append(job_problem(outcome, source.label, settings))
 
+        say(f"Reading {_count(len(inputs), 'workbook')}")
         pool.run(inputs, read_task, read_done)
-        plan = planner.plan(inputs, summaries, merge=merge, merge_hint=MERGE_HINT)
-        for index, failure in plan.failures:
+        too_large, refusals = scale.oversize_units(
+            inputs, summaries, options.formats, hint=SCALE_HINT
+        )
+        plan = planner.plan(
+            inputs, summaries, merge=merge, merge_hint=MERGE_HINT, exclude=too_large
+        )
+        for index, failure in [*refusals, *plan.failures]:
             lines = tuple(failure.error_lines())
             results[index].problems.append(Problem(400, lines, inputs[index].label))
         done: list[tuple[str, UnitDone]] = []
+        total = sum(len(part.units) for task in plan.tasks for part in task.parts[:1])
+        say(f"Writing the reports of {_count(total, 'business unit')}")
 
         def render_done(task: UnitTask, outcome: Outcome[tuple[UnitDone, ...]]) -> None:
             label = " + ".join(part.input.label for part in task.parts)
             if isinstance(outcome, Done):
                 done.extend((label, unit) for unit in outcome.value)
+                say(f"Writing the reports: {len(done)} of {_count(total, 'business unit')} done")
             else:
                 problem = job_problem(outcome, label, settings)
                 results[task.parts[0].input.index].problems.append(problem)
@@ -155,10 +184,15 @@ def assess_files(
         slugs = unique_slugs([unit.unit for _, unit in done])
         assessed = Assessed(units=[UnitResult(f, u, slugs[u.unit]) for f, u in done])
         if len(assessed.units) > 1:
+            say(f"Writing the portfolio of {_count(len(assessed.units), 'business unit')}")
             _portfolio(pool, assessed, slugs, options, settings)
         return assessed
     finally:
         pool.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _portfolio(

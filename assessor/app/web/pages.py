@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 HTML = "text/html; charset=utf-8"
+TEMPLATE_HINT = "start from `assessor template`"  # the CLI's hint; the page links the download
 TITLES = {
     400: "The upload could not be assessed",
     403: "Request refused",
@@ -50,6 +51,20 @@ class Problem:
             if ln.startswith("hint: "):
                 return ln[len("hint: ") :]
         return None
+
+    @property
+    def template_hint(self) -> bool:
+        """The hint points at `assessor template`: the page links the template download."""
+        return self.hint is not None and TEMPLATE_HINT in self.hint
+
+    @property
+    def web_hint(self) -> str:
+        """The hint as the page words it: the command-line template hint becomes a link."""
+        text = self.hint or ""
+        if TEMPLATE_HINT in text:
+            text = text.replace(f"(or {TEMPLATE_HINT})", "").replace(TEMPLATE_HINT, "")
+            text = " ".join(text.split()).rstrip(" ,;(")
+        return text
 
 
 @dataclass(frozen=True)

@@ -4,27 +4,70 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from assessor.app.web.jobs import Assessed, FileResult, UnitResult, unique_problems
-from assessor.app.web.pages import render_page
+from assessor.app.web.pages import Problem, render_page
 from assessor.app.web.settings import web_formats
 from assessor.app.web.store import Download
 from assessor.render import registry
+from assessor.views.report import ReportView
+from assessor.views.web_filter import apply_filter, filter_form, parse_filter
 
 ZIP_NAME = "assessor-reports.zip"
 ZIP_MEDIA_TYPE = "application/zip"
 
 
-def results_page(
+@dataclass(frozen=True)
+class ResultsPage:
+    """One upload's results page, rendered again for each filter the analyst asks for."""
+
+    organization: str
+    as_of: date
+    units: tuple[dict[str, object], ...]
+    extra_links: tuple[dict[str, str], ...]
+    problems: tuple[Problem, ...]
+    files: tuple[str, ...]
+    retention: str
+
+    def render(self, params: Iterable[tuple[str, str]] = ()) -> str:
+        """The page with the findings filtered and sorted as the query parameters ask."""
+        flt = parse_filter(params)
+        every = [f for unit in self.units for f in _view(unit).findings]
+        shown = [apply_filter(_view(unit).findings, flt) for unit in self.units]
+        units = [{**unit, "shown": kept} for unit, kept in zip(self.units, shown, strict=True)]
+        return render_page(
+            "results.html.j2",
+            organization=self.organization,
+            as_of=self.as_of.isoformat(),
+            units=units,
+            extra_links=list(self.extra_links),
+            problems=list(self.problems),
+            files=list(self.files),
+            form=filter_form(every, flt),
+            shown=sum(len(kept) for kept in shown),
+            total=len(every),
+            retention=self.retention,
+        )
+
+
+def _view(unit: dict[str, object]) -> ReportView:
+    view = unit["view"]
+    assert isinstance(view, ReportView)
+    return view
+
+
+def build_results(
     token: str,
     files: list[FileResult],
     assessed: Assessed,
     *,
     organization: str,
     as_of: date,
-) -> tuple[str, dict[str, Download]]:
+    retention: str = "a limited time",
+) -> tuple[ResultsPage, dict[str, Download]]:
     """The page and the downloads (by file name) of one upload's results."""
     downloads: dict[str, Download] = {}
     unit_rows = [_unit_row(token, unit, downloads) for unit in assessed.units]
@@ -36,16 +79,29 @@ def results_page(
     problems = unique_problems(files)
     if assessed.portfolio_problem is not None:
         problems.append(assessed.portfolio_problem)
-    page = render_page(
-        "results.html.j2",
+    page = ResultsPage(
         organization=organization,
-        as_of=as_of.isoformat(),
-        units=unit_rows,
-        extra_links=extra_links,
-        problems=problems,
-        files=[f.file for f in files],
+        as_of=as_of,
+        units=tuple(unit_rows),
+        extra_links=tuple(extra_links),
+        problems=tuple(problems),
+        files=tuple(f.file for f in files),
+        retention=retention,
     )
     return page, downloads
+
+
+def results_page(
+    token: str,
+    files: list[FileResult],
+    assessed: Assessed,
+    *,
+    organization: str,
+    as_of: date,
+) -> tuple[str, dict[str, Download]]:
+    """The unfiltered page and the downloads of one upload's results."""
+    page, downloads = build_results(token, files, assessed, organization=organization, as_of=as_of)
+    return page.render(), downloads
 
 
 def _link(token: str, name: str, label: str, fmt: str) -> dict[str, str]:

@@ -6,7 +6,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 
@@ -27,6 +27,11 @@ class StoredResult:
     files: dict[str, Download]
     created: float
     size: int
+    render: Callable[[Iterable[tuple[str, str]]], str] | None = None  # the page, filtered
+
+    def view(self, params: Iterable[tuple[str, str]]) -> str:
+        """The page for these query parameters (the stored page when it cannot filter)."""
+        return self.render(params) if self.render is not None else self.page
 
 
 class ResultStore:
@@ -52,12 +57,18 @@ class ResultStore:
         """A random, unguessable token naming one stored result."""
         return secrets.token_urlsafe(24)
 
-    def put(self, token: str, page: str, files: dict[str, Download]) -> None:
+    def put(
+        self,
+        token: str,
+        page: str,
+        files: dict[str, Download],
+        render: Callable[[Iterable[tuple[str, str]]], str] | None = None,
+    ) -> None:
         """Store a result; evict expired, then the oldest, to stay within the caps."""
         size = len(page.encode()) + sum(len(d.data) for d in files.values())
         with self._lock:
             self._items[token] = StoredResult(
-                page=page, files=files, created=self._clock(), size=size
+                page=page, files=files, created=self._clock(), size=size, render=render
             )
             self._evict()
 
