@@ -232,6 +232,41 @@ def template(
     typer.echo(escape(f"template written: {out}"))
 
 
+# Options of `assess` declared once here, so the command reads as a list of its options.
+ServiceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--service",
+        metavar="SERVICES",
+        help="Services for units and rows whose Service column is empty: ids or names, "
+        "comma-separated (intune,windows-autopatch). Default: mmd.",
+    ),
+]
+WindowOpt = Annotated[
+    int,
+    typer.Option(
+        "--scope-window-months",
+        metavar="MONTHS",
+        help="A source showing a service in scope counts for periods within this many "
+        "months of its date.",
+    ),
+]
+EvidenceOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--evidence", metavar="FILE", help="Evidence on file register workbook (every unit's)."
+    ),
+]
+EvidenceDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--evidence-dir",
+        metavar="DIR",
+        help="Folder the register's documents are kept in (hashes, pack).",
+    ),
+]
+
+
 @app.command()
 def assess(
     inputs: Annotated[
@@ -243,7 +278,7 @@ def assess(
         typer.Option(
             "--format",
             metavar="FORMATS",
-            help="Comma-separated: pdf,html,json,xlsx,oscal,docx.",
+            help="Comma-separated: pdf,html,json,xlsx,oscal,docx,pack.",
         ),
     ] = "pdf,json",
     org: Annotated[
@@ -281,38 +316,10 @@ def assess(
         bool,
         typer.Option("--merge-units", help="Merge a business unit found in several inputs."),
     ] = False,
-    service: Annotated[
-        str | None,
-        typer.Option(
-            "--service",
-            metavar="SERVICES",
-            help="Services for units and rows whose Service column is empty: ids or names, "
-            "comma-separated (intune,windows-autopatch). Default: mmd.",
-        ),
-    ] = None,
-    scope_window_months: Annotated[
-        int,
-        typer.Option(
-            "--scope-window-months",
-            metavar="MONTHS",
-            help="A source showing a service in scope counts for periods within this many "
-            "months of its date.",
-        ),
-    ] = 12,
-    evidence: Annotated[
-        Path | None,
-        typer.Option(
-            "--evidence", metavar="FILE", help="Evidence on file register workbook (every unit's)."
-        ),
-    ] = None,
-    evidence_dir: Annotated[
-        Path | None,
-        typer.Option(
-            "--evidence-dir",
-            metavar="DIR",
-            help="Folder the register's documents are kept in (hashes, pack).",
-        ),
-    ] = None,
+    service: ServiceOpt = None,
+    scope_window_months: WindowOpt = 12,
+    evidence: EvidenceOpt = None,
+    evidence_dir: EvidenceDirOpt = None,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
     from assessor.run.options import BatchOptions
