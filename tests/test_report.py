@@ -320,3 +320,13 @@ def test_certification_anchor_is_built_from_the_catalog_id_never_raw() -> None:
         "cert-x-script-alert-1-script-url-http-e"
     )
     assert _anchor("cert", "\"'<>") == "cert-x"
+
+
+def test_the_schema_lists_exactly_the_reason_codes_the_rules_can_return() -> None:
+    """docs/report-schema.json's reason code enum is ReasonCode, no more and no less."""
+    from typing import get_args
+
+    from assessor.domain.models import ReasonCode
+
+    enum = SCHEMA["$defs"]["reason"]["properties"]["code"]["enum"]
+    assert sorted(enum) == sorted(get_args(ReasonCode))
