@@ -449,3 +449,19 @@ def test_each_requirement_carries_the_match_its_part_was_recognized_as(tmp_path:
     for req in reqs:
         assert req.match is not None
         assert req.match == match_text(req.text, catalog()), req.text
+
+
+def test_an_evidence_owner_column_is_the_owner_not_the_evidence_needed(tmp_path: Path) -> None:
+    """'Evidence owner' names a person: it must land in owner, never in evidence needed."""
+    path = write_xlsx(
+        tmp_path / "owners.xlsx",
+        {
+            "Register": [
+                ["Business Area", "Standard / Regulation", "Evidence owner", "Evidence required"],
+                ["Health", "SOC 2", "Privacy officer", "SOC 2 Type 2 report"],
+            ]
+        },
+    )
+    (req,) = intake.read_workbook(path, catalog()).requirements
+    assert req.owner == "Privacy officer"
+    assert req.evidence_needed == "SOC 2 Type 2 report"

@@ -173,8 +173,9 @@ UNIT_FIELD_SYNONYMS: dict[UnitColumn, tuple[str, ...]] = {
 # Loose keyword rules for headers no exact synonym matches ("Framework / Standard name").
 _KEYWORDS: tuple[tuple[Column, frozenset[str]], ...] = (
     ("due_date", frozenset({"due", "deadline"})),
-    ("evidence_needed", frozenset({"evidence"})),
+    # a person before a thing: "Evidence owner" names who owns it, not the evidence needed
     ("owner", frozenset({"owner", "responsible", "accountable"})),
+    ("evidence_needed", frozenset({"evidence"})),
     ("priority", frozenset({"priority", "criticality"})),
     ("version", frozenset({"version", "edition", "revision"})),
     ("scope_notes", frozenset({"scope", "note", "notes", "comment", "comments", "remarks"})),
