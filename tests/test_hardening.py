@@ -476,11 +476,14 @@ def test_two_processes_racing_into_one_folder_one_is_refused(tmp_path: Path) -> 
     ]
     results = [(p.wait(timeout=120), p.stderr.read() if p.stderr else "") for p in procs]
     codes = sorted(code for code, _ in results)
-    assert codes in ([0, 2], [0, 0]), results  # [0, 0]: one finished before the other began
-    if codes == [0, 2]:
-        refused = next(err for code, err in results if code == 2)
-        assert "another assessor run is writing into this folder" in refused
-        assert "already holds reports" not in refused
+    assert codes == [0, 2], results
+    refused = next(err for code, err in results if code == 2)
+    # overlapping runs: the lock refuses the second; on a busy machine the first may already
+    # have finished, and the second is refused because the folder holds its reports
+    assert (
+        "another assessor run is writing into this folder" in refused
+        or "already holds reports" in refused
+    ), refused
     data = json.loads((out / "manifest.json").read_text())
     listed = {o["path"] for i in data["inputs"] for o in i["outputs"]}
     assert listed | {"manifest.json"} | {p.name for p in out.glob("portfolio*")} == {
