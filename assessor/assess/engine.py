@@ -65,17 +65,7 @@ def period_for(unit: BusinessUnit, as_of: date) -> Period:
     return Period(start=None, end=as_of, basis="as-of")
 
 
-def eol_caveat(service: ServiceProfile, period: Period) -> str | None:
-    """Why the period cannot rest on the service's certifications, or None when it can."""
-    found = rules.service_life(service, period)
-    return wording.caveat(found[0], period) if found else None
-
-
 lifecycle_note = wording.lifecycle_note
-
-
-# ---------------------------------------------------------------------------
-# Editions
 
 
 # ---------------------------------------------------------------------------
@@ -194,7 +184,7 @@ def _responsibility(status: Status, actions: Sequence[str]) -> Responsibility:
 
 
 # ---------------------------------------------------------------------------
-# Services: which certifications the services used show in scope, and why not
+# One recognized framework: every status rule applied, and why (service scope: scope.py)
 
 
 def finding_for(
