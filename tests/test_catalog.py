@@ -315,6 +315,20 @@ def _scope(cert_id: str, **changes: object) -> Callable[[dict[str, object]], Non
 
 BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
     (
+        "part_of_names_an_unknown_framework",
+        "frameworks.yaml",
+        _fw("dora-rts", part_of="dora-2"),
+        "frameworks.yaml: dora-rts",
+        "part_of 'dora-2' is not a framework",
+    ),
+    (
+        "part_of_leads_back_to_itself",
+        "frameworks.yaml",
+        lambda d: _fw("nis2", part_of="nis2-ir-2024-2690")(d),
+        "frameworks.yaml: nis2",
+        "leads back to 'nis2'",
+    ),
+    (
         "cert_names_missing_framework",
         "certifications.yaml",
         _cert("pci-dss", framework="pci-dss-9"),

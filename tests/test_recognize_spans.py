@@ -356,3 +356,72 @@ def test_a_family_written_with_a_number_no_member_has_is_not_narrowed_by_a_word(
     match = recognize.match_text("ISO 2001 QMS certificate", load_catalog())
     assert "iso-9001" not in [c.framework for c in match.frameworks if match.status == "matched"]
     assert match.status != "matched"
+
+
+# A framework named next to a part of itself qualifies the part's name (catalog part_of).
+PART_NAMED_WITH_ITS_WHOLE = [
+    (
+        "NIS2 - Annex to the Commission Implementing Regulation 2024/2690",
+        "nis2-ir-2024-2690",
+    ),
+    ("annex-nis2-regulation--2024-2690-with-technical-guidance", "nis2-ir-2024-2690"),
+    ("annex-technical-and-methodological-requirements-nis2", "nis2-ir-2024-2690"),
+    ("DORA: RTS on ICT risk management", "dora-rts"),
+    ("HIPAA - Breach Notification Rule", "hitech-breach-rule"),
+]
+
+
+@pytest.mark.parametrize(("text", "part"), PART_NAMED_WITH_ITS_WHOLE)
+def test_a_whole_named_next_to_its_part_is_read_as_the_part(
+    catalog: Catalog, text: str, part: str
+) -> None:
+    matches = recognize.recognize_cell(text, catalog)
+    assert [[c.framework for c in m.frameworks] for m in matches] == [[part]], matches
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NIS2 and its Implementing Regulation 2024/2690",
+        "NIS2; Commission Implementing Regulation 2024/2690",
+        "NIS2 / NIS2 IR",
+    ],
+)
+def test_a_whole_and_its_part_with_a_separator_between_are_both_requirements(
+    catalog: Catalog, text: str
+) -> None:
+    matches = recognize.recognize_cell(text, catalog)
+    assert sorted(c.framework for m in matches for c in m.frameworks) == [
+        "nis2",
+        "nis2-ir-2024-2690",
+    ], matches
+
+
+def test_part_of_never_joins_frameworks_the_catalog_does_not_relate(catalog: Catalog) -> None:
+    matches = recognize.recognize_cell("NIS2 - DORA RTS", catalog)
+    assert sorted(c.framework for m in matches for c in m.frameworks) == ["dora-rts", "nis2"]
+
+
+# A soft separator ('and', '/', '&', '+') inside a name never splits it, words around it too.
+SEPARATOR_INSIDE_A_NAME = [
+    ("Current Health Insurance Portability and Accountability Act obligations", ["hipaa"]),
+    ("annex-technical-and-methodological-requirements-nis2", ["nis2-ir-2024-2690"]),
+    (
+        "Gap review: Health Insurance Portability and Accountability Act, SOC 2",
+        ["hipaa", "soc-2"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "ids"), SEPARATOR_INSIDE_A_NAME)
+def test_a_separator_inside_a_name_does_not_split_it(
+    catalog: Catalog, text: str, ids: list[str]
+) -> None:
+    matches = recognize.recognize_cell(text, catalog)
+    assert [c.framework for m in matches for c in m.frameworks] == ids, matches
+    assert all(m.status == "matched" for m in matches), matches
+
+
+@pytest.mark.parametrize("text", ["SOC 1 and SOC 2", "PCI DSS & ISO 27001", "GDPR and HIPAA"])
+def test_a_separator_between_two_names_still_splits_them(catalog: Catalog, text: str) -> None:
+    assert len(recognize.split_frameworks(text, catalog)) == 2

@@ -191,6 +191,22 @@ def _check_certifications(ld: Reporter, cat: Catalog, refs: _Citations) -> None:
             refs(f"{loc}: duty", duty.sources)
 
 
+def _check_part_of(ld: Reporter, cat: Catalog, fw: Framework, loc: str) -> None:
+    """part_of names another framework, and following it never comes back (no cycle)."""
+    known = {f.id: f for f in cat.frameworks}
+    seen = {fw.id}
+    parent = fw.part_of
+    while parent is not None:
+        if parent not in known:
+            ld.error(loc, f"part_of {parent!r} is not a framework")
+            return
+        if parent in seen:
+            ld.error(loc, f"part_of {fw.part_of!r} leads back to {parent!r}")
+            return
+        seen.add(parent)
+        parent = known[parent].part_of
+
+
 def _check_framework(ld: Reporter, cat: Catalog, fw: Framework, refs: _Citations) -> None:
     """Relation and certifications agree; editions reference each other correctly."""
     cert_ids = {c.id for c in cat.certifications}
@@ -207,6 +223,7 @@ def _check_framework(ld: Reporter, cat: Catalog, fw: Framework, refs: _Citations
         for cid in fw.certifications:
             if cid in cert_ids and cat.certification(cid).framework != fw.id:
                 ld.error(loc, f"held certification {cid!r} names another framework")
+    _check_part_of(ld, cat, fw, loc)
     ed_ids = [e.id for e in fw.editions]
     for dup in _duplicates(ed_ids):
         ld.error(loc, f"duplicate edition id {dup!r}")

@@ -181,6 +181,9 @@ class Framework(AssessorModel):
     editions: tuple[Edition, ...] = ()
     default_edition: str | None = None
     sources: tuple[str, ...] = ()
+    # The framework this one is a part of (an implementing act of its directive, a rule of its
+    # act): where both are named in one name ("NIS2 - Implementing Regulation"), the part is meant.
+    part_of: str | None = None
 
 
 class GroupAlias(AssessorModel):

@@ -257,6 +257,25 @@ def _atoms(line: str) -> list[tuple[str, str]]:
     return [(a.strip(), s) for a, s in out]
 
 
+def _bridged(atoms: Sequence[tuple[str, str]], i: int, reach: int, reads: _Reads) -> int:
+    """How many atoms from `i` one name written across a soft separator spans, words around it
+    and all ("Current Health Insurance Portability and Accountability Act obligations"): a
+    separator inside a name never splits it. 1 when no name crosses the first separator."""
+    if reach <= i + 1:
+        return 1
+    joined = "".join(a + s for a, s in atoms[i : reach - 1]) + atoms[reach - 1][0]
+    ends, pos = [], 0  # where each atom ends, and where the next one starts
+    for a, sep in atoms[i:reach]:
+        ends.append((pos + len(a), pos + len(a) + len(sep)))
+        pos += len(a) + len(sep)
+    first_end, next_start = ends[0]
+    crossing = [m.end for m in reads[joined].mentions if m.start < first_end < next_start < m.end]
+    if not crossing:
+        return 1
+    last = max(crossing)
+    return next(n for n, (end, _) in enumerate(ends, start=1) if end >= last)
+
+
 def _continue(prev: str, bare: str) -> str | None:
     """'27017' after 'ISO 27001:2022' -> 'ISO 27017'; '2' after 'SOC 1' -> 'SOC 2'."""
     if _BARE_TYPE.match(bare):
@@ -319,6 +338,8 @@ def _line_parts(line: str, reads: _Reads) -> list[str]:
             if _known(joined, reads):
                 taken = j - i
                 break
+        else:
+            taken = _bridged(atoms, i, reach, reads)
         piece = (
             "".join(a + s for a, s in atoms[i : i + taken - 1]) + atoms[i + taken - 1][0]
         ).strip()

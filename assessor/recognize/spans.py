@@ -529,6 +529,52 @@ def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> t
     return tuple(out)
 
 
+_LIST_SEP = re.compile(r"[;,/|+&•·\n]|\band\b", re.IGNORECASE)
+
+
+def _sole(hit: _Hit) -> str | None:
+    """The one framework a matched hit names, if it names exactly one."""
+    ids = {c.framework for c in hit.cands}
+    return next(iter(ids)) if hit.status == "matched" and len(ids) == 1 else None
+
+
+def _is_part(idx: Index, part: str, whole: str) -> bool:
+    """Whether `part` lies within `whole` by the catalog's part_of (at any depth)."""
+    seen: set[str] = set()
+    while part not in seen:
+        seen.add(part)
+        parent = idx.frameworks[part].part_of if part in idx.frameworks else None
+        if parent is None:
+            return False
+        if parent == whole:
+            return True
+        part = parent
+    return False
+
+
+def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> list[_Hit]:
+    """A framework named next to a part of itself ("NIS2 - Annex to the Implementing Regulation
+    2024/2690", "annex-...-requirements-nis2") qualifies that part's name and is not a second
+    requirement; a list separator between the two ("NIS2 and its Implementing Regulation")
+    keeps both."""
+    if len(hits) < 2:
+        return hits
+    drop: set[int] = set()
+    for i, whole in enumerate(hits):
+        parent = _sole(whole)
+        if parent is None:
+            continue
+        for part in hits:
+            child = _sole(part)
+            if child is None or child == parent or not _is_part(idx, child, parent):
+                continue
+            a, b = (whole, part) if whole.first < part.first else (part, whole)
+            if not _LIST_SEP.search(text, toks[a.last - 1].end, toks[b.first].start):
+                drop.add(i)
+                break
+    return [h for i, h in enumerate(hits) if i not in drop]
+
+
 def read(idx: Index, text: str) -> Reading:
     """Every framework mention in a text (cached per index), and the names refused."""
     cached = idx.cache.get(text)
@@ -536,6 +582,7 @@ def read(idx: Index, text: str) -> Reading:
         return cached
     toks = lex(text)[:_MAX_TOKENS]
     hits, refused = _scan(idx, text, toks)
+    hits = _parts_meant(idx, text, toks, hits)
     found = Reading(_mentions(idx, text, toks, hits), tuple(refused), tuple(toks))
     if len(idx.cache) < _CACHE_SIZE:
         idx.cache[text] = found
