@@ -694,6 +694,9 @@ def test_hipaa_says_there_is_no_certification_and_the_baa_does_not_make_you_comp
     f = one("HIPAA")
     assert "has no certification" in caveats_text(f)
     assert "does not by itself make the customer compliant" in caveats_text(f)
+    # said once, in full: the catalog's short caveat would repeat the contractual sentence
+    assert caveats_text(f).count("has no certification") == 1
+    assert "catalog-caveat" not in [r.code for r in f.reasons]
 
 
 def test_superseded_edition_is_noted_without_changing_the_status() -> None:

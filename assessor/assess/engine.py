@@ -94,8 +94,16 @@ def _customer_actions(
 def _informative(
     catalog: Catalog, certs: Sequence[Certification], evidence: Sequence[EvidenceRef]
 ) -> list[Reason]:
-    """The informative rule, fed with the certifications' own caveats and commitments."""
-    return rules.informative([(cert.id, text) for cert in certs for text in cert.caveats], evidence)
+    """The informative rule, fed with the certifications' own caveats. A contractual
+    commitment's caveat is left out: `contractual_only` says it in full (what stands behind
+    it, what the customer must do), and saying it twice reads as two findings."""
+    caveats = [
+        (cert.id, text)
+        for cert in certs
+        if cert.assurance != "contractual-commitment"
+        for text in cert.caveats
+    ]
+    return rules.informative(caveats, evidence)
 
 
 def _overlay(catalog: Catalog, fw: Framework, typed: str) -> list[Reason]:
