@@ -41,6 +41,8 @@ HELD_IDS = {
 }
 # Attestations added with the successor services (issue 10): FedRAMP and DoD SRG levels.
 GOVERNMENT_IDS = {"fedramp-high", "dod-il2", "dod-il4", "dod-il5"}
+# Added by the catalog review (2026-11-30): OSPAR, whose 2021 page listed MMD and Intune.
+REVIEW_IDS = {"ospar"}
 
 
 @pytest.fixture(scope="module")
@@ -56,10 +58,10 @@ def test_shipped_catalog_has_no_problems_at_all() -> None:
     assert cat.check_catalog() == []
 
 
-def test_shipped_catalog_has_exactly_the_20_certification_ids(shipped: Catalog) -> None:
+def test_shipped_catalog_has_exactly_the_21_certification_ids(shipped: Catalog) -> None:
     ids = [c.id for c in shipped.certifications]
-    assert sorted(ids) == sorted(HELD_IDS | GOVERNMENT_IDS)
-    assert len(ids) == 20
+    assert sorted(ids) == sorted(HELD_IDS | GOVERNMENT_IDS | REVIEW_IDS)
+    assert len(ids) == 21
 
 
 def test_every_certification_has_evidence_and_sources(shipped: Catalog) -> None:
@@ -72,9 +74,9 @@ def test_every_certification_has_evidence_and_sources(shipped: Catalog) -> None:
 
 def test_every_held_framework_names_its_own_certification(shipped: Catalog) -> None:
     held = {f.id: f for f in shipped.frameworks if f.relation == "held"}
-    assert set(held) == HELD_IDS | {"fedramp", "dod-srg"}
+    assert set(held) == HELD_IDS | REVIEW_IDS | {"fedramp", "dod-srg"}
     for fw_id, fw in held.items():
-        if fw_id in HELD_IDS:
+        if fw_id in HELD_IDS | REVIEW_IDS:
             assert fw.certifications == (fw_id,)
     assert held["fedramp"].certifications == ("fedramp-high",)
     assert held["dod-srg"].certifications == ("dod-il2", "dod-il4", "dod-il5")
@@ -177,7 +179,7 @@ def test_default_service_is_mmd_and_end_of_life(shipped: Catalog) -> None:
     assert svc.id == "mmd"
     assert str(svc.lifecycle.end_of_life) == "2024-07-31"
     assert str(svc.lifecycle.notice_added) == "2023-07-27"
-    assert set(svc.certifications) == HELD_IDS
+    assert set(svc.certifications) == HELD_IDS | REVIEW_IDS
     entry = svc.scope_for("iso-27001")
     assert entry is not None and "Microsoft Online Services" in (entry.location or "")
     assert [str(s.date) for s in entry.last_seen] == ["2021-02-01", "2023-03-31"]
@@ -222,7 +224,7 @@ def test_load_catalog_is_cached_for_the_same_folder() -> None:
 
 def test_catalog_json_round_trips_every_certification(shipped: Catalog) -> None:
     data = json.loads(show.catalog_json(shipped))
-    assert {c["id"] for c in data["certifications"]} == HELD_IDS | GOVERNMENT_IDS
+    assert {c["id"] for c in data["certifications"]} == HELD_IDS | GOVERNMENT_IDS | REVIEW_IDS
     assert data["meta"]["sha256"] == shipped.meta.sha256
 
 
@@ -613,7 +615,7 @@ def test_cli_catalog_json_is_the_whole_catalog() -> None:
     result = runner.invoke(app, ["catalog", "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert len(data["certifications"]) == 20
+    assert len(data["certifications"]) == 21
     assert data["meta"]["schema_version"] == 2
     assert {s["id"] for s in data["services"]} == {
         "mmd",
