@@ -397,7 +397,15 @@ def messy_register() -> Workbook:
             None,
             "CL-03",
         ],
-        [None, "ISO/IEC 27701", None, "Study participant data", "DPO", date(2024, 12, 31), "CL-04"],
+        [
+            None,
+            "Current ISO/IEC 27701 certificate (as processor)",
+            None,
+            "Study participant data",
+            "DPO",
+            date(2024, 12, 31),
+            "CL-04",
+        ],
     ]
     _table(ws, headers, rows, top=5)
     ws.column_dimensions["A"].width = 22

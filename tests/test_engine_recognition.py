@@ -250,3 +250,21 @@ def test_a_kept_match_still_takes_the_version_column_when_the_name_alone_is_unsu
     )
     assert with_match == without
     assert [f.framework.id for f in with_match if f.framework] == ["pci-dss"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The words that named the framework travel with the finding
+
+
+def test_a_finding_carries_the_words_that_named_its_framework(catalog: Catalog) -> None:
+    from assessor.views.findings import found_in
+
+    (f,) = assess("Current ISO 27001 certificate", catalog)
+    assert f.matched_text == "ISO 27001"
+    assert found_in(f) == "found 'ISO 27001' in 'Current ISO 27001 certificate'"
+    (g,) = assess("ISO 27001", catalog)
+    assert g.matched_text == "ISO 27001" and found_in(g) == ""  # the name is the whole text
+    (r,) = assess("no SOC 2 needed", catalog)  # listed for review: what was found, still said
+    assert r.status == "unrecognized" and r.matched_text == "SOC 2"
+    (u,) = assess("Contoso Clinical Safety Standard v3", catalog)
+    assert u.matched_text is None and found_in(u) == ""

@@ -35,7 +35,7 @@ def test_register_has_summary_first_and_one_row_per_finding() -> None:
     assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
     assert ws.freeze_panes == "A2"
     shared = [r[FINDING_HEADERS.index("Shared")].value for r in ws.iter_rows(min_row=2)]
-    statuses = {r[6].value for r in ws.iter_rows(min_row=2)}
+    statuses = {r[FINDING_HEADERS.index("Status")].value for r in ws.iter_rows(min_row=2)}
     assert "SHARED" in shared
     assert statuses == {"Covered", "Partial", "Gap", "Not recognized"}
     summary = {r[0].value: r[1].value for r in wb["Summary"].iter_rows(min_row=2)}

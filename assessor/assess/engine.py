@@ -364,8 +364,9 @@ def findings_for_match(
     known = {fw.id for fw in catalog.frameworks}
     candidates = [c for c in match.frameworks if c.framework in known]
     ids = tuple(s.id for s in profiles)
+    named = {"services": ids, "matched_text": match.matched_text}
     if match.status == "review" and candidates:
-        return [_review(req, match, catalog, extra, period).model_copy(update={"services": ids})]
+        return [_review(req, match, catalog, extra, period).model_copy(update=named)]
     if match.status != "matched" or not candidates:
         found = _unrecognized(req, match, catalog, extra, period)
         return [found.model_copy(update={"services": ids})]
@@ -393,7 +394,7 @@ def findings_for_match(
                 extra=extra,
                 typed=typed,
                 judge=judge,
-            )
+            ).model_copy(update={"matched_text": match.matched_text})
         )
     return out
 

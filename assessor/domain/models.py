@@ -430,6 +430,9 @@ class Finding(AssessorModel):
     rationale: str
     reasons: tuple[Reason, ...] = ()
     services: tuple[str, ...] = ()  # ids of the services the requirement was judged against
+    # The words that named the framework inside the requirement ('ISO 27001' in 'Current ISO
+    # 27001 certificate'); None when nothing was recognized.
+    matched_text: str | None = None
     service_scope: tuple[ServiceScopeRef, ...] = ()
 
 

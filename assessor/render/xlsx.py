@@ -10,6 +10,7 @@ FINDING_HEADERS = (
     "Sheet",
     "Row",
     "Requirement (as typed)",
+    "Name found",
     "Framework",
     "Version asked for",
     "Status",
@@ -34,7 +35,7 @@ FINDING_HEADERS = (
     "Framework id",
 )
 _FINDING_WIDTHS = (
-    *(8, 16, 6, 40, 24, 22, 14, 30, 30, 14, 8),
+    *(8, 16, 6, 40, 24, 24, 22, 14, 30, 30, 14, 8),
     *(22, 12, 9, 10),  # owner, due date, overdue, priority
     *(30, 50, 24, 60, 60, 28, 60),
     *(40, 40),  # scope / notes, evidence needed
@@ -145,6 +146,7 @@ def _findings(view: ReportView) -> list[Row]:
             f.source.sheet,
             f.source.row,
             f.requirement,
+            f.matched_text,
             f.framework_short,
             f.framework.version if f.framework else None,
             f.status_label,

@@ -60,6 +60,8 @@ class FindingView(AssessorModel):
     service_scope: tuple[ServiceScopeRef, ...] = ()
     short_services: tuple[str, ...] = ()  # the services that fall short, named in the reasons
     columns: WorkbookColumns = NO_COLUMNS  # owner, due date, priority... as the workbook says
+    matched_text: str | None = None  # the words that named the framework
+    found_in: str = ""  # "found 'ISO 27001' in 'Current ISO 27001 certificate'", or ""
 
 
 # Reasons that name a service falling short (its `service` datum is a service's name).
@@ -105,6 +107,14 @@ def service_name(catalog: Catalog, service_id: str) -> str:
     return svc.name if svc is not None else service_id
 
 
+def found_in(finding: Finding) -> str:
+    """Where in the requirement the framework was found, when the name is only part of it."""
+    found = finding.matched_text
+    if not found or found.casefold() == " ".join(finding.requirement.split()).casefold():
+        return ""
+    return f"found '{found}' in '{clip(finding.requirement)}'"
+
+
 def finding_view(
     ref: str, finding: Finding, catalog: Catalog, columns: WorkbookColumns = NO_COLUMNS
 ) -> FindingView:
@@ -138,6 +148,8 @@ def finding_view(
         services=tuple(service_name(catalog, s) for s in finding.services),
         service_scope=finding.service_scope,
         short_services=short_services(finding.reasons) if finding.status != "covered" else (),
+        matched_text=finding.matched_text,
+        found_in=found_in(finding),
         columns=columns,
     )
 

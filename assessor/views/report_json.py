@@ -80,6 +80,7 @@ def _finding_json(fv: FindingView) -> dict[str, Any]:
         "id": fv.ref,
         "source": {"file": fv.source.file, "sheet": fv.source.sheet, "row": fv.source.row},
         "requirement": fv.requirement,
+        "matched_text": fv.matched_text,
         "framework": None if fw is None else {"id": fw.id, "name": fw.name, "version": fw.version},
         "status": fv.status,
         "responsibility": fv.responsibility,
