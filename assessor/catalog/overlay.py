@@ -17,6 +17,7 @@ for a file, `Overlay!J5` for a sheet.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -42,6 +43,7 @@ __all__ = [
     "OverlayAlias",
     "OverlayFramework",
     "OverlayRelation",
+    "Parsed",
     "Problem",
     "apply",
     "check",
@@ -90,22 +92,79 @@ def _unit_hint(item: Mapping[str, Any]) -> str:
     return str(item["msg"])
 
 
-def parse(raw: object) -> tuple[Overlay | None, list[Problem]]:
-    """The overlay from parsed data (`overlay:` at the top), or the problems found."""
+_MODELS: dict[str, type[OverlayAlias | OverlayFramework | OverlayRelation]] = {
+    "aliases": OverlayAlias,
+    "frameworks": OverlayFramework,
+    "relations": OverlayRelation,
+}
+
+
+def _validation(err: ValidationError, kind: Kind, index: int | None) -> list[Problem]:
+    out = []
+    for item in err.errors():
+        loc = [str(p) for p in item["loc"]]
+        field = loc[0] if loc else None
+        out.append(Problem(Entry(kind, index, field), _unit_hint(item)))
+    return out
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An overlay's entries that validated, the problems of those that did not, and where
+    each kept entry sat (kind -> original index of each), so later problems name it."""
+
+    overlay: Overlay | None
+    problems: list[Problem]
+    positions: dict[str, list[int]]
+
+    def place(self, problems: Iterable[Problem]) -> list[Problem]:
+        """Problems found on the kept entries, given their original index."""
+        out = []
+        for p in problems:
+            e = p.entry
+            if e.kind and e.index is not None:
+                e = Entry(e.kind, self.positions[e.kind][e.index], e.field)
+            out.append(Problem(e, p.message, p.severity))
+        return out
+
+
+def parse(raw: object) -> Parsed:
+    """The overlay from parsed data (`overlay:` at the top): each entry validated on its own, so
+    every entry's problems are found at once and the valid ones can still be checked."""
     if not isinstance(raw, Mapping) or set(raw) != {"overlay"}:
-        return None, [Problem(Entry(), "expected one top-level key 'overlay'")]
-    try:
-        return Overlay.model_validate(raw["overlay"]), []
-    except ValidationError as err:
-        problems = []
-        for item in err.errors():
-            loc = tuple(item["loc"])
-            kind = loc[0] if loc and loc[0] in _SINGULAR else ""
-            index = loc[1] if kind and len(loc) > 1 and isinstance(loc[1], int) else None
-            rest = [str(p) for p in loc[2 if index is not None else 1 :]]
-            field = rest[0] if rest else (None if kind else ".".join(str(p) for p in loc) or None)
-            problems.append(Problem(Entry(kind, index, field), _unit_hint(item)))  # type: ignore[arg-type]
-        return None, problems
+        return Parsed(None, [Problem(Entry(), "expected one top-level key 'overlay'")], {})
+    body = raw["overlay"]
+    if not isinstance(body, Mapping):
+        return Parsed(None, [Problem(Entry(), "'overlay' must be a mapping")], {})
+    problems: list[Problem] = []
+    unknown = sorted(str(k) for k in body if k not in (*_MODELS, "organization"))
+    if unknown:
+        problems.append(Problem(Entry(), f"unknown key(s) {', '.join(unknown)}"))
+    organization = body.get("organization")
+    if organization is not None and not isinstance(organization, str):
+        problems.append(Problem(Entry(), "organization must be text"))
+        organization = None
+    kept: dict[str, list[Any]] = {}
+    positions: dict[str, list[int]] = {}
+    for kind, model in _MODELS.items():
+        items = body.get(kind) or []
+        kept[kind], positions[kind] = [], []
+        if not isinstance(items, list):
+            problems.append(Problem(Entry(kind), "expected a list"))  # type: ignore[arg-type]
+            continue
+        for index, item in enumerate(items):
+            try:
+                kept[kind].append(model.model_validate(item))
+                positions[kind].append(index)
+            except ValidationError as err:
+                problems += _validation(err, kind, index)  # type: ignore[arg-type]
+    overlay = Overlay(
+        organization=organization,
+        aliases=tuple(kept["aliases"]),
+        frameworks=tuple(kept["frameworks"]),
+        relations=tuple(kept["relations"]),
+    )
+    return Parsed(overlay, problems, positions)
 
 
 def yaml_locator(file: str, raw: object) -> Locate:
@@ -174,10 +233,20 @@ def _rules(overlay: Overlay, catalog: Catalog) -> list[Problem]:
     for i, f in enumerate(overlay.frameworks):
         entry = Entry("frameworks", i)
         if f.id in known:
+            added = next(
+                (
+                    d.source
+                    for d in catalog.decisions
+                    if d.kind == "framework" and d.framework == f.id
+                ),
+                None,
+            )
+            whence = f" (added by {added})" if added else ""
             out.append(
                 Problem(
                     Entry("frameworks", i, "id"),
-                    f"{f.id!r} is already in the catalog: add an alias or a relation instead",
+                    f"{f.id!r} is already in the catalog{whence}: add an alias or a relation "
+                    "instead",
                 )
             )
         if f.relation == "supports" and not f.certifications:
@@ -377,15 +446,21 @@ def for_unit(catalog: Catalog, unit: str) -> Catalog:
 # Checking and merging in one step
 
 
+_QUOTED = re.compile(r"'([^']*)'")
+
+
 def _blame(issue: Issue, overlay: Overlay) -> Entry:
     """The overlay entry a cross-check issue on the merged catalog is about (best effort)."""
     text = f"{issue.location} {issue.message}"
+    keys = {alias_key(q) for q in _QUOTED.findall(text)}
     for i, a in enumerate(overlay.aliases):
-        if repr(a.alias) in text:
+        if alias_key(a.alias) in keys:
             return Entry("aliases", i, "alias")
     for i, f in enumerate(overlay.frameworks):
-        if any(repr(n) in text for n in (f.short_name, *f.aliases)):
-            return Entry("frameworks", i, "aliases" if f.aliases else "short_name")
+        if any(alias_key(n) in keys for n in f.aliases):
+            return Entry("frameworks", i, "aliases")
+        if alias_key(f.short_name) in keys:
+            return Entry("frameworks", i, "short_name")
         if f.id in text:
             return Entry("frameworks", i)
     for i, r in enumerate(overlay.relations):
@@ -417,9 +492,14 @@ def check(
     cross_check(_Collect(checked), _every_unit(merged))
     cross_check(_Collect(before), catalog)
     seen_before = {(i.location, i.message) for i in before}
+    ruled = {(p.entry.kind, p.entry.index) for p in problems}
+    typed = [repr(a.alias) for a in overlay.aliases]
+    checked.sort(key=lambda i: not any(t in i.message for t in typed))  # their words first
     for issue in checked:
         if (issue.location, issue.message) not in seen_before:
             entry = _blame(issue, overlay)
+            if entry.kind and (entry.kind, entry.index) in ruled:
+                continue  # said already, in the overlay's own words
             where = "" if entry.kind else f"{issue.location}: "
             problems.append(Problem(entry, where + issue.message, issue.severity))
     if any(p.severity == "error" for p in problems):
@@ -461,8 +541,11 @@ def apply(
     """A YAML overlay checked and merged: (merged, warnings) or (None, problems), each problem
     named by file and entry."""
     locate = yaml_locator(file, raw)
-    overlay, problems = parse(raw)
-    if overlay is None:
-        return None, located(problems, locate)
-    merged, problems = check(catalog, overlay, origin_of(overlay, file, digest))
+    parsed = parse(raw)
+    if parsed.overlay is None:
+        return None, located(parsed.problems, locate)
+    merged, found = check(catalog, parsed.overlay, origin_of(parsed.overlay, file, digest))
+    problems = [*parsed.problems, *parsed.place(found)]
+    if any(p.severity == "error" for p in problems):
+        merged = None
     return merged, located(problems, locate)

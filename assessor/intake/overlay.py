@@ -371,8 +371,10 @@ def _problem_issue(sheet: _Sheet, problem: ov.Problem) -> tuple[str, str]:
 class SheetOverlay:
     """An Overlay sheet read: the checked overlay (or None) and what locates its problems."""
 
-    overlay: WorkbookOverlay | None
+    overlay: WorkbookOverlay | None  # None: it has errors (reported), nothing merged
     locate: Callable[[ov.Problem], tuple[str, str]]
+    read: WorkbookOverlay | None = None  # the entries that validated, errors or not
+    parsed: ov.Parsed | None = None
 
 
 def read_overlay_sheet(
@@ -397,29 +399,30 @@ def read_overlay_sheet(
         )
         return SheetOverlay(None, locate)
     raw = _raw(ledger, sheet, _rows(ledger, sheet, rows, header_row))
-    overlay, problems = ov.parse(raw)
-    merged = None
-    if overlay is not None:
-        origin = ov.origin_of(overlay, f"{ledger.display}, sheet {sheet_name}", _digest(raw))
-        merged, problems = ov.check(ledger.catalog, overlay, origin)
-    for problem in problems:
+    parsed = ov.parse(raw)
+    overlay = parsed.overlay
+    assert overlay is not None  # the rows always make an `overlay:` mapping
+    origin = ov.origin_of(overlay, f"{ledger.display}, sheet {sheet_name}", _digest(raw))
+    merged, found = ov.check(ledger.catalog, overlay, origin)
+    for problem in [*parsed.problems, *parsed.place(found)]:
         where, message = locate(problem)
         if problem.severity == "error":
             sheet.error(where, message)
         else:
             ledger.warn(f"{where}: {message}")
     ledger.errors.extend(sheet.errors)
-    if overlay is None or merged is None or sheet.errors:
-        return SheetOverlay(None, locate)
+    kept = WorkbookOverlay(origin=origin, overlay=overlay)
+    if merged is None or sheet.errors:
+        return SheetOverlay(None, locate, kept, parsed)
     ledger.catalog = merged
-    return SheetOverlay(WorkbookOverlay(origin=origin, overlay=overlay), locate)
+    return SheetOverlay(kept, locate, kept, parsed)
 
 
 def check_overlay_units(ledger: Ledger, found: SheetOverlay) -> None:
     """Every unit an Overlay row names is a unit of the workbook (an error at its cell)."""
-    if found.overlay is None:
+    if found.read is None or found.parsed is None:
         return
     names = [u.name for u in ledger.units.values()]
-    for problem in ov.check_units(found.overlay.overlay, names):
+    for problem in found.parsed.place(ov.check_units(found.read.overlay, names)):
         where, message = found.locate(problem)
         ledger.errors.append(Issue(where, message))
