@@ -388,6 +388,7 @@ def read_overlay_sheet(
     requirements are recognized with the organization's own names); problems go to the ledger's
     errors at their cells."""
     sheet = _Sheet(sheet_name, columns)
+    ledger.overlay_sheet = sheet_name
 
     def locate(problem: ov.Problem) -> tuple[str, str]:
         return _problem_issue(sheet, problem)
