@@ -82,6 +82,7 @@ def _fw(fid: str, name: str, **kw: Any) -> dict[str, Any]:
     ("body", "where", "what"),
     [
         ({"relations": [_rel("ccpa", ["fedramp-high"])]}, "relation ccpa", "not one Microsoft"),
+        ({"relations": [_rel("nope", ["soc-2"])]}, "relation nope", "unknown framework"),
         ({"relations": [_rel("ccpa", ["no-such-cert"])]}, "relation ccpa", "not one Microsoft"),
         ({"relations": [_rel("iso-27001", ["soc-2"])]}, "relation iso-27001", "already held"),
         ({"relations": [_rel("soc-2", ["soc-2"])]}, "relation soc-2", "already held"),
@@ -124,11 +125,6 @@ def _fw(fid: str, name: str, **kw: Any) -> dict[str, Any]:
         ),
         ({"aliases": [{"alias": "---", "framework": "ccpa", **WHO}]}, "alias ---", "empty"),
         (
-            {"frameworks": [_fw("ours", "Ours")], "relations": [_rel("ours", ["iso-27001"])]},
-            "relation ours",
-            "states its relation itself",
-        ),
-        (
             {"aliases": [{"alias": "Our ISMS", "framework": "iso-27001", "units": ["A"], **WHO}]},
             "alias Our ISMS: units",
             "only a relation",
@@ -137,6 +133,7 @@ def _fw(fid: str, name: str, **kw: Any) -> dict[str, Any]:
     ],
     ids=[
         "supports-non-held-cert",
+        "relation-on-unknown",
         "supports-unknown-cert",
         "relation-on-held",
         "relation-on-held-soc2",
@@ -147,7 +144,6 @@ def _fw(fid: str, name: str, **kw: Any) -> dict[str, Any]:
         "alias-steals-held-name",
         "alias-steals-soc2-for-ccpa",
         "alias-empty",
-        "relation-on-own-framework",
         "units-on-alias",
         "undecided",
     ],
@@ -304,7 +300,7 @@ def test_the_overlay_sheet_is_read_and_a_unit_decision_does_not_leak(tmp_path: P
     assert paid.status == "partial" and retail.status == "gap"
     assert "overlay-decision" in [r.code for r in paid.reasons]
     assert "overlay-decision" not in [r.code for r in retail.reasons]
-    assert any("for payments" in c and "Risk committee, 15 April 2025" in c for c in paid.caveats)
+    assert any("in payments" in c and "Risk committee, 15 April 2025" in c for c in paid.caveats)
     own = by_unit["Retail"]["CSB v3"]
     assert own.framework is not None and own.framework.id == "contoso-security-baseline-v3"
     assert own.status == "partial"
@@ -462,3 +458,19 @@ def test_a_sheet_and_a_file_merge_and_a_clash_is_put_on_the_cell(tmp_path: Path)
     with pytest.raises(InputError) as err:
         intake.read_workbook(_book(tmp_path, rows), load_with_overlay(OVERLAY))
     assert "Overlay!C2: " in err.value.message and "added by contoso.yaml" in err.value.message
+
+
+def test_a_unit_may_get_support_for_the_organizations_own_framework() -> None:
+    """The issue's example: for one unit, SOC 2 is partial evidence for the internal baseline."""
+    body = {
+        "frameworks": [_fw("ours", "Our Baseline")],
+        "relations": [_rel("ours", ["soc-2"], units=["Payments"])],
+    }
+    merged, errors = _apply(body)
+    assert merged is not None, errors
+    (paid,) = _assess("Our Baseline", ov.for_unit(merged, "Payments"), "Payments")
+    (other,) = _assess("Our Baseline", ov.for_unit(merged, "Retail"), "Retail")
+    assert paid.status == "partial" and paid.certifications == ("soc-2",)
+    assert other.status == "gap" and other.certifications == ()
+    assert len([r for r in paid.reasons if r.code == "overlay-decision"]) == 2
+    assert len([r for r in other.reasons if r.code == "overlay-decision"]) == 1

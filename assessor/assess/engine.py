@@ -126,10 +126,10 @@ def _overlay(catalog: Catalog, fw: Framework, typed: str) -> list[Reason]:
         elif d.kind == "framework":
             what = f"adding {fw.short_name} to the catalog as the organization's own framework"
         else:
-            by = f", as {d.accepted_by} accepted" if d.accepted_by else ""
-            only = f" for {wording.join(list(d.units))}" if d.units else ""
+            only = f" in {wording.join(list(d.units))}" if d.units else ""
+            by = f" (accepted by {d.accepted_by})" if d.accepted_by else ""
             certs = _cert_names(catalog, d.certifications or fw.certifications)
-            what = f"accepting {certs} as partial evidence for {fw.short_name}{by}{only}"
+            what = f"accepting {certs} as partial evidence for {fw.short_name}{only}{by}"
         out.append(
             rules.overlay_decision(d.decided_by, d.decided_on.isoformat(), what, d.note or "")
         )

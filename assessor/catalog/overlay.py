@@ -273,15 +273,11 @@ def _rules(overlay: Overlay, catalog: Catalog) -> list[Problem]:
             out.append(Problem(Entry("aliases", i, "alias"), "empty after normalization"))
     for i, r in enumerate(overlay.relations):
         fw = known.get(r.framework)
-        if fw is None:
-            why = " (a framework of the overlay's own states its relation itself)"
+        if fw is None and r.framework not in own:
             out.append(
-                Problem(
-                    Entry("relations", i, "framework"),
-                    f"unknown framework {r.framework!r}" + (why if r.framework in own else ""),
-                )
+                Problem(Entry("relations", i, "framework"), f"unknown framework {r.framework!r}")
             )
-        elif fw.relation == "held":
+        elif fw is not None and fw.relation == "held":
             out.append(
                 Problem(
                     Entry("relations", i, "framework"),

@@ -7,6 +7,7 @@ import contextlib
 from datetime import date
 from typing import Literal
 
+from assessor.assess.scope import cert_label
 from assessor.domain.models import (
     Assessment,
     AssessorModel,
@@ -114,14 +115,21 @@ def _decision_view(catalog: Catalog, d: OverlayDecision) -> DecisionView:
         name = catalog.framework(d.framework).short_name
     except KeyError:
         name = d.framework
+    certs = []
+    for cid in d.certifications:
+        try:
+            certs.append(cert_label(catalog, catalog.certification(cid)))
+        except KeyError:
+            certs.append(cid)
     if d.kind == "alias":
         what = f"'{d.alias}' read as {name}"
     elif d.kind == "framework":
-        certs = ", ".join(d.certifications)
-        what = f"{name} added" + (f", supported by {certs}" if certs else ", no relation")
+        what = f"{name} added" + (
+            f", supported by {', '.join(certs)}" if certs else ", no relation"
+        )
     else:
         by = f", accepted by {d.accepted_by}" if d.accepted_by else ""
-        what = f"{name} supported by {', '.join(d.certifications)}{by}"
+        what = f"{name} supported by {', '.join(certs)}{by}"
     return DecisionView(
         kind=d.kind,
         framework=d.framework,
