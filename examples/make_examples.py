@@ -452,6 +452,13 @@ def three_units() -> Workbook:
                 date(2024, 6, 30),
             ],
             ["PCI DSS 3.2.1", "3.2.1", "Card refunds desk", "AoC", date(2024, 6, 30)],
+            [
+                "Fabrikam Security Baseline v3",
+                None,
+                "Finance desktops",
+                "Baseline attestation",
+                date(2024, 6, 30),
+            ],
         ],
         "Fabrikam Payments": [
             ["PCI DSS v4.0", "4.0", "Payment operations desktops", "AoC", date(2025, 6, 30)],
@@ -464,6 +471,7 @@ def three_units() -> Workbook:
             ["SOC 2", "Type 2", None, "SOC 2 report", date(2024, 9, 30)],
             ["HIPAA/HITECH", None, "Health insurance claims", "BAA", date(2024, 9, 30)],
             ["GDPR", None, "EU policyholders", "DPA", date(2024, 9, 30)],
+            ["FSB v3", None, "Underwriting desktops", "Baseline attestation", date(2024, 9, 30)],
         ],
     }
     headers = ("Framework", "Version", "Scope / notes", "Evidence needed", "Due date")
@@ -497,7 +505,64 @@ def three_units() -> Workbook:
             ],
         ],
     )
+    _table(wb.create_sheet("Overlay"), OVERLAY_HEADERS, FABRIKAM_OVERLAY)
     return wb
+
+
+# The organization's own words (README: "Your own names and decisions"): its internal baseline,
+# the abbreviation its people use, and its auditor's decision for one unit only.
+OVERLAY_HEADERS = (
+    "Kind",
+    "Name or alias",
+    "Framework id",
+    "Certifications",
+    "Accepted by",
+    "Rationale",
+    "Decided by",
+    "Decided on",
+    "Note",
+    "Units",
+)
+FABRIKAM_OVERLAY: list[list[Cell]] = [
+    ["Organization", "Fabrikam", None, None, None, None, None, None, None, None],
+    [
+        "Framework",
+        "Fabrikam Security Baseline v3",
+        "fabrikam-baseline",
+        None,
+        None,
+        "Fabrikam's own endpoint baseline; no Microsoft certification is made for it.",
+        "Ana Souza, CISO",
+        date(2024, 2, 12),
+        "Security policy SP-01, section 3",
+        None,
+    ],
+    [
+        "Alias",
+        "FSB v3",
+        "fabrikam-baseline",
+        None,
+        None,
+        None,
+        "Ana Souza, CISO",
+        date(2024, 2, 12),
+        "What the underwriting teams call it",
+        None,
+    ],
+    [
+        "Relation",
+        None,
+        "fabrikam-baseline",
+        "SOC 2",
+        "Northwind Assurance LLP",
+        "For the Finance unit, the auditor accepts the SOC 2 report as partial evidence for the "
+        "baseline's logging and access controls.",
+        "Risk committee",
+        date(2024, 3, 5),
+        "Minutes RC-2024-03",
+        "Fabrikam Finance",
+    ],
+]
 
 
 def applicability_matrix() -> Workbook:

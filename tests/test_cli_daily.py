@@ -52,7 +52,7 @@ def test_assess_prints_each_units_counts(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].startswith("assessed 3 units from 1 input(s)")
     assert re.match(
-        r"^  Fabrikam Insurance\s+0 covered, 4 partial, 0 gap, 0 not recognized$", lines[2]
+        r"^  Fabrikam Insurance\s+0 covered, 4 partial, 1 gap, 0 not recognized$", lines[2]
     ), lines
 
 

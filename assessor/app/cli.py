@@ -257,6 +257,17 @@ EvidenceOpt = Annotated[
         "--evidence", metavar="FILE", help="Evidence on file register workbook (every unit's)."
     ),
 ]
+OverlayOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--catalog-overlay",
+        metavar="FILE.yaml",
+        help="The organization's own aliases, frameworks and auditor-accepted relations, each "
+        "with who decided it and when (check it with `assessor catalog check --overlay`). It "
+        "never makes a framework covered; every finding resting on it says so, and each "
+        "report names the file and its SHA-256. A workbook's Overlay sheet is merged on top.",
+    ),
+]
 EvidenceDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -320,6 +331,7 @@ def assess(
     scope_window_months: WindowOpt = 12,
     evidence: EvidenceOpt = None,
     evidence_dir: EvidenceDirOpt = None,
+    catalog_overlay: OverlayOpt = None,
 ) -> None:
     """Assess workbooks and write one report set per business unit (plus a portfolio)."""
     from assessor.run.options import BatchOptions
@@ -341,6 +353,7 @@ def assess(
             scope_window_months=scope_window_months,
             evidence=evidence,
             evidence_dir=evidence_dir,
+            catalog_overlay=catalog_overlay,
         )
     )
     code = _run(lambda: run_cli(inputs, options))

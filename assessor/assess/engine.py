@@ -25,6 +25,7 @@ from assessor.assess.scope import (
 )
 from assessor.assess.units import Judges, profiles_for, units_of
 from assessor.assess.wording import dedupe
+from assessor.catalog.overlay import for_unit
 from assessor.domain.errors import UsageError
 from assessor.domain.models import (
     Assessment,
@@ -106,8 +107,21 @@ def _informative(
     return rules.informative(caveats, evidence)
 
 
+def _cert_names(catalog: Catalog, ids: Sequence[str]) -> str:
+    names = []
+    for cid in ids:
+        try:
+            names.append(cert_label(catalog, catalog.certification(cid)))
+        except KeyError:
+            names.append(cid)
+    return wording.join(names)
+
+
 def _overlay(catalog: Catalog, fw: Framework, typed: str) -> list[Reason]:
-    """The organization's own catalog entries this finding rests on (never Microsoft's)."""
+    """The organization's own catalog entries this finding rests on (never Microsoft's).
+
+    `catalog` is the unit's (catalog.overlay.for_unit): a decision for other units is not in it.
+    """
     out: list[Reason] = []
     key = recognize.compact_key(typed)
     for d in catalog.decisions:
@@ -118,10 +132,12 @@ def _overlay(catalog: Catalog, fw: Framework, typed: str) -> list[Reason]:
                 continue
             what = f"reading '{typed}' as {fw.short_name}"
         elif d.kind == "framework":
-            what = f"{fw.short_name}, a framework the organization added to the catalog"
+            what = f"adding {fw.short_name} to the catalog as the organization's own framework"
         else:
-            by = f", accepted by {d.accepted_by}" if d.accepted_by else ""
-            what = f"{fw.short_name} supported by {', '.join(fw.certifications)}{by}"
+            only = f" in {wording.join(list(d.units))}" if d.units else ""
+            by = f" (accepted by {d.accepted_by})" if d.accepted_by else ""
+            certs = _cert_names(catalog, d.certifications or fw.certifications)
+            what = f"accepting {certs} as partial evidence for {fw.short_name}{only}{by}"
         out.append(
             rules.overlay_decision(d.decided_by, d.decided_on.isoformat(), what, d.note or "")
         )
@@ -510,8 +526,10 @@ def assess(
     has_register = evidence is not None or bool(intake.evidence)
 
     out: list[Assessment] = []
+    base = catalog
     for name in sorted(units):
         unit = units[name]
+        catalog = for_unit(base, name)  # an overlay's decisions for this unit (else the same)
         period = period_for(unit, as_of)
         records = on_file.for_unit(register, name)
         judge_for = Judges(catalog, records, period, as_of, unit.next_period_end)

@@ -498,7 +498,7 @@ def check_overlay(overlay: Path, path: Path | None = None) -> list[Issue]:
     raw, digest, issues = _read_overlay(overlay)
     if issues:
         return issues
-    _, found = ov.apply(load_catalog(path), raw, digest)
+    _, found = ov.apply(load_catalog(path), raw, digest, overlay.name)
     return found
 
 
@@ -509,7 +509,7 @@ def load_with_overlay(overlay: Path, path: Path | None = None) -> Catalog:
     raw, digest, issues = _read_overlay(overlay)
     merged = None
     if not issues:
-        merged, issues = ov.apply(load_catalog(path), raw, digest)
+        merged, issues = ov.apply(load_catalog(path), raw, digest, overlay.name)
     errors = [i for i in issues if i.severity == "error"]
     if merged is None or errors:
         raise CatalogError(

@@ -19,6 +19,7 @@ from assessor.domain.base import (
     Responsibility,
     ScopeConfidence,
 )
+from assessor.domain.overlay_models import OverlayOrigin
 
 # ---------------------------------------------------------------------------
 # Catalog (loaded from requirements/*.yaml by catalog.py)
@@ -350,6 +351,10 @@ class OverlayDecision(AssessorModel):
     decided_on: date
     accepted_by: str | None = None  # relation: the organization's auditor
     note: str | None = None
+    certifications: tuple[str, ...] = ()  # relation: the certifications accepted as support
+    rationale: str | None = None  # relation: why
+    units: tuple[str, ...] = ()  # relation: the units it is for (empty: every unit)
+    source: str | None = None  # the overlay it came from (OverlayOrigin.file)
 
 
 class CatalogMeta(AssessorModel):
@@ -374,6 +379,7 @@ class Catalog(AssessorModel):
     responsibility: SharedResponsibility
     open_questions: tuple[str, ...] = ()
     decisions: tuple[OverlayDecision, ...] = ()  # the organization's own entries (an overlay)
+    overlays: tuple[OverlayOrigin, ...] = ()  # the overlays merged, in the order applied
     evidence: EvidenceRules = EvidenceRules()  # evidence.yaml: how documents on file count
 
     def framework(self, framework_id: str) -> Framework:

@@ -49,6 +49,14 @@ from assessor.domain.catalog_models import (
     StpLayout,
     StpSection,
 )
+from assessor.domain.overlay_models import (
+    Overlay,
+    OverlayAlias,
+    OverlayFramework,
+    OverlayOrigin,
+    OverlayRelation,
+    WorkbookOverlay,
+)
 
 # The models of every layer, importable from here: the shared base and vocabularies
 # (base.py), the catalog's entries (catalog_models.py) and those defined below.
@@ -94,7 +102,12 @@ __all__ = [
     "MatchStatus",
     "MatrixRow",
     "Mention",
+    "Overlay",
+    "OverlayAlias",
     "OverlayDecision",
+    "OverlayFramework",
+    "OverlayOrigin",
+    "OverlayRelation",
     "Period",
     "Reason",
     "ReasonCode",
@@ -119,6 +132,7 @@ __all__ = [
     "Status",
     "StpLayout",
     "StpSection",
+    "WorkbookOverlay",
 ]
 
 # ---------------------------------------------------------------------------
@@ -269,6 +283,7 @@ class IntakeResult(AssessorModel):
     data_rows: int  # rows with content below the header, in all sheets read
     sheets_read: tuple[str, ...]
     evidence: tuple[EvidenceRecord, ...] = ()  # the workbook's Evidence on file sheet, if any
+    overlay: WorkbookOverlay | None = None  # the workbook's Overlay sheet, if any
 
 
 # ---------------------------------------------------------------------------

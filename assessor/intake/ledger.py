@@ -73,6 +73,7 @@ class Ledger:
     units: dict[str, BusinessUnit] = field(default_factory=dict)  # casefold name -> unit
     data_rows: int = 0
     sheets_with_tables: list[str] = field(default_factory=list)
+    overlay_sheet: str = ""  # the Overlay sheet's name, when there is one
     seen: dict[tuple[str, str, str], str] = field(default_factory=dict)
     norm_cache: dict[str, str] = field(default_factory=lambda: {"": ""})  # raw -> normalized
     # cell -> its framework parts, each with how it was recognized (read once per cell)

@@ -19,10 +19,20 @@ _SERVICE_HINT = (
 )
 
 
-def _hint(errors: list[Issue]) -> str:
-    """The service hint when every error is an unknown service, else the date hint."""
+_OVERLAY_HINT = (
+    "each Overlay row: Kind (alias, framework, relation), the framework and certifications by "
+    "id or name, who decided it (Decided by) and when (Decided on); an overlay never makes a "
+    "framework held"
+)
+
+
+def _hint(errors: list[Issue], overlay_sheet: str = "") -> str:
+    """The service hint when every error is an unknown service, the overlay hint when every
+    error is on the Overlay sheet, else the date hint."""
     if all(e.message.startswith("unknown service") for e in errors):
         return _SERVICE_HINT
+    if overlay_sheet and all(e.location.split("!")[0] == overlay_sheet for e in errors):
+        return _OVERLAY_HINT
     return _DATE_HINT
 
 
@@ -41,12 +51,14 @@ def no_table(display: str, headers_seen: list[Issue]) -> InputError:
 def check_errors(ledger: Ledger) -> None:
     """Raise one InputError naming every cell that cannot be read safely."""
     if len(ledger.errors) == 1:
-        raise InputError(f"{ledger.display}: {ledger.errors[0]}", hint=_hint(ledger.errors))
+        raise InputError(
+            f"{ledger.display}: {ledger.errors[0]}", hint=_hint(ledger.errors, ledger.overlay_sheet)
+        )
     if ledger.errors:
         raise InputError(
             f"{ledger.display}: {len(ledger.errors)} cells cannot be read safely",
             issues=ledger.errors[:50],
-            hint=_hint(ledger.errors),
+            hint=_hint(ledger.errors, ledger.overlay_sheet),
         )
 
 

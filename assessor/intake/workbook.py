@@ -20,6 +20,7 @@ from assessor.domain.errors import InputError, Issue
 from assessor.domain.models import Catalog, EvidenceRecord, IntakeResult
 from assessor.domain.text import normalize_text
 from assessor.intake import evidence as register
+from assessor.intake import overlay as sheet_overlay
 from assessor.intake import reconcile, zipcheck
 from assessor.intake.caps import check_caps
 from assessor.intake.columns import Layout, find_layout, headers_preview
@@ -90,6 +91,7 @@ def _read_workbook(
         ledger.warn(f"{display}: macros are present; they were not run and are never copied")
     loaded = load_sheets(data, package, ledger, limits)
     records, loaded = _register(ledger, loaded)
+    overlay, loaded = _overlay(ledger, loaded)  # before the requirements: their names use it
     plans, headers_seen = _plan(ledger, loaded)
     if not plans:
         raise reconcile.no_table(display, headers_seen)
@@ -100,12 +102,34 @@ def _read_workbook(
         records, (u.name for u in ledger.units.values()), display
     )
     ledger.errors.extend(unknown)
+    if overlay is not None:
+        sheet_overlay.check_overlay_units(ledger, overlay)
     check_caps(display, ledger.requirements)
     reconcile.check_errors(ledger)
     reconcile.check_not_empty(ledger, [f"{p.sheet.name}!{p.shape.header_row + 1}" for p in plans])
     reconcile.reconcile(ledger)
     result = reconcile.result(ledger, str(path), data, [p.sheet.name for p in plans])
-    return result.model_copy(update={"evidence": checked}) if checked else result
+    update: dict[str, object] = {"evidence": checked} if checked else {}
+    if overlay is not None and overlay.overlay is not None:
+        update["overlay"] = overlay.overlay
+    return result.model_copy(update=update) if update else result
+
+
+def _overlay(
+    ledger: Ledger, loaded: list[LoadedSheet]
+) -> tuple[sheet_overlay.SheetOverlay | None, list[LoadedSheet]]:
+    """The Overlay sheet read, checked and merged on the ledger's catalog; the other sheets."""
+    found: sheet_overlay.SheetOverlay | None = None
+    rest: list[LoadedSheet] = []
+    for sheet in loaded:
+        layout = sheet_overlay.overlay_layout(sheet.rows, sheet.name)
+        if layout is None:
+            rest.append(sheet)
+        elif found is not None:
+            ledger.errors.append(Issue(sheet.name, "a second Overlay sheet: keep one"))
+        else:
+            found = sheet_overlay.read_overlay_sheet(ledger, sheet.name, sheet.rows, *layout)
+    return found, rest
 
 
 def _register(

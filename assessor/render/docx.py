@@ -235,6 +235,7 @@ def _cover(doc: DocumentObject, view: ReportView) -> None:
             f"{view.catalog.title}, as of {view.catalog.as_of_label} \u00b7 SHA-256 "
             f"{view.catalog.sha256_short}",
         ),
+        *[("Catalog amended", o.label) for o in view.catalog.overlays],
         ("Source workbook", f"{view.source.file} \u00b7 SHA-256 {view.source.sha256_short}"),
         ("Tool", f"assessor {view.tool_version}"),
     ]
@@ -432,6 +433,14 @@ def _appendix(doc: DocumentObject, view: ReportView) -> None:
             ("Source SHA-256", view.source.sha256),
             ("Catalog", f"{view.catalog.title} (schema {view.catalog.schema_version})"),
             ("Catalog SHA-256", view.catalog.sha256),
+            *[
+                (f"Overlay {o.file}", f"{o.entries} \u00b7 SHA-256 {o.sha256}")
+                for o in view.catalog.overlays
+            ],
+            *[
+                ("Decision", f"{d.what} ({d.units}): {d.decided_by}, {d.decided_on}")
+                for d in view.catalog.decisions
+            ],
             ("Tool", f"assessor {view.tool_version}"),
         ],
         widths=(40, 134),

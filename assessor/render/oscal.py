@@ -28,6 +28,7 @@ from assessor.domain.text import canonical_json
 from assessor.views.findings import FindingView
 from assessor.views.frameworks import CertificationView
 from assessor.views.portfolio import PortfolioView, UnitSummary
+from assessor.views.provenance import OverlayInfo
 from assessor.views.report import ReportView
 
 OSCAL_VERSION = "1.2.1"  # what compliance-trestle 5.x targets
@@ -294,12 +295,15 @@ def unit_result(view: ReportView) -> dict[str, Any]:
     }
 
 
-def _catalog_props(sha256: str, as_of: date, tool_version: str) -> list[dict[str, str]]:
+def _catalog_props(
+    sha256: str, as_of: date, tool_version: str, overlays: Sequence[OverlayInfo] = ()
+) -> list[dict[str, str]]:
     return _props(
         _prop("tool", "assessor"),
         _prop("tool-version", tool_version),
         _prop("catalog-sha256", sha256),
         _prop("catalog-as-of", as_of.isoformat()),
+        *(_prop("catalog-overlay", f"{o.file} sha256:{o.sha256}") for o in overlays),
     )
 
 
@@ -309,7 +313,9 @@ def render_unit_oscal(view: ReportView) -> bytes:
         title=view.title,
         as_of=view.as_of,
         version=f"{view.as_of.isoformat()}+{view.source.sha256[:12]}",
-        metadata_props=_catalog_props(view.catalog.sha256, view.catalog.as_of, view.tool_version),
+        metadata_props=_catalog_props(
+            view.catalog.sha256, view.catalog.as_of, view.tool_version, view.catalog.overlays
+        ),
         results=[unit_result(view)],
         plan=_workbook_resource(view),
     )

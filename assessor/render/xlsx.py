@@ -126,6 +126,12 @@ def _summary(view: ReportView) -> list[Row]:
         ("Catalog", f"{view.catalog.title} (schema {view.catalog.schema_version})"),
         ("Catalog as of", view.catalog.as_of.isoformat()),
         ("Catalog SHA-256", view.catalog.sha256),
+        *[(f"Catalog overlay: {o.file}", o.label) for o in view.catalog.overlays],
+        *[(f"Overlay SHA-256: {o.file}", o.sha256) for o in view.catalog.overlays],
+        *[
+            (f"Decision ({d.units})", f"{d.what}: {d.decided_by}, {d.decided_on}")
+            for d in view.catalog.decisions
+        ],
         ("Source file", view.source.file),
         ("Source SHA-256", view.source.sha256),
         ("Tool version", view.tool_version),

@@ -20,6 +20,7 @@ from pathlib import Path
 from assessor.domain.errors import (
     AssessorError,
     InputError,
+    Issue,
     OutputError,
     RenderError,
     UsageError,
@@ -154,9 +155,14 @@ class Batch:
                 + (": " + "; ".join(self.problems) if self.problems else ""),
                 hint="name .xlsx/.xlsm files or folders that hold them",
             )
+        # The catalog (and the organization's overlay) first: a bad overlay writes nothing.
+        if options.catalog_overlay is not None:
+            catalog = catalog_module.load_with_overlay(options.catalog_overlay, options.catalog_dir)
+        else:
+            catalog = catalog_module.load_catalog(options.catalog_dir)
         with OutputLock(options.out):  # the folder is this run's until it ends
             check_output_dir(options.out, self.inputs, overwrite=options.overwrite)
-            return self._run(paths, catalog_module.load_catalog(options.catalog_dir))
+            return self._run(paths, catalog)
 
     def _run(self, paths: list[Path], catalog: Catalog) -> BatchResult:
         real_inputs = {p.resolve() for p in paths}
@@ -227,6 +233,7 @@ class Batch:
             self.progress.start()
         self.pool.run(inputs, read_task, read_done)
         self._check_register_units(summaries)
+        self._check_overlay_units(summaries)
         tasks = self._plan(inputs, summaries)
         self.slugs = unique_slugs(sorted({name for t in tasks for name in t.unit_names()}))
         self._check_collisions(real_inputs)
@@ -267,6 +274,31 @@ class Batch:
             raise InputError(
                 f"{file}: the evidence register names business units no input has",
                 issues=issues,
+            )
+
+    def _check_overlay_units(self, summaries: dict[int, ReadSummary]) -> None:
+        """Every unit a --catalog-overlay decision is limited to exists in some input."""
+        assert self.catalog is not None
+        scoped = [d for d in self.catalog.decisions if d.units]
+        if not scoped or not summaries:
+            return
+        names = {u.name.casefold(): u.name for s in summaries.values() for u in s.units}
+        listed = ", ".join(sorted(names.values()))
+        issues = [
+            Issue(
+                f"{d.source}: relation {d.framework}: units",
+                f"business unit {unit!r} is in no input (units: {listed})",
+            )
+            for d in scoped
+            for unit in d.units
+            if unit.casefold() not in names
+        ]
+        if issues:
+            raise InputError(
+                f"{self.options.catalog_overlay}: the catalog overlay names business units "
+                "no input has",
+                issues=issues,
+                hint="name the units as the workbooks do, or leave units out for every unit",
             )
 
     def _check_collisions(self, real_inputs: set[Path]) -> None:

@@ -75,7 +75,15 @@ def manifest_data(
     return {
         "schema_version": MANIFEST_SCHEMA,
         "tool": {"name": "assessor", "version": __version__},
-        "catalog": {"as_of": catalog.meta.as_of.isoformat(), "sha256": catalog.meta.sha256},
+        "catalog": {
+            "as_of": catalog.meta.as_of.isoformat(),
+            "sha256": catalog.meta.sha256,
+            **(
+                {"overlays": [o.model_dump(mode="json") for o in catalog.overlays]}
+                if catalog.overlays
+                else {}
+            ),
+        },
         "as_of": run.as_of.isoformat(),
         "organization": run.organization,
         "formats": list(run.formats),

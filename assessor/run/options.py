@@ -39,6 +39,7 @@ class BatchOptions(AssessorModel):
     overwrite: bool = False
     merge_units: bool = False
     catalog_dir: Path | None = None  # None: the shipped catalog
+    catalog_overlay: Path | None = None  # --catalog-overlay: the organization's own words
     evidence_file: Path | None = None  # --evidence: a register workbook of its own
     limits: Limits = Limits()  # per job, as on the upload page
 
@@ -62,6 +63,7 @@ class BatchOptions(AssessorModel):
         scope_window_months: int = 12,
         evidence: Path | None = None,
         evidence_dir: Path | None = None,
+        catalog_overlay: Path | None = None,
     ) -> BatchOptions:
         """Validate the `assess` options; raise UsageError naming every bad one."""
         problems: list[str] = []
@@ -86,6 +88,8 @@ class BatchOptions(AssessorModel):
         if count < 1:
             problems.append(f"--workers {workers}: must be 1 or more")
         problems += _evidence_problems(evidence, evidence_dir, parsed.get("formats", ()))
+        if catalog_overlay is not None and not catalog_overlay.is_file():
+            problems.append(f"--catalog-overlay {catalog_overlay}: not a file")
         if problems:
             raise UsageError(
                 problems[0] if len(problems) == 1 else "invalid options",
@@ -109,6 +113,7 @@ class BatchOptions(AssessorModel):
             overwrite=overwrite,
             merge_units=merge_units,
             catalog_dir=catalog_dir,
+            catalog_overlay=catalog_overlay,
             evidence_file=evidence,
         )
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assessor import __version__
-from assessor.domain.errors import UsageError
+from assessor.domain.errors import InputError, UsageError
 from assessor.domain.models import (
     Assessment,
     AssessorModel,
@@ -113,9 +113,11 @@ def assess_and_render(
 ) -> list[UnitOutput]:
     """Assess a read workbook and render its business units (all, or only those named)."""
     from assessor.assess import engine
+    from assessor.catalog.overlay import for_unit
     from assessor.render import RenderOptions, render
     from assessor.views import report
 
+    catalog = workbook_catalog(result, catalog)
     records, given = _register(result, options)
     assessments = engine.assess(
         _only(result, units).model_copy(update={"evidence": ()}),
@@ -137,7 +139,9 @@ def assess_and_render(
         name = assessment.business_unit.name
         if units is not None and name not in units:
             continue
-        view = report.build_view(assessment, catalog, intake=result, tool_version=__version__)
+        view = report.build_view(
+            assessment, for_unit(catalog, name), intake=result, tool_version=__version__
+        )
         unit_options = render_options
         if "pack" in options.formats and options.evidence_dir is not None:
             unit_options = render_options.model_copy(
@@ -146,6 +150,22 @@ def assess_and_render(
         files = {fmt: render(view, fmt, unit_options) for fmt in options.formats}
         outputs.append(UnitOutput(unit=name, assessment=assessment, view=view, files=files))
     return outputs
+
+
+def workbook_catalog(result: IntakeResult, catalog: Catalog) -> Catalog:
+    """The catalog a workbook's units are assessed on: the run's, with the workbook's own
+    Overlay sheet merged when it has one (checked when it was read; the same object again)."""
+    if result.overlay is None:
+        return catalog
+    from assessor.catalog import overlay
+
+    merged, problems = overlay.check(catalog, result.overlay.overlay, result.overlay.origin)
+    if merged is None:
+        raise InputError(
+            f"{result.file}: its Overlay sheet does not apply to this catalog",
+            issues=overlay.located(problems, overlay.yaml_locator(result.overlay.origin.file, {})),
+        )
+    return merged
 
 
 def _register(result: IntakeResult, options: RunOptions) -> tuple[tuple[EvidenceRecord, ...], bool]:

@@ -7,6 +7,7 @@ import contextlib
 from datetime import date
 from typing import Literal
 
+from assessor.assess.scope import cert_label
 from assessor.domain.models import (
     Assessment,
     AssessorModel,
@@ -14,6 +15,8 @@ from assessor.domain.models import (
     CatalogMeta,
     CellRef,
     IntakeResult,
+    OverlayDecision,
+    OverlayOrigin,
     RejectedRow,
     ServiceProfile,
 )
@@ -22,8 +25,31 @@ from assessor.views.common import certification, clip, in_order, workbook_order
 from assessor.views.findings import FindingView
 
 
+class OverlayInfo(AssessorModel):
+    """An overlay the catalog was amended with: the file (or sheet), its hash, whose it is."""
+
+    file: str
+    sha256: str
+    sha256_short: str
+    organization: str | None
+    entries: str  # "1 alias, 1 framework, 1 relation"
+    label: str  # one line for the cover and the integrity block
+
+
+class DecisionView(AssessorModel):
+    """One entry of an overlay, as the appendix lists it: what, for whom, who, when."""
+
+    kind: str
+    framework: str
+    what: str
+    units: str  # "every unit" or the units named
+    decided_by: str
+    decided_on: str
+    source: str
+
+
 class CatalogInfo(AssessorModel):
-    """Catalog identity printed on every report."""
+    """Catalog identity printed on every report, with the organization's overlays if any."""
 
     title: str
     as_of: date
@@ -31,6 +57,8 @@ class CatalogInfo(AssessorModel):
     schema_version: int
     sha256: str
     sha256_short: str
+    overlays: tuple[OverlayInfo, ...] = ()
+    decisions: tuple[DecisionView, ...] = ()
 
 
 class SourceFile(AssessorModel):
@@ -64,8 +92,58 @@ class ReconciliationRow(AssessorModel):
     results: tuple[str, ...]
 
 
-def catalog_info(meta: CatalogMeta) -> CatalogInfo:
-    """The catalog's title, date, schema and hash."""
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 'es' if word.endswith('s') else 's'}"
+
+
+def _overlay_info(o: OverlayOrigin) -> OverlayInfo:
+    counts = [(o.aliases, "alias"), (o.frameworks, "framework"), (o.relations, "relation")]
+    entries = ", ".join(_plural(n, w) for n, w in counts if n) or "no entries"
+    whose = f"{o.organization}'s overlay" if o.organization else "the organization's overlay"
+    return OverlayInfo(
+        file=o.file,
+        sha256=o.sha256,
+        sha256_short=o.sha256[:12],
+        organization=o.organization,
+        entries=entries,
+        label=f"amended by {whose} {o.file} ({entries}) · SHA-256 {o.sha256[:12]}",
+    )
+
+
+def _decision_view(catalog: Catalog, d: OverlayDecision) -> DecisionView:
+    try:
+        name = catalog.framework(d.framework).short_name
+    except KeyError:
+        name = d.framework
+    certs = []
+    for cid in d.certifications:
+        try:
+            certs.append(cert_label(catalog, catalog.certification(cid)))
+        except KeyError:
+            certs.append(cid)
+    if d.kind == "alias":
+        what = f"'{d.alias}' read as {name}"
+    elif d.kind == "framework":
+        what = f"{name} added" + (
+            f", supported by {', '.join(certs)}" if certs else ", no relation"
+        )
+    else:
+        by = f", accepted by {d.accepted_by}" if d.accepted_by else ""
+        what = f"{name} supported by {', '.join(certs)}{by}"
+    return DecisionView(
+        kind=d.kind,
+        framework=d.framework,
+        what=what + (f" ({d.note})" if d.note else ""),
+        units=", ".join(d.units) if d.units else "every unit",
+        decided_by=d.decided_by,
+        decided_on=long_date(d.decided_on),
+        source=d.source or "",
+    )
+
+
+def catalog_info(meta: CatalogMeta, catalog: Catalog | None = None) -> CatalogInfo:
+    """The catalog's title, date, schema and hash; the overlays it was amended with and their
+    decisions (those that apply to this report's unit: the catalog is the unit's)."""
     return CatalogInfo(
         title=meta.title,
         as_of=meta.as_of,
@@ -73,6 +151,8 @@ def catalog_info(meta: CatalogMeta) -> CatalogInfo:
         schema_version=meta.schema_version,
         sha256=meta.sha256,
         sha256_short=meta.sha256[:12],
+        overlays=tuple(_overlay_info(o) for o in catalog.overlays) if catalog else (),
+        decisions=tuple(_decision_view(catalog, d) for d in catalog.decisions) if catalog else (),
     )
 
 

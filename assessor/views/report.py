@@ -223,7 +223,7 @@ def build_view(
         lifecycle_source=life.source,
         period_after_eol=life.after_eol,
         successors=life.successors,
-        catalog=catalog_info(catalog.meta),
+        catalog=catalog_info(catalog.meta, catalog),
         source=source_file(intake),
         tool_version=tool_version,
         single_sheet=sheets_used[0] if len(sheets_used) == 1 else None,

@@ -149,6 +149,21 @@ def view_json(view: ReportView) -> dict[str, Any]:
             "as_of": view.catalog.as_of.isoformat(),
             "sha256": view.catalog.sha256,
             "schema_version": view.catalog.schema_version,
+            **(
+                {
+                    "overlays": [
+                        {
+                            "file": o.file,
+                            "sha256": o.sha256,
+                            "organization": o.organization,
+                            "entries": o.entries,
+                        }
+                        for o in view.catalog.overlays
+                    ]
+                }
+                if view.catalog.overlays
+                else {}
+            ),
         },
         "source": {"file": view.source.file, "sha256": view.source.sha256},
         **({} if view.period is None else {"period": _period_json(view.period)}),
