@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
+from assessor.domain.base import trusted
 from assessor.domain.models import Candidate, Catalog, Match, Mention
 from assessor.domain.text import normalize_text
 from assessor.recognize.index import Index, index, owner_ids
@@ -94,7 +95,8 @@ def _to_match(idx: Index, text: str, m: Mention, reading: Reading) -> Match:
     cands = m.frameworks
     if score_drop and m.status == "matched" and cands and cands[0].score == 100.0:
         cands = tuple(candidate(c.framework, c.edition, 95.0, c.via) for c in cands)
-    return Match(
+    return trusted(  # every value is of its field's type: the mention's own, validated once
+        Match,
         text=text,
         status=m.status,
         frameworks=cands,
@@ -231,7 +233,7 @@ def _atoms(line: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     depth = 0
     start = 0
-    pos = 0
+    pos = _next_stop(line, 0, depth)
     while pos < len(line):
         ch = line[pos]
         if ch in "([":
@@ -249,12 +251,28 @@ def _atoms(line: str) -> list[tuple[str, str]]:
             ):
                 out.append((line[start:pos], m.group()))
                 start = pos = m.end()
+                pos = _next_stop(line, pos, depth)
                 continue
-        pos += 1
+        pos = _next_stop(line, pos + 1, depth)
     out.append((line[start:], ""))
     if len(out) > 1 and not out[-1][0].strip() and out[-2][1].strip() == "+":
         out[-2:] = [(out[-2][0] + "+", "")]  # "SOC 2+": a variant's mark, not a separator
     return [(a.strip(), s) for a, s in out]
+
+
+_BRACKET = re.compile(r"[()\[\]]")
+
+
+def _next_stop(line: str, pos: int, depth: int) -> int:
+    """The first place from `pos` where _atoms has work: a bracket, or outside brackets a
+    place a separator starts (every place before it would only be stepped over)."""
+    found = _BRACKET.search(line, pos)
+    stop = len(line) if found is None else found.start()
+    if depth == 0:
+        sep = _SEP.search(line, pos)
+        if sep is not None and sep.start() < stop:
+            stop = sep.start()
+    return stop
 
 
 def _continue(prev: str, bare: str) -> str | None:

@@ -110,8 +110,16 @@ _SUBS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
 _SUB_LITERALS = ("&", "_", "+", "iso", "soc", "type", "level", "tier")
 
 
+_SUB_HINT = re.compile("|".join(map(re.escape, _SUB_LITERALS)))
+
+
 def _needs_subs(folded: str) -> bool:
-    return any(literal in folded for literal in _SUB_LITERALS)
+    return _SUB_HINT.search(folded) is not None
+
+
+def _changes(folded: str) -> bool:
+    """Whether any substitution applies (if the first text holds none, no later one does)."""
+    return _needs_subs(folded) and any(pattern.search(folded) for pattern, _ in _SUBS)
 
 
 def fold(text: str) -> tuple[str, list[int]]:
@@ -129,7 +137,9 @@ def lex(text: str) -> list[Tok]:
     """The words and numbers of a text, each with its span in `text`."""
     if text.isascii():
         folded = text.lower()
-        if not _needs_subs(folded):  # positions are the text's own: no map to build
+        if not _changes(folded):  # positions are the text's own: no map to build
+            if _DIGIT_O.search(folded) is None:  # no number written with the letter O
+                return [_new_tok(Tok, (m.group(), *m.span(), False)) for m in _finditer(folded)]
             return [_tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     folded, where = fold(text)
     return [
@@ -138,6 +148,10 @@ def lex(text: str) -> list[Tok]:
 
 
 _new_tok = tuple.__new__
+_finditer = _TOKEN.finditer
+# A token repaired by _tok (a digit, then digits or O's, then an O) holds a digit right before
+# an O: a text without one has no token to repair.
+_DIGIT_O = re.compile(r"\do")
 
 
 def _tok(word: str, start: int, end: int) -> Tok:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from assessor.domain.base import trusted
 from assessor.domain.models import Candidate, GroupAlias, Mention
 from assessor.recognize.edition_read import (
     _Ed,
@@ -108,9 +109,7 @@ def _alias_at(
     return None
 
 
-def _patterns_at(
-    idx: Index, toks: Sequence[Tok], i: int, spaced: tuple[str, dict[int, int], list[int]]
-) -> _Hit | None:
+def _patterns_at(idx: Index, toks: Sequence[Tok], i: int, spaced: _Spaced) -> _Hit | None:
     line, ends, starts = spaced
     if idx.any_pattern is None or not idx.any_pattern.match(line, starts[i]):
         return None
@@ -142,13 +141,7 @@ def _patterns_at(
 
 def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | None:
     """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
-    head = toks[i].text
-    near = idx.near_heads.get(head)
-    if near is None:
-        near = _near_head(idx, head)
-        if len(idx.near_heads) < _CACHE_SIZE:
-            idx.near_heads[head] = near
-    if not near:
+    if not _may_near(idx, toks[i].text):
         return None
     for w in range(min(3, len(toks) - i), 0, -1):
         window = toks[i : i + w]
@@ -162,6 +155,16 @@ def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | 
             hit.notes.append(f"read '{written}' as {name}: confirm")
             return hit
     return None
+
+
+def _may_near(idx: Index, head: str) -> bool:
+    """Whether a near miss may start with this word (cached per index)."""
+    near = idx.near_heads.get(head)
+    if near is None:
+        near = _near_head(idx, head)
+        if len(idx.near_heads) < _CACHE_SIZE:
+            idx.near_heads[head] = near
+    return near
 
 
 def _near_head(idx: Index, head: str) -> bool:
@@ -293,11 +296,22 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
     plain = plain or len(text.split(maxsplit=1)) <= 1
     words = [t.text for t in toks]
     keyed = ["" if w in KEY_STOP else w for w in words]
-    spaced: _Spaced = _spaced(words) if idx.any_pattern is not None else ("", {}, [])
+    any_pattern = idx.any_pattern
+    spaced: _Spaced = _spaced(words) if any_pattern is not None else ("", {}, [])
+    line, _, starts = spaced
     hits: list[_Hit] = []
     refused: list[str] = []
+    reach = idx.first_reach
     i = 0
     while i < len(toks):
+        word = words[i]
+        if (
+            word not in reach
+            and not _may_near(idx, word)
+            and (any_pattern is None or not line or not any_pattern.match(line, starts[i]))
+        ):
+            i += 1  # nothing can start at this word: no alias, no pattern, no near miss
+            continue
         floor = hits[-1].last if hits else 0
         done = _find_at(idx, text, toks, i, (plain, spaced, floor, keyed))
         if done is None:
@@ -512,7 +526,8 @@ def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> t
             status = "review"
             notes.append(REVIEW_NOTE[reason].format(text[start:end]))
         out.append(
-            Mention(
+            trusted(  # a Mention: every value below is of its field's type
+                Mention,
                 start=start,
                 end=end,
                 matched_text=text[start:end],
