@@ -356,3 +356,21 @@ def test_a_family_written_with_a_number_no_member_has_is_not_narrowed_by_a_word(
     match = recognize.match_text("ISO 2001 QMS certificate", load_catalog())
     assert "iso-9001" not in [c.framework for c in match.frameworks if match.status == "matched"]
     assert match.status != "matched"
+
+
+def test_every_review_cue_starts_with_a_listed_word() -> None:
+    """may_review skips texts without these words: every cue's first word must be listed."""
+    from assessor.recognize import review
+
+    for pattern in (review._NEGATION, review._DOUBT):
+        inner = pattern.pattern.removeprefix(r"\b(?:").removesuffix(r")\b")
+        branches, depth, start = [], 0, 0
+        for pos, ch in enumerate(inner):  # the top-level alternatives
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if ch == "|" and depth == 0:
+                branches.append(inner[start:pos])
+                start = pos + 1
+        branches.append(inner[start:])
+        for branch in branches:
+            heads = re.findall(r"[a-z]+", branch.split(" ")[0])  # "(?:if|where|when)": each
+            assert heads and set(heads) <= review.CUE_FIRST_WORDS, branch

@@ -48,7 +48,7 @@ def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
     key = (fw_id, *left)
     cache = idx.edition_reads
     if key in cache:
-        return cast(_Ed | None, cache[key])
+        return cast("_Ed | None", cache[key])
     found = _edition_from(idx, fw_id, left)
     if len(cache) < _CACHE_SIZE:
         cache[key] = found
@@ -85,7 +85,7 @@ def _edition_typo(idx: Index, fw_id: str, word: str) -> _Ed | None:
     key = ("~typo", fw_id, word)  # worked out once per framework and word, as edition_from
     cache = idx.edition_reads
     if key in cache:
-        return cast(_Ed | None, cache[key])
+        return cast("_Ed | None", cache[key])
     found = _edition_typo_read(idx, fw_id, word)
     if len(cache) < _CACHE_SIZE:
         cache[key] = found
