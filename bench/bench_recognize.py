@@ -2,9 +2,12 @@
 
 Cells are built from every catalog alias with words around them (so no cache helps). Each
 repetition rebuilds the index ("cold", the one-time cost a run pays) and then reads the cells
-again with it built ("warm"). The baseline, measured in the same run, is the cheapest honest
-pass over the same cells: normalize_text and a regex word split. The CLI is timed against a
-bare `python -c pass` in fresh processes. Prints medians and ratios; asserts nothing.
+again with it built ("warm": the per-text cache is emptied, the index's small per-word memos,
+such as editions read after a name or near misses of three words, are kept, as they are in a
+run). The baseline, measured in the same run, is the cheapest honest pass over the same cells:
+normalize_text (which passes printable ASCII straight through) and a regex word split. The CLI
+is timed against a bare `python -c pass` in fresh processes. Prints medians and ratios;
+asserts nothing.
 
     .venv/bin/python bench/bench_recognize.py            # 10,000 cells, 5 repetitions
     .venv/bin/python bench/bench_recognize.py --quick    # 2,000 cells, 3 repetitions

@@ -313,7 +313,9 @@ def test_a_held_alias_with_one_digit_changed_never_resolves_to_it(
     if recognize.compact_key(changed) in {recognize.compact_key(a) for a in own}:
         return  # the change gave another spelling of the same name
     for other in own:  # "SOC 1 SSAE 18" -> "SOC 1 SSAE 16": SSAE 16 is itself a SOC 1 name
-        for hit in re.finditer(re.escape(other), changed, re.IGNORECASE):
+        # spaced or not ("SSAE16 SOC1"): the alias's words and numbers with any gap between
+        loose = r"[\s\-_/.]*".join(re.escape(w) for w in re.findall(r"[A-Za-z]+|\d+", other))
+        for hit in re.finditer(loose, changed, re.IGNORECASE):
             if hit.start() <= at < hit.end():
                 return
     for prefix in ("", "Current "):
@@ -425,3 +427,21 @@ def test_a_separator_inside_a_name_does_not_split_it(
 @pytest.mark.parametrize("text", ["SOC 1 and SOC 2", "PCI DSS & ISO 27001", "GDPR and HIPAA"])
 def test_a_separator_between_two_names_still_splits_them(catalog: Catalog, text: str) -> None:
     assert len(recognize.split_frameworks(text, catalog)) == 2
+
+
+def test_every_review_cue_starts_with_a_listed_word() -> None:
+    """may_review skips texts without these words: every cue's first word must be listed."""
+    from assessor.recognize import review
+
+    for pattern in (review._NEGATION, review._DOUBT):
+        inner = pattern.pattern.removeprefix(r"\b(?:").removesuffix(r")\b")
+        branches, depth, start = [], 0, 0
+        for pos, ch in enumerate(inner):  # the top-level alternatives
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if ch == "|" and depth == 0:
+                branches.append(inner[start:pos])
+                start = pos + 1
+        branches.append(inner[start:])
+        for branch in branches:
+            heads = re.findall(r"[a-z]+", branch.split(" ")[0])  # "(?:if|where|when)": each
+            assert heads and set(heads) <= review.CUE_FIRST_WORDS, branch

@@ -58,6 +58,10 @@ def normalize_text(value: str) -> str:
 
     Line breaks inside a cell are kept as "\\n" (they separate frameworks in one cell).
     """
+    if value.isascii() and value.isprintable() and "  " not in value:
+        # printable ASCII: nothing to fold, no control character or line break; single
+        # spaces stay as they are, so only the ends can change
+        return value.strip(" ")
     value = unicodedata.normalize("NFC", value).translate(_INVISIBLE).translate(_QUOTES)
     value = CONTROL_CHARS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     lines = (_SPACES.sub(" ", line).strip() for line in value.split("\n"))

@@ -48,7 +48,7 @@ def edition_from(idx: Index, fw_id: str, left: Sequence[str]) -> _Ed | None:
     key = (fw_id, *left)
     cache = idx.edition_reads
     if key in cache:
-        return cast(_Ed | None, cache[key])
+        return cast("_Ed | None", cache[key])
     found = _edition_from(idx, fw_id, left)
     if len(cache) < _CACHE_SIZE:
         cache[key] = found
@@ -85,7 +85,7 @@ def _edition_typo(idx: Index, fw_id: str, word: str) -> _Ed | None:
     key = ("~typo", fw_id, word)  # worked out once per framework and word, as edition_from
     cache = idx.edition_reads
     if key in cache:
-        return cast(_Ed | None, cache[key])
+        return cast("_Ed | None", cache[key])
     found = _edition_typo_read(idx, fw_id, word)
     if len(cache) < _CACHE_SIZE:
         cache[key] = found
@@ -104,7 +104,23 @@ def _edition_typo_read(idx: Index, fw_id: str, word: str) -> _Ed | None:
 def _edition_after(
     idx: Index, fw_id: str, toks: Sequence[Tok], j: int, limit: int
 ) -> tuple[_Ed, int] | None:
-    """An edition right after a name (past at most two filler words): what, and where it ends."""
+    """An edition right after a name (past at most two filler words): what, and where it ends.
+
+    Worked out once per framework and the (at most six) words it reads."""
+    key = ("~after", fw_id, *[t.text for t in toks[j : min(limit, j + 2 + _EDITION_WINDOW)]])
+    cache = idx.edition_reads
+    if key in cache:
+        kept = cast("tuple[_Ed, int] | None", cache[key])
+    else:
+        kept = _edition_after_read(idx, fw_id, toks[j:limit], 0, limit - j)
+        if len(cache) < _CACHE_SIZE:
+            cache[key] = kept
+    return None if kept is None else (kept[0], j + kept[1])
+
+
+def _edition_after_read(
+    idx: Index, fw_id: str, toks: Sequence[Tok], j: int, limit: int
+) -> tuple[_Ed, int] | None:
     k = j
     while k < limit and k - j < 2 and toks[k].text in FILLER:
         k += 1
@@ -123,8 +139,17 @@ def _edition_before(
     idx: Index, fw_id: str, toks: Sequence[Tok], floor: int, i: int
 ) -> tuple[str, int] | None:
     """A known edition written before the name ("Type II SOC 2"): which, and where it starts."""
-    for w in range(min(3, i - floor), 0, -1):
-        found = edition_from(idx, fw_id, [t.text for t in toks[i - w : i]])
-        if found is not None and found.edition is not None and found.note is None:
-            return found.edition, i - w
-    return None
+    key = ("~before", fw_id, *[t.text for t in toks[max(floor, i - 3) : i]])
+    cache = idx.edition_reads
+    if key in cache:
+        kept = cast("tuple[str, int] | None", cache[key])
+    else:
+        kept = None
+        for w in range(min(3, i - floor), 0, -1):
+            found = edition_from(idx, fw_id, [t.text for t in toks[i - w : i]])
+            if found is not None and found.edition is not None and found.note is None:
+                kept = found.edition, w
+                break
+        if len(cache) < _CACHE_SIZE:
+            cache[key] = kept
+    return None if kept is None else (kept[0], i - kept[1])

@@ -45,6 +45,7 @@ class Index:
     first_reach: dict[str, int] = field(default_factory=dict)  # first token -> longest window
     typo_keys: dict[str, set[str]] = field(default_factory=dict)  # key or deletion -> keys
     typo_built: bool = False  # typo_keys is filled on first use (see typo_keys())
+    prefixes: set[str] = field(default_factory=set)  # every alias key's every prefix
     typo_first: set[str] = field(default_factory=set)  # their first tokens, and one letter less
     clipped: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # head -> (last, owner)
     choices: list[str] = field(default_factory=list)
@@ -53,6 +54,7 @@ class Index:
     near_heads: dict[str, bool] = field(default_factory=dict)  # word -> may start a near miss
     edition_reads: dict[tuple[str, ...], object] = field(default_factory=dict)  # (fw, *words)
     typo_reads: dict[tuple[str, ...], str | None] = field(default_factory=dict)  # words -> owner
+    near_reads: dict[tuple[object, ...], tuple[str, int] | None] = field(default_factory=dict)
 
 
 _CACHE: list[tuple[Catalog, Index]] = []
@@ -189,6 +191,14 @@ def typo_keys(idx: Index) -> dict[str, set[str]]:
                 idx.typo_keys.setdefault(variant, set()).add(key)
         idx.typo_built = True
     return idx.typo_keys
+
+
+def alias_prefixes(idx: Index) -> set[str]:
+    """Every beginning of every alias key ("i", "is", "iso", ..., "iso27001"): built on first
+    use, so a run of words that no alias key starts with ends the search for a longer one."""
+    if not idx.prefixes:
+        idx.prefixes = {key[:n] for key in idx.aliases for n in range(1, len(key) + 1)}
+    return idx.prefixes
 
 
 def _add_near_miss_keys(idx: Index) -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from itertools import pairwise
 
+from assessor.domain.base import trusted
 from assessor.domain.models import Candidate, Catalog, Match, Mention
 from assessor.domain.text import normalize_text
 from assessor.recognize.index import Index, index, owner_ids
@@ -23,7 +24,7 @@ from assessor.recognize.norm import (
     edition_keys,
     tokens,
 )
-from assessor.recognize.spans import Reading, candidate, read
+from assessor.recognize.spans import Found, Reading, candidate, read
 
 __all__ = [
     "CONFIRM_VIAS",
@@ -59,7 +60,7 @@ def find_mentions(text: str, catalog: Catalog) -> tuple[Mention, ...]:
 def _seen(reading: Reading) -> list[str]:
     """Framework ids the text names or nearly names, in order of appearance."""
     out: list[str] = []
-    for m in reading.mentions:
+    for m in reading.found:
         out += [c.framework for c in m.frameworks if c.framework not in out]
         out += [s for s in m.suggestions if s not in out]
     return out + [f for f in reading.refused if f not in out]
@@ -73,9 +74,9 @@ def _whole(idx: Index, reading: Reading) -> bool:
 
 
 def _is_whole(idx: Index, reading: Reading) -> bool:
-    if len(reading.mentions) != 1 or reading.refused:
+    if len(reading.found) != 1 or reading.refused:
         return False
-    m = reading.mentions[0]
+    m = reading.found[0]
     start, end = m.start, m.end
     rest = [t.text for t in reading.toks if not (start <= t.start and t.end <= end)]
     if all(w in _PLAIN_REST for w in rest):
@@ -88,13 +89,14 @@ _LEADING = frozenset({"a", "an", "microsoft"})
 _PLAIN_REST = FILLER | KEY_STOP | _LEADING
 
 
-def _to_match(idx: Index, text: str, m: Mention, reading: Reading) -> Match:
+def _to_match(idx: Index, text: str, m: Found, reading: Reading) -> Match:
     """A Match from one mention: what it names and exactly which words named it."""
     score_drop = not _whole(idx, reading)
     cands = m.frameworks
     if score_drop and m.status == "matched" and cands and cands[0].score == 100.0:
         cands = tuple(candidate(c.framework, c.edition, 95.0, c.via) for c in cands)
-    return Match(
+    return trusted(  # every value is of its field's type: the mention's own, validated once
+        Match,
         text=text,
         status=m.status,
         frameworks=cands,
@@ -114,11 +116,11 @@ def match_text(text: str, catalog: Catalog) -> Match:
     idx = index(catalog)
     reading = read(idx, shown)
     seen = _seen(reading)
-    named = {tuple(sorted(c.framework for c in m.frameworks)) for m in reading.mentions}
+    named = {tuple(sorted(c.framework for c in m.frameworks)) for m in reading.found}
     if len(named) == 1 and not reading.refused:
-        best = max(reading.mentions, key=lambda m: m.frameworks[0].edition is not None)
+        best = max(reading.found, key=lambda m: m.frameworks[0].edition is not None)
         return _to_match(idx, shown, best, reading)
-    if reading.mentions:
+    if reading.found:
         note = "several framework names in one text: " + ", ".join(seen[:5])
         return Match(text=shown, status="unrecognized", suggestions=tuple(seen[:5]), note=note)
     fuzzy, suggestions = _fuzzy(idx, shown, seen)
@@ -231,7 +233,7 @@ def _atoms(line: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     depth = 0
     start = 0
-    pos = 0
+    pos = _next_stop(line, 0, depth)
     while pos < len(line):
         ch = line[pos]
         if ch in "([":
@@ -249,8 +251,9 @@ def _atoms(line: str) -> list[tuple[str, str]]:
             ):
                 out.append((line[start:pos], m.group()))
                 start = pos = m.end()
+                pos = _next_stop(line, pos, depth)
                 continue
-        pos += 1
+        pos = _next_stop(line, pos + 1, depth)
     out.append((line[start:], ""))
     if len(out) > 1 and not out[-1][0].strip() and out[-2][1].strip() == "+":
         out[-2:] = [(out[-2][0] + "+", "")]  # "SOC 2+": a variant's mark, not a separator
@@ -274,6 +277,21 @@ def _bridged(atoms: Sequence[tuple[str, str]], i: int, reach: int, reads: _Reads
         return 1
     last = max(crossing)
     return next(n for n, (end, _) in enumerate(ends, start=1) if end >= last)
+
+
+_BRACKET = re.compile(r"[()\[\]]")
+
+
+def _next_stop(line: str, pos: int, depth: int) -> int:
+    """The first place from `pos` where _atoms has work: a bracket, or outside brackets a
+    place a separator starts (every place before it would only be stepped over)."""
+    found = _BRACKET.search(line, pos)
+    stop = len(line) if found is None else found.start()
+    if depth == 0:
+        sep = _SEP.search(line, pos)
+        if sep is not None and sep.start() < stop:
+            stop = sep.start()
+    return stop
 
 
 def _continue(prev: str, bare: str) -> str | None:
@@ -304,12 +322,12 @@ def _is_context(piece: str, reads: _Reads) -> bool:
     if any(c.isdigit() or c.isupper() for c in piece):
         return False
     reading = reads[piece]
-    return not reading.mentions and not reading.refused
+    return not reading.found and not reading.refused
 
 
 def _apart(piece: str, reads: _Reads) -> list[str]:
     """Names written one after another without a separator ("SOC1 SOC2") become parts."""
-    mentions = reads[piece].mentions
+    mentions = reads[piece].found
     if len(mentions) < 2:
         return [piece]
     cuts = [0, *(m.start for m in mentions[1:]), len(piece)]
@@ -347,7 +365,7 @@ def _line_parts(line: str, reads: _Reads) -> list[str]:
             expanded = _continue(parts[-1], piece)
             if expanded and _known(normalize_text(expanded), reads):
                 piece = expanded
-        if piece and parts and reads[parts[-1]].mentions and _is_context(piece, reads):
+        if piece and parts and reads[parts[-1]].found and _is_context(piece, reads):
             parts[-1] = parts[-1] + atoms[i - 1][1] + piece
         elif piece:
             parts.append(piece)
@@ -387,8 +405,8 @@ def recognize_parts(text: str, catalog: Catalog) -> list[tuple[str, Match]]:
     out: list[tuple[str, Match]] = []
     for part in _split(text, reads):
         reading = reads[part]
-        if len(reading.mentions) == 1 and not reading.refused:
-            out.append((part, _to_match(idx, part, reading.mentions[0], reading)))
+        if len(reading.found) == 1 and not reading.refused:
+            out.append((part, _to_match(idx, part, reading.found[0], reading)))
         else:
             out.append((part, match_text(part, catalog)))
     return out

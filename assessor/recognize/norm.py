@@ -96,31 +96,35 @@ def _fold_chars(text: str) -> tuple[str, list[int]]:
     return "".join(out), where
 
 
-_SUBS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (_AMP, lambda m: " and "),
-    (_DIGIT_UNDERSCORE, lambda m: "."),
-    (_WORD_PLUS, lambda m: " plus"),  # "Cyber Essentials+" = "Cyber Essentials Plus"
-    (_ISO_IEC, lambda m: "iso"),
-    (_NATIONAL_ISO, lambda m: "iso"),
-    (_SOC_ROMAN, lambda m: f"{m.group(1)} {ROMAN[m.group(2)]}"),
+# Each substitution with the literals its pattern cannot match without (most texts hold none,
+# and a literal test costs far less than the search).
+_SUBS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str], tuple[str, ...]], ...] = (
+    (_AMP, lambda m: " and ", ("&",)),
+    (_DIGIT_UNDERSCORE, lambda m: ".", ("_",)),
+    (_WORD_PLUS, lambda m: " plus", ("+",)),  # "Cyber Essentials+" = "Cyber Essentials Plus"
+    (_ISO_IEC, lambda m: "iso", ("iec",)),
+    (_NATIONAL_ISO, lambda m: "iso", ("iso",)),
+    (_SOC_ROMAN, lambda m: f"{m.group(1)} {ROMAN[m.group(2)]}", ("soc", "type", "level", "tier")),
 )
 
 
-# Every substitution's pattern needs one of these: most texts hold none, and need no search.
-_SUB_LITERALS = ("&", "_", "+", "iso", "soc", "type", "level", "tier")
+def _applies(pattern: re.Pattern[str], literals: tuple[str, ...], folded: str) -> bool:
+    for literal in literals:
+        if literal in folded:
+            return pattern.search(folded) is not None
+    return False
 
 
-def _needs_subs(folded: str) -> bool:
-    return any(literal in folded for literal in _SUB_LITERALS)
+def _changes(folded: str) -> bool:
+    """Whether any substitution applies (if the first text holds none, no later one does)."""
+    return any(_applies(pattern, literals, folded) for pattern, _, literals in _SUBS)
 
 
 def fold(text: str) -> tuple[str, list[int]]:
     """Folded text ("ISO/IEC" and national adoptions reduced to "iso") and its index map."""
     folded, where = _fold_chars(text)
-    if not _needs_subs(folded):
-        return folded, where
-    for pattern, repl in _SUBS:
-        if pattern.search(folded):
+    for pattern, repl, literals in _SUBS:
+        if _applies(pattern, literals, folded):
             folded, where = _sub_mapped(pattern, repl, folded, where)
     return folded, where
 
@@ -129,7 +133,9 @@ def lex(text: str) -> list[Tok]:
     """The words and numbers of a text, each with its span in `text`."""
     if text.isascii():
         folded = text.lower()
-        if not _needs_subs(folded):  # positions are the text's own: no map to build
+        if not _changes(folded):  # positions are the text's own: no map to build
+            if _DIGIT_O.search(folded) is None:  # no number written with the letter O
+                return _plain_toks(folded)
             return [_tok(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(folded)]
     folded, where = fold(text)
     return [
@@ -138,6 +144,25 @@ def lex(text: str) -> list[Tok]:
 
 
 _new_tok = tuple.__new__
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")  # the same words, found by one split
+
+
+def _plain_toks(folded: str) -> list[Tok]:
+    """The tokens of a folded text whose positions are its own and that needs no repair."""
+    parts = _TOKEN_SPLIT.split(folded)  # between, word, between, word, ..., between
+    out: list[Tok] = []
+    pos = len(parts[0])
+    for n in range(1, len(parts), 2):
+        word = parts[n]
+        end = pos + len(word)
+        out.append(_new_tok(Tok, (word, pos, end, False)))
+        pos = end + len(parts[n + 1])
+    return out
+
+
+# A token repaired by _tok (a digit, then digits or O's, then an O) holds a digit right before
+# an O: a text without one has no token to repair.
+_DIGIT_O = re.compile(r"\do")
 
 
 def _tok(word: str, start: int, end: int) -> Tok:

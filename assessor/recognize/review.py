@@ -19,6 +19,12 @@ _DOUBT = re.compile(
     r"|planned|pending|in progress|roadmap|under consideration|(?:if|where|when) applicable"
     r"|to be (?:confirmed|determined|decided))\b"
 )
+# The first word of every cue above: a text holding none of them (and no "?") is never
+# negated or doubtful, whatever the words around a name (tokens are whole words).
+_CUE_FIRST_TEXT = """no not non without excluding except exempt excluded none n tbc tbd maybe
+    possibly perhaps unsure unclear unconfirmed potentially probably planned pending in roadmap
+    under if where when to"""
+CUE_FIRST_WORDS = frozenset(_CUE_FIRST_TEXT.split())
 # A question that starts like a questionnaire's ("Do you hold ...?") names what it asks about.
 _QUESTION_TEXT = """do does did have has had is are was were can could will would should shall may
     which what how please provide describe list indicate confirm"""
@@ -43,6 +49,11 @@ def _is_questionnaire(text: str, toks: Sequence[Tok], start: int) -> bool:
         sentence = m.end()
     first = next((t for t in toks if t.start >= sentence), None)
     return first is not None and first.text in _QUESTION_WORDS
+
+
+def may_review(text: str, toks: Sequence[Tok]) -> bool:
+    """Whether review_reason may find anything in this text: a cue word, or a question mark."""
+    return "?" in text or not CUE_FIRST_WORDS.isdisjoint([t.text for t in toks])
 
 
 def review_reason(

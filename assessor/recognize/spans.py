@@ -11,7 +11,10 @@ import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
+from typing import NamedTuple
 
+from assessor.domain.base import trusted
 from assessor.domain.models import Candidate, GroupAlias, Mention
 from assessor.recognize.edition_read import (
     _Ed,
@@ -19,7 +22,7 @@ from assessor.recognize.edition_read import (
     _edition_before,
     edition_from,
 )
-from assessor.recognize.index import TYPO_MIN_LETTERS, Index, owner_ids, typo_keys
+from assessor.recognize.index import TYPO_MIN_LETTERS, Index, alias_prefixes, owner_ids, typo_keys
 from assessor.recognize.norm import (
     FILLER,
     KEY_STOP,
@@ -31,7 +34,7 @@ from assessor.recognize.norm import (
     lex,
     one_edit,
 )
-from assessor.recognize.review import REVIEW_NOTE, review_reason
+from assessor.recognize.review import REVIEW_NOTE, may_review, review_reason
 
 _DOTTED = re.compile(r"^\d+(?:\.\d+)+$")
 _REV = re.compile(r"^rev\d+$")
@@ -70,14 +73,42 @@ class _Hit:
     suggestions: tuple[str, ...] = ()
 
 
+class Found(NamedTuple):
+    """A mention as the finder keeps it: a Mention's fields, in its order, none validated again
+    (a Mention model is built only when one is asked for: most readings end as Matches)."""
+
+    start: int
+    end: int
+    matched_text: str
+    status: str
+    frameworks: tuple[Candidate, ...]
+    suggestions: tuple[str, ...]
+    via: str
+    before: str
+    after: str
+    review: str | None
+    note: str | None
+
+
 @dataclass
 class Reading:
     """What the finder made of one text: mentions, and names it saw but would not read."""
 
-    mentions: tuple[Mention, ...]
+    found: tuple[Found, ...]  # the mentions
     refused: tuple[str, ...]  # framework ids seen inside names that were refused
     toks: tuple[Tok, ...]
     whole: bool | None = None  # one name and nothing else of weight (match.py works it out once)
+    _mentions: tuple[Mention, ...] | None = None
+
+    @property
+    def mentions(self) -> tuple[Mention, ...]:
+        """The mentions as models (built on first use, then kept with the reading)."""
+        if self._mentions is None:
+            fields = Found._fields
+            self._mentions = tuple(
+                trusted(Mention, **dict(zip(fields, f, strict=True))) for f in self.found
+            )
+        return self._mentions
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,25 +126,35 @@ def _alias_at(
     reach = idx.first_reach.get(toks[i].text)
     if reach is None:
         return None
-    aliases = idx.aliases
-    for k in range(min(reach, len(toks) - i), 0, -1):
-        owner = aliases.get("".join(keyed[i : i + k]))  # compact(): stop words are ""
-        if owner is None:
-            continue
-        tok = toks[i]
-        short = k == 1 and tok.text.isalpha() and len(tok.text) <= _ACRONYM_MAX
-        if short and not plain and not _is_acronym(text, tok):
-            continue  # "star" in "five star rating" is a word, "STAR" may be CSA STAR
-        return _Hit((owner,), i, i + k, "alias")
-    return None
+    aliases, prefixes = idx.aliases, alias_prefixes(idx)
+    # the longest run of words from i that is an alias: grown a word at a time until no
+    # alias key starts with it (compact(): stop words are "")
+    owner: str | None = None
+    found = 0
+    joined = ""
+    for k in range(1, min(reach, len(toks) - i) + 1):
+        joined += keyed[i + k - 1]
+        if joined not in prefixes:
+            break
+        if joined in aliases:
+            owner, found = aliases[joined], k
+    if owner is None:
+        return None
+    tok = toks[i]
+    short = found == 1 and tok.text.isalpha() and len(tok.text) <= _ACRONYM_MAX
+    if short and not plain and not _is_acronym(text, tok):
+        return None  # "star" in "five star rating" is a word, "STAR" may be CSA STAR
+    return _Hit((owner,), i, i + found, "alias")
 
 
-def _patterns_at(
-    idx: Index, toks: Sequence[Tok], i: int, spaced: tuple[str, dict[int, int], list[int]]
-) -> _Hit | None:
-    line, ends, starts = spaced
+def _patterns_at(idx: Index, toks: Sequence[Tok], i: int, spaced: _Spaced) -> _Hit | None:
+    line, starts = spaced
     if idx.any_pattern is None or not idx.any_pattern.match(line, starts[i]):
         return None
+    # where each word ends in the line -> how many words that is
+    ends = {
+        start + len(t.text): n for n, (start, t) in enumerate(zip(starts, toks, strict=False), 1)
+    }
     best: dict[str, tuple[int, _Ed]] = {}
     for fw_id, pattern in idx.patterns:
         m = pattern.match(line, starts[i])
@@ -142,26 +183,48 @@ def _patterns_at(
 
 def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | None:
     """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
-    head = toks[i].text
+    if not _may_near(idx, toks[i].text):
+        return None
+    window = toks[i : i + 3]
+    # all the read depends on: the words, and which of them a full stop follows
+    key = (*[t.text for t in window], *[text[t.end : t.end + 1] == "." for t in window])
+    cache = idx.near_reads
+    if key in cache:
+        found = cache[key]
+    else:
+        found = _near_miss_read(idx, text, window)
+        if len(cache) < _CACHE_SIZE:
+            cache[key] = found
+    if found is None:
+        return None
+    owner, w = found
+    written = text[toks[i].start : toks[i + w - 1].end]
+    name = idx.frameworks[owner[3:]].short_name
+    hit = _Hit((owner,), i, i + w, "typo")
+    hit.notes.append(f"read '{written}' as {name}: confirm")
+    return hit
+
+
+def _near_miss_read(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[str, int] | None:
+    """The owner and the number of words of the longest near miss at the first of these words."""
+    for w in range(len(toks), 0, -1):
+        window = toks[:w]
+        if window[-1].text in FILLER:
+            continue
+        found = _typo_owner(idx, [t.text for t in window]) or _clipped_owner(idx, text, window)
+        if found is not None:
+            return found, w
+    return None
+
+
+def _may_near(idx: Index, head: str) -> bool:
+    """Whether a near miss may start with this word (cached per index)."""
     near = idx.near_heads.get(head)
     if near is None:
         near = _near_head(idx, head)
         if len(idx.near_heads) < _CACHE_SIZE:
             idx.near_heads[head] = near
-    if not near:
-        return None
-    for w in range(min(3, len(toks) - i), 0, -1):
-        window = toks[i : i + w]
-        if window[-1].text in FILLER:
-            continue
-        found = _typo_owner(idx, [t.text for t in window]) or _clipped_owner(idx, text, window)
-        if found is not None:
-            written = text[window[0].start : window[-1].end]
-            name = idx.frameworks[found[3:]].short_name
-            hit = _Hit((found,), i, i + w, "typo")
-            hit.notes.append(f"read '{written}' as {name}: confirm")
-            return hit
-    return None
+    return near
 
 
 def _near_head(idx: Index, head: str) -> bool:
@@ -239,20 +302,12 @@ def _clipped_owner(idx: Index, text: str, window: Sequence[Tok]) -> str | None:
     return owners.pop() if len(owners) == 1 else None
 
 
-_Spaced = tuple[str, dict[int, int], list[int]]
+_Spaced = tuple[str, list[int]]
 
 
 def _spaced(words: Sequence[str]) -> _Spaced:
-    """The words joined by single spaces (patterns read that), where each starts and ends."""
-    starts: list[int] = []
-    ends: dict[int, int] = {}
-    pos = 0
-    for n, word in enumerate(words, 1):
-        starts.append(pos)
-        pos += len(word)
-        ends[pos] = n
-        pos += 1
-    return " ".join(words), ends, starts
+    """The words joined by single spaces (patterns read that), and where each starts."""
+    return " ".join(words), list(accumulate([len(w) + 1 for w in words], initial=0))
 
 
 def _find_at(
@@ -293,11 +348,22 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
     plain = plain or len(text.split(maxsplit=1)) <= 1
     words = [t.text for t in toks]
     keyed = ["" if w in KEY_STOP else w for w in words]
-    spaced: _Spaced = _spaced(words) if idx.any_pattern is not None else ("", {}, [])
+    any_pattern = idx.any_pattern
+    spaced: _Spaced = _spaced(words) if any_pattern is not None else ("", [])
+    line, starts = spaced
     hits: list[_Hit] = []
     refused: list[str] = []
+    reach = idx.first_reach
     i = 0
     while i < len(toks):
+        word = words[i]
+        if (
+            word not in reach
+            and not _may_near(idx, word)
+            and (any_pattern is None or not line or not any_pattern.match(line, starts[i]))
+        ):
+            i += 1  # nothing can start at this word: no alias, no pattern, no near miss
+            continue
         floor = hits[-1].last if hits else 0
         done = _find_at(idx, text, toks, i, (plain, spaced, floor, keyed))
         if done is None:
@@ -469,6 +535,7 @@ def _context_notes(idx: Index, hit: _Hit, after: Sequence[Tok]) -> list[str]:
 
 
 _NARROW_WINDOW = 8
+_new_found = tuple.__new__
 
 
 def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]) -> _Hit:
@@ -495,8 +562,9 @@ def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]
     return replace(hit, cands=(cand,), status="matched", suggestions=(), notes=[note])
 
 
-def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tuple[Mention, ...]:
-    out: list[Mention] = []
+def _found(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tuple[Found, ...]:
+    out: list[Found] = []
+    cued = may_review(text, toks)
     for n, hit in enumerate(hits):
         start, end = toks[hit.first].start, toks[hit.last - 1].end
         if text.count("(", start, end) > text.count(")", start, end) and text[end : end + 1] == ")":
@@ -506,24 +574,27 @@ def _mentions(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> t
         after = list(toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)])
         hit = _narrowed(idx, hit, toks[hit.first : hit.last], after)
         notes = [*hit.notes, *_context_notes(idx, hit, after)]
-        reason = review_reason(text, toks, (start, end), (lo, hi))
+        reason = review_reason(text, toks, (start, end), (lo, hi)) if cued else None
         status = hit.status
         if reason is not None:
             status = "review"
             notes.append(REVIEW_NOTE[reason].format(text[start:end]))
         out.append(
-            Mention(
-                start=start,
-                end=end,
-                matched_text=text[start:end],
-                status=status,
-                frameworks=hit.cands,
-                suggestions=hit.suggestions,
-                via=hit.cands[0].via if hit.cands else hit.via,
-                before=_context(text[lo:start]),
-                after=_context(text[end:hi]),
-                review=reason,
-                note="; ".join(dict.fromkeys(n for n in notes if n)) or None,
+            _new_found(  # a Mention's fields, each of its type
+                Found,
+                (
+                    start,
+                    end,
+                    text[start:end],
+                    status,
+                    hit.cands,
+                    hit.suggestions,
+                    hit.cands[0].via if hit.cands else hit.via,
+                    _context(text[lo:start]),
+                    _context(text[end:hi]),
+                    reason,
+                    "; ".join(dict.fromkeys(n for n in notes if n)) or None,
+                ),
             )
         )
     return tuple(out)
@@ -583,7 +654,7 @@ def read(idx: Index, text: str) -> Reading:
     toks = lex(text)[:_MAX_TOKENS]
     hits, refused = _scan(idx, text, toks)
     hits = _parts_meant(idx, text, toks, hits)
-    found = Reading(_mentions(idx, text, toks, hits), tuple(refused), tuple(toks))
+    found = Reading(_found(idx, text, toks, hits), tuple(refused), tuple(toks))
     if len(idx.cache) < _CACHE_SIZE:
         idx.cache[text] = found
     return found
