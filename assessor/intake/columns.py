@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from assessor.domain.text import normalize_text
 from assessor.intake.cells import is_blank, plain
@@ -227,13 +227,20 @@ def column_for(header: str) -> tuple[Column, int] | None:
     return None
 
 
-def unit_column_for(header: str) -> UnitColumn | None:
-    """The Business units sheet column a header names, if any (exact synonyms only)."""
-    key = header_key(header)
-    for column, names in UNIT_FIELD_SYNONYMS.items():
-        if key in names:
-            return column
-    return None
+_C = TypeVar("_C", bound=str)
+
+
+def header_columns(row: Sequence[object], synonyms: Mapping[_C, Collection[str]]) -> dict[_C, int]:
+    """The first column of each header in a row that names a column (exact synonyms only):
+    the one way the Business units, Evidence on file and Overlay sheets read their headers."""
+    columns: dict[_C, int] = {}
+    for c, v in enumerate(row):
+        key = header_key(normalize_text(plain(v)))
+        for column, names in synonyms.items():
+            if key in names:
+                columns.setdefault(column, c)
+                break
+    return columns
 
 
 @dataclass

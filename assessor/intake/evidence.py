@@ -21,7 +21,7 @@ from assessor.domain.models import Catalog, CellRef, EvidenceKind, EvidenceRecor
 from assessor.domain.text import normalize_text
 from assessor.intake import zipcheck
 from assessor.intake.cells import is_blank, plain
-from assessor.intake.columns import HEADER_SCAN_ROWS, header_key
+from assessor.intake.columns import HEADER_SCAN_ROWS, header_columns, header_key
 from assessor.intake.dates import parse_date
 from assessor.intake.extent import col_letters
 from assessor.intake.ledger import Ledger
@@ -223,14 +223,6 @@ def recognize_document(title: str, kind: EvidenceKind | None, catalog: Catalog) 
 # The sheet
 
 
-def _column_for(header: str) -> RegisterColumn | None:
-    key = header_key(header)
-    for column, names in REGISTER_SYNONYMS.items():
-        if key in names:
-            return column
-    return None
-
-
 def register_layout(
     rows: list[list[Any]], sheet_name: str = ""
 ) -> tuple[int, dict[RegisterColumn, int]] | None:
@@ -238,11 +230,7 @@ def register_layout(
     a Document column and at least two dated or scope columns (one, on a sheet so named)."""
     named = header_key(sheet_name) in REGISTER_SHEET_NAMES
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns: dict[RegisterColumn, int] = {}
-        for c, v in enumerate(row):
-            name = _column_for(normalize_text(plain(v)))
-            if name is not None and name not in columns:
-                columns[name] = c
+        columns = header_columns(row, REGISTER_SYNONYMS)
         telling = {"kind", "period_start", "period_end", "issued", "expires", "services"}
         found = len(telling & set(columns))
         if "document" in columns and (found >= 3 or (named and found >= 1)):

@@ -22,8 +22,8 @@ from assessor.catalog import overlay as ov
 from assessor.domain.errors import Issue
 from assessor.domain.models import Catalog, WorkbookOverlay
 from assessor.domain.text import normalize_text
-from assessor.intake.cells import is_blank, plain
-from assessor.intake.columns import HEADER_SCAN_ROWS, header_key
+from assessor.intake.cells import is_blank
+from assessor.intake.columns import HEADER_SCAN_ROWS, header_columns, header_key
 from assessor.intake.dates import parse_date
 from assessor.intake.extent import col_letters
 from assessor.intake.ledger import Ledger
@@ -138,14 +138,6 @@ _FIELDS: dict[str, dict[str, OverlayColumn]] = {
 _SPLIT = re.compile(r"[;,\n|]+")
 
 
-def _column_for(header: str) -> OverlayColumn | None:
-    key = header_key(header)
-    for column, names in OVERLAY_SYNONYMS.items():
-        if key in names:
-            return column
-    return None
-
-
 def overlay_layout(
     rows: list[list[Any]], sheet_name: str
 ) -> tuple[int, dict[OverlayColumn, int]] | None:
@@ -154,11 +146,7 @@ def overlay_layout(
     if header_key(sheet_name) not in OVERLAY_SHEET_NAMES:
         return None
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns: dict[OverlayColumn, int] = {}
-        for c, v in enumerate(row):
-            name = _column_for(normalize_text(plain(v)))
-            if name is not None and name not in columns:
-                columns[name] = c
+        columns = header_columns(row, OVERLAY_SYNONYMS)
         if "kind" in columns and "decided_by" in columns:
             return index, columns
     return -1, {}

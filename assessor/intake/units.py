@@ -10,7 +10,12 @@ from assessor.domain.errors import Issue
 from assessor.domain.models import BusinessUnit, CellRef
 from assessor.domain.text import normalize_text
 from assessor.intake.cells import is_blank, plain
-from assessor.intake.columns import HEADER_SCAN_ROWS, UnitColumn, unit_column_for
+from assessor.intake.columns import (
+    HEADER_SCAN_ROWS,
+    UNIT_FIELD_SYNONYMS,
+    UnitColumn,
+    header_columns,
+)
 from assessor.intake.dates import parse_date
 from assessor.intake.extent import col_letters
 from assessor.intake.ledger import Ledger
@@ -25,11 +30,7 @@ _PERIOD: tuple[UnitColumn, ...] = ("period_start", "period_end")
 def units_layout(rows: list[list[Any]]) -> tuple[int, dict[UnitColumn, int]] | None:
     """(header row, column of each unit column) when the sheet lists units with a name column."""
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
-        columns: dict[UnitColumn, int] = {}
-        for c, v in enumerate(row):
-            name = unit_column_for(normalize_text(plain(v)))
-            if name is not None and name not in columns:
-                columns[name] = c
+        columns = header_columns(row, UNIT_FIELD_SYNONYMS)
         if "name" in columns and len(columns) >= 2:
             return index, columns
     return None
