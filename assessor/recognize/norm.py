@@ -117,7 +117,13 @@ def _applies(pattern: re.Pattern[str], literals: tuple[str, ...], folded: str) -
 
 def _changes(folded: str) -> bool:
     """Whether any substitution applies (if the first text holds none, no later one does)."""
-    return any(_applies(pattern, literals, folded) for pattern, _, literals in _SUBS)
+    for pattern, _, literals in _SUBS:
+        for literal in literals:
+            if literal in folded:
+                if pattern.search(folded) is not None:
+                    return True
+                break
+    return False
 
 
 def fold(text: str) -> tuple[str, list[int]]:
