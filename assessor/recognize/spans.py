@@ -332,7 +332,7 @@ def _find_at(
 
 def _resolved(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit, floor: int) -> _Hit:
     """A find with its edition or family members worked out."""
-    if any(t.repaired for t in toks[hit.first : hit.last]):
+    if True in [t[3] for t in toks[hit.first : hit.last]]:  # a word repaired by lex
         written = text[toks[hit.first].start : toks[hit.last - 1].end]
         hit.via = "typo"
         hit.notes.append(f"read '{written}' with the letter O as zero: confirm")
