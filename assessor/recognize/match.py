@@ -78,11 +78,11 @@ def _is_whole(idx: Index, reading: Reading) -> bool:
         return False
     m = reading.found[0]
     start, end = m.start, m.end
-    rest = [t.text for t in reading.toks if not (start <= t.start and t.end <= end)]
-    if all(w in _PLAIN_REST for w in rest):
+    rest = [w for w, s, e, _ in reading.toks if not (start <= s and e <= end)]
+    if _PLAIN_REST.issuperset(rest):
         return True
-    names = {w for c in m.frameworks for w in idx.name_words[c.framework]}
-    return all(w in _PLAIN_REST or w in names for w in rest)
+    names = [idx.name_words[c.framework] for c in m.frameworks]
+    return all(w in _PLAIN_REST or any(w in n for n in names) for w in rest)
 
 
 _LEADING = frozenset({"a", "an", "microsoft"})

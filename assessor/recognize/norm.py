@@ -117,7 +117,13 @@ def _applies(pattern: re.Pattern[str], literals: tuple[str, ...], folded: str) -
 
 def _changes(folded: str) -> bool:
     """Whether any substitution applies (if the first text holds none, no later one does)."""
-    return any(_applies(pattern, literals, folded) for pattern, _, literals in _SUBS)
+    for pattern, _, literals in _SUBS:
+        for literal in literals:
+            if literal in folded:
+                if pattern.search(folded) is not None:
+                    return True
+                break
+    return False
 
 
 def fold(text: str) -> tuple[str, list[int]]:
@@ -152,11 +158,10 @@ def _plain_toks(folded: str) -> list[Tok]:
     parts = _TOKEN_SPLIT.split(folded)  # between, word, between, word, ..., between
     out: list[Tok] = []
     pos = len(parts[0])
-    for n in range(1, len(parts), 2):
-        word = parts[n]
+    for word, between in zip(parts[1::2], parts[2::2], strict=True):
         end = pos + len(word)
         out.append(_new_tok(Tok, (word, pos, end, False)))
-        pos = end + len(parts[n + 1])
+        pos = end + len(between)
     return out
 
 

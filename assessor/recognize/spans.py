@@ -332,7 +332,7 @@ def _find_at(
 
 def _resolved(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit, floor: int) -> _Hit:
     """A find with its edition or family members worked out."""
-    if any(t.repaired for t in toks[hit.first : hit.last]):
+    if True in [t[3] for t in toks[hit.first : hit.last]]:  # a word repaired by lex
         written = text[toks[hit.first].start : toks[hit.last - 1].end]
         hit.via = "typo"
         hit.notes.append(f"read '{written}' with the letter O as zero: confirm")
@@ -341,25 +341,28 @@ def _resolved(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit, floor: int)
     return _resolve_framework(idx, toks, hit, floor, len(toks))
 
 
+_FILLER_OR_STOP = FILLER | KEY_STOP
+
+
 def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[str]]:
     """Finds left to right, each resolved (edition, family) before the next word is read."""
     # one name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)
-    plain = sum(t.text not in FILLER and t.text not in KEY_STOP for t in toks) <= 1
+    words = [t[0] for t in toks]
+    plain = len([w for w in words if w not in _FILLER_OR_STOP]) <= 1
     plain = plain or len(text.split(maxsplit=1)) <= 1
-    words = [t.text for t in toks]
     keyed = ["" if w in KEY_STOP else w for w in words]
     any_pattern = idx.any_pattern
     spaced: _Spaced = _spaced(words) if any_pattern is not None else ("", [])
     line, starts = spaced
     hits: list[_Hit] = []
     refused: list[str] = []
-    reach = idx.first_reach
+    reach, near_heads = idx.first_reach, idx.near_heads
     i = 0
     while i < len(toks):
         word = words[i]
         if (
             word not in reach
-            and not _may_near(idx, word)
+            and not (near_heads[word] if word in near_heads else _may_near(idx, word))
             and (any_pattern is None or not line or not any_pattern.match(line, starts[i]))
         ):
             i += 1  # nothing can start at this word: no alias, no pattern, no near miss
@@ -567,18 +570,19 @@ def _found(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tupl
     cued = may_review(text, toks)
     for n, hit in enumerate(hits):
         start, end = toks[hit.first].start, toks[hit.last - 1].end
-        if text.count("(", start, end) > text.count(")", start, end) and text[end : end + 1] == ")":
+        if text[end : end + 1] == ")" and text.count("(", start, end) > text.count(")", start, end):
             end += 1  # "... Act (HIPAA)": the acronym's closing bracket belongs to the name
         lo = toks[hits[n - 1].last - 1].end if n else 0
         hi = toks[hits[n + 1].first].start if n + 1 < len(hits) else len(text)
-        after = list(toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)])
-        hit = _narrowed(idx, hit, toks[hit.first : hit.last], after)
-        notes = [*hit.notes, *_context_notes(idx, hit, after)]
+        after = toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)]
+        if hit.status == "ambiguous":
+            hit = _narrowed(idx, hit, toks[hit.first : hit.last], after)
+        notes = hit.notes + _context_notes(idx, hit, after) if after else hit.notes
         reason = review_reason(text, toks, (start, end), (lo, hi)) if cued else None
         status = hit.status
         if reason is not None:
             status = "review"
-            notes.append(REVIEW_NOTE[reason].format(text[start:end]))
+            notes = [*notes, REVIEW_NOTE[reason].format(text[start:end])]
         out.append(
             _new_found(  # a Mention's fields, each of its type
                 Found,
@@ -593,7 +597,7 @@ def _found(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tupl
                     _context(text[lo:start]),
                     _context(text[end:hi]),
                     reason,
-                    "; ".join(dict.fromkeys(n for n in notes if n)) or None,
+                    ("; ".join(dict.fromkeys(n for n in notes if n)) or None) if notes else None,
                 ),
             )
         )
