@@ -156,7 +156,7 @@ def test_catalog_page_lists_and_searches(tmp_path: Path) -> None:
         every = test_client.get("/catalog")
         assert every.status_code == 200
         text = page_text(every.text)
-        assert "Microsoft Managed Desktop" in text and "Certifications (20)" in text
+        assert "Microsoft Managed Desktop" in text and "Certifications (21)" in text
         assert "Microsoft Intune" in text  # every service profile is listed
         found = page_text(test_client.get("/catalog?q=soc+2").text)
         assert re.search(r"Frameworks: \d+ of \d+ match", found)
