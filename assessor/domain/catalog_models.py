@@ -371,7 +371,9 @@ class Catalog(AssessorModel):
     responsibility: SharedResponsibility
     open_questions: tuple[str, ...] = ()
     decisions: tuple[OverlayDecision, ...] = ()  # the organization's own entries (an overlay)
-    evidence: EvidenceRules = EvidenceRules()  # evidence.yaml: how documents on file count
+    # evidence.yaml: how documents on file count (a factory: a default instance would build
+    # the model's validator at import)
+    evidence: EvidenceRules = Field(default_factory=EvidenceRules)
 
     def framework(self, framework_id: str) -> Framework:
         """The framework with this id (KeyError when absent)."""
