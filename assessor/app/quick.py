@@ -31,7 +31,7 @@ from assessor.domain.errors import AssessorError
 from assessor.run.terminal import escape
 
 if TYPE_CHECKING:
-    from assessor.domain.models import Catalog
+    from assessor.domain.catalog_models import Catalog
 
 FORMATS = ("table", "json")
 _OPTIONS = frozenset({"--format", "--catalog-overlay"})

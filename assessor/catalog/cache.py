@@ -33,7 +33,7 @@ from pydantic import VERSION as PYDANTIC_VERSION
 from pydantic import BaseModel
 
 from assessor import __version__
-from assessor.domain.models import Catalog
+from assessor.domain.catalog_models import Catalog
 from assessor.recognize import index as recognize_index
 
 CACHE_FORMAT = 2  # 2: read back by `decode`, not by pydantic validation

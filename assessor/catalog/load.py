@@ -13,8 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from assessor.catalog import cache
 from assessor.catalog.resources import catalog_dir
-from assessor.domain.errors import CatalogError, Issue
-from assessor.domain.models import (
+from assessor.domain.catalog_models import (
     Catalog,
     CatalogMeta,
     Certification,
@@ -26,6 +25,7 @@ from assessor.domain.models import (
     Source,
     StpLayout,
 )
+from assessor.domain.errors import CatalogError, Issue
 
 SCHEMA_VERSION = 2
 

@@ -12,7 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from assessor.domain.models import Candidate, GroupAlias, Mention
+from assessor.domain.catalog_models import GroupAlias
+from assessor.domain.recognition import Candidate, Mention
 from assessor.recognize.edition_read import (
     _Ed,
     _edition_after,
