@@ -120,6 +120,10 @@ def run(argv: Sequence[str]) -> int | None:
     args = parse(argv)
     if args is None:
         return None
+    # assessor uses no pydantic plugin; looking for them reads every installed package's
+    # metadata at the first validation. A lookup skips it (this process only; a value the
+    # user set is kept).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     problem = format_error(args.fmt)
     if problem is not None:
         return _say([problem], sys.stderr, 2)
