@@ -25,9 +25,15 @@ def main() -> None:
     try:
         signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
-        from assessor.app.cli import main as cli_main
+        from assessor.app import quick
 
-        cli_main()
+        code = quick.run(sys.argv[1:])  # a plain `assessor match`, read without typer
+        if code is None:
+            from assessor.app.cli import main as cli_main
+
+            cli_main()
+        elif code:
+            raise SystemExit(code)  # the CLI's exit code, as typer would exit with it
     except KeyboardInterrupt:
         sys.stderr.write("interrupted: nothing was written\n")
         _leave(INTERRUPTED)

@@ -1,22 +1,28 @@
 """The catalog's disk cache: a validated catalog (and its recognizer index) kept as JSON under
-the user cache folder, keyed by the catalog folder's SHA-256 and the code, read back through
-pydantic validation, ignored and rewritten when unreadable; never pickle."""
+the user cache folder, keyed by the catalog folder's SHA-256 and the code, read back without
+pydantic validation but checked for shape (catalog/cache.py: decode), ignored and rewritten when
+unreadable or of another shape; never pickle."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from assessor.catalog import cache as kept_cache
 from assessor.catalog import load as cat
 from assessor.catalog.resources import catalog_dir
 from assessor.domain.models import Catalog
 from assessor.recognize import index as recognize_index
 from assessor.recognize import match as recognize
 
+ROOT = Path(__file__).resolve().parents[1]
 TEXTS = ["SOC 2 Type II", "ISO/IEC 27001:2022", "HIPPAA", "no PCI DSS (tbc)", "CIS v8", "ITIL 4"]
 
 
@@ -134,3 +140,86 @@ def test_no_cache_when_asked_or_when_the_folder_cannot_be_written(
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     _forget()
     assert cat.load_catalog() == built
+
+
+def test_decode_gives_back_the_validated_catalog(cache: Path) -> None:
+    built = cat.load_catalog()
+    data = json.loads(built.model_dump_json())
+    again = kept_cache.decode(Catalog, data)
+    assert again == built
+    assert again.model_dump_json() == built.model_dump_json()
+    assert type(again.meta.as_of) is type(built.meta.as_of)
+    assert type(again.frameworks) is tuple
+
+
+def _reshaped(data: dict[str, object], change: str) -> None:
+    """One change of shape a damaged or foreign entry might carry."""
+    fw = data["frameworks"][0]  # type: ignore[index]
+    if change == "extra field":
+        fw["unknown"] = 1
+    elif change == "missing field":
+        del fw["name"]
+    elif change == "number for text":
+        fw["name"] = 7
+    elif change == "unknown literal":
+        fw["relation"] = "owned"
+    elif change == "text for date":
+        data["meta"]["as_of"] = "last spring"  # type: ignore[index]
+    elif change == "mapping for list":
+        fw["aliases"] = {"a": 1}
+    elif change == "null for text":
+        fw["id"] = None
+
+
+CHANGES = [
+    "extra field",
+    "missing field",
+    "number for text",
+    "unknown literal",
+    "text for date",
+    "mapping for list",
+    "null for text",
+]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_decode_refuses_another_shape(cache: Path, change: str) -> None:
+    data = json.loads(cat.load_catalog().model_dump_json())
+    _reshaped(data, change)
+    with pytest.raises((ValueError, TypeError)):
+        kept_cache.decode(Catalog, data)
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_an_entry_of_another_shape_is_read_from_the_yaml(cache: Path, change: str) -> None:
+    built = cat.load_catalog()
+    (entry,) = cache.glob("catalog-*.json")
+    data = json.loads(entry.read_bytes())
+    _reshaped(data, change)
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    _forget()
+    assert cat.load_catalog() == built
+    assert kept_cache.decode(Catalog, json.loads(entry.read_bytes())) == built  # rewritten
+
+
+def test_a_kept_catalog_is_read_without_building_a_validator(cache: Path) -> None:
+    """The point of decode: a start that reads the cache never builds the catalog's pydantic
+    validators (the models defer them to first use)."""
+    cat.load_catalog()
+    code = (
+        "from assessor.catalog import load as cat\n"
+        "from assessor.domain import models\n"
+        "catalog = cat.load_catalog()\n"
+        "print(sorted(m.__name__ for m in (models.Catalog, models.Framework, models.Source)"
+        " if m.__pydantic_complete__), len(catalog.frameworks))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "XDG_CACHE_HOME": str(cache.parent), "PYTHONPATH": str(ROOT)},
+    ).stdout.split()
+    assert out[0] == "[]", out
+    assert int(out[1]) == len(cat.load_catalog().frameworks)

@@ -10,6 +10,7 @@ import typer
 from typer.core import TyperArgument
 
 from assessor import __version__
+from assessor.app import quick
 from assessor.domain.errors import AssessorError
 from assessor.run.terminal import escape
 
@@ -55,10 +56,8 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except AssessorError as err:
-        first, *rest = err.lines()
-        typer.echo(escape(f"error: {first}"), err=True)  # names may hold newlines or escapes
-        for line in rest:
-            typer.echo(escape(line), err=True)
+        for line in quick.error_lines(err):  # names may hold newlines or escapes
+            typer.echo(line, err=True)
         raise typer.Exit(err.exit_code) from None
     except KeyboardInterrupt:
         typer.echo("interrupted: no partial output was kept", err=True)
@@ -195,20 +194,13 @@ def match(
     ] = None,
 ) -> None:
     """Show how each text resolves to a framework and version, or the closest suggestions."""
-    if fmt not in ("table", "json"):
-        typer.echo(f"error: unknown --format {fmt!r}: use table or json", err=True)
+    # `assessor match` is usually read by app/quick.py without typer; both share these steps
+    problem = quick.format_error(fmt)
+    if problem is not None:
+        typer.echo(problem, err=True)
         raise typer.Exit(2)
-    from assessor.catalog import load as cat
-    from assessor.recognize import match as recognize
-
-    loaded = _run(
-        lambda: cat.load_with_overlay(overlay) if overlay is not None else cat.load_catalog(None)
-    )
-    results = [recognize.match_cell(text, loaded) for text in texts]
-    if fmt == "json":
-        typer.echo(recognize.matches_json(results))
-    else:
-        typer.echo(recognize.matches_table(results, loaded))
+    loaded = _run(lambda: quick.load(overlay))
+    typer.echo(quick.listing(texts, fmt, loaded))
 
 
 @app.command()

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
-import os
-import sys
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import VERSION as PYDANTIC_VERSION
 from pydantic import BaseModel, ValidationError
 
-from assessor import __version__
+from assessor.catalog import cache
 from assessor.catalog.resources import catalog_dir
-from assessor.domain.errors import CatalogError, Issue
-from assessor.domain.models import (
+from assessor.domain.catalog_models import (
     Catalog,
     CatalogMeta,
     Certification,
@@ -30,6 +25,7 @@ from assessor.domain.models import (
     Source,
     StpLayout,
 )
+from assessor.domain.errors import CatalogError, Issue
 
 SCHEMA_VERSION = 2
 
@@ -309,9 +305,9 @@ def check_catalog(path: Path | None = None) -> list[Issue]:
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> Catalog:
-    key = _cache_key(folder)
+    key = cache.cache_key(folder)
     if key is not None:
-        kept = _read_cache(key)
+        kept = cache.read_cache(key)
         if kept is not None:
             return kept
     catalog, issues = _build(folder)
@@ -323,128 +319,13 @@ def _load_cached(folder: Path, stamp: tuple[tuple[str, int, int], ...]) -> Catal
             hint="run `assessor catalog check` on the folder for details",
         )
     if key is not None:
-        _write_cache(key, catalog)
+        cache.write_cache(key, catalog)
     return catalog
 
 
 def service_files(folder: Path) -> list[Path]:
     """The service profile files of a catalog folder, in name order."""
     return sorted(p for p in (folder / SERVICES_DIR).glob("*.y*ml") if p.is_file())
-
-
-# ---------------------------------------------------------------------------------------------
-# The disk cache: a catalog that passed validation and the cross-check, kept as JSON (validated
-# again by pydantic when read; never pickle), with its recognizer index as plain JSON data.
-# Keyed by the SHA-256 of every file in the catalog folder, the tool's version and the code
-# that reads and checks a catalog, so an edited folder or another version never reads a stale
-# entry; an entry that cannot be read or does not validate is ignored and written again.
-
-CACHE_FORMAT = 1
-_CACHE_KEEP = 16  # entries kept (the newest); older ones are removed when one is written
-
-
-def cache_dir() -> Path | None:
-    """$XDG_CACHE_HOME/assessor or ~/.cache/assessor; None when ASSESSOR_NO_CACHE is set."""
-    if os.environ.get("ASSESSOR_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    try:
-        root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    except RuntimeError:  # no home directory to be found
-        return None
-    return root / "assessor"
-
-
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str | None:
-    """The version and the source of the code a cached catalog depends on (models, checks,
-    recognition), so a changed model or rule never reads an entry written before it."""
-    sha = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{PYDANTIC_VERSION}\0".encode())
-    sha.update(f"{sys.version_info[:2]}".encode())
-    package = Path(__file__).resolve().parents[1]
-    try:
-        for sub in ("domain", "recognize", "catalog"):
-            for path in sorted((package / sub).glob("*.py")):
-                sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
-        return None
-    return sha.hexdigest()
-
-
-def _cache_key(folder: Path) -> str | None:
-    """SHA-256 of the code digest and every file under the catalog folder (path and bytes)."""
-    code = _code_digest()
-    if code is None or cache_dir() is None:
-        return None
-    sha = hashlib.sha256(code.encode() + b"\0")
-    try:
-        files = sorted(p for p in folder.rglob("*") if p.is_file())
-        for path in files:
-            rel = path.relative_to(folder).as_posix()
-            sha.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
-        return None
-    return sha.hexdigest()
-
-
-def _read_cache(key: str) -> Catalog | None:
-    """The kept catalog for this key (its index offered to the recognizer), or None."""
-    from assessor.recognize import index as recognize_index
-
-    root = cache_dir()
-    if root is None:
-        return None
-    try:
-        catalog = Catalog.model_validate_json((root / f"catalog-{key}.json").read_bytes())
-    except (OSError, ValueError):  # missing, unreadable or invalid: read the YAML again
-        return None
-    index_file = root / f"index-{key}.json"
-
-    def load_index() -> recognize_index.Index | None:
-        try:
-            data = json.loads(index_file.read_bytes())
-            return recognize_index.from_plain(catalog, data)
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None  # built again
-
-    recognize_index.offer(catalog, load_index)
-    return catalog
-
-
-def _write_cache(key: str, catalog: Catalog) -> None:
-    """Keep the catalog and its index for the next start (atomically; failures ignored)."""
-    from assessor.recognize import index as recognize_index
-
-    root = cache_dir()
-    if root is None:
-        return
-    plain = recognize_index.to_plain(recognize_index.index(catalog))
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(root / f"index-{key}.json", json.dumps(plain).encode())
-        _write_atomic(root / f"catalog-{key}.json", catalog.model_dump_json().encode())
-        _prune(root)
-    except OSError:
-        return
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _prune(root: Path) -> None:
-    """Only the newest entries stay."""
-    kept = sorted(root.glob("catalog-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[_CACHE_KEEP:]:
-        key = old.name.removeprefix("catalog-").removesuffix(".json")
-        old.unlink(missing_ok=True)
-        (root / f"index-{key}.json").unlink(missing_ok=True)
 
 
 def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:

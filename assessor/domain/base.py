@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 class AssessorModel(BaseModel):
     """Frozen, strict base: unknown fields are errors, instances never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 _M = TypeVar("_M", bound=AssessorModel)

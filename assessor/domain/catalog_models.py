@@ -380,7 +380,9 @@ class Catalog(AssessorModel):
     open_questions: tuple[str, ...] = ()
     decisions: tuple[OverlayDecision, ...] = ()  # the organization's own entries (an overlay)
     overlays: tuple[OverlayOrigin, ...] = ()  # the overlays merged, in the order applied
-    evidence: EvidenceRules = EvidenceRules()  # evidence.yaml: how documents on file count
+    # evidence.yaml: how documents on file count (a factory: a default instance would build
+    # the model's validator at import)
+    evidence: EvidenceRules = Field(default_factory=EvidenceRules)
 
     def framework(self, framework_id: str) -> Framework:
         """The framework with this id (KeyError when absent)."""

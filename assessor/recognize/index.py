@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from assessor.domain.models import Catalog, Framework, GroupAlias
+from assessor.domain.catalog_models import Catalog, Framework, GroupAlias
 from assessor.recognize.norm import (
     KEY_STOP,
     YEAR,

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from assessor.domain.base import trusted
-from assessor.domain.models import Candidate, Catalog, Match, Mention
+from assessor.domain.catalog_models import Catalog
+from assessor.domain.recognition import Candidate, Match, Mention
 from assessor.domain.text import normalize_text
 from assessor.recognize.index import Index, index, owner_ids
 from assessor.recognize.norm import (

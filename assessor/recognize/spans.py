@@ -15,7 +15,8 @@ from itertools import accumulate
 from typing import NamedTuple
 
 from assessor.domain.base import trusted
-from assessor.domain.models import Candidate, GroupAlias, Mention
+from assessor.domain.catalog_models import GroupAlias
+from assessor.domain.recognition import Candidate, Mention
 from assessor.recognize.edition_read import (
     _Ed,
     _edition_after,
