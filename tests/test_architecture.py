@@ -136,3 +136,22 @@ def test_only_the_cli_exits() -> None:
             if isinstance(node, ast.Attribute) and node.attr == "exit":
                 value = node.value
                 assert not (isinstance(value, ast.Name) and value.id in {"sys", "typer"}), rel
+
+
+# Small enough to hold in one's head: a module under 600 lines, a function under 100.
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 100
+
+
+def test_modules_and_functions_stay_small() -> None:
+    too_long: list[str] = []
+    for rel, tree in _modules():
+        lines = len((PACKAGE / rel).read_text(encoding="utf-8").splitlines())
+        if lines > MAX_MODULE_LINES:
+            too_long.append(f"{rel}: {lines} lines")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    too_long.append(f"{rel}:{node.lineno} {node.name}: {length} lines")
+    assert too_long == []
