@@ -32,6 +32,7 @@ from assessor.run import pipeline
 
 runner = CliRunner()
 OVERLAY = Path(__file__).parent / "data" / "overlay" / "contoso.yaml"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 PERIOD = Period(start=dt.date(2023, 7, 1), end=dt.date(2024, 6, 30), basis="audit-period")
 WHO = {"decided_by": "Risk committee", "decided_on": "2025-04-15"}
 HEADERS = [
@@ -357,6 +358,23 @@ def test_a_bad_overlay_sheet_writes_nothing(tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "Overlay!C2" in result.output and "already held" in result.output
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_catalog_check_reads_a_workbooks_overlay_sheet_as_assess_does(tmp_path: Path) -> None:
+    bad = _book(
+        tmp_path, [["Relation", "", "ISO 27001", "SOC 2", "Aud", "r", "Risk", "2025-01-01"]]
+    )
+    result = runner.invoke(app, ["catalog", "check", "--overlay", str(bad)])
+    assert result.exit_code == 2
+    assert "Overlay!C2" in result.output and "already held" in result.output
+    good = EXAMPLES / "fabrikam-group.xlsx"
+    result = runner.invoke(app, ["catalog", "check", "--overlay", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "1 alias(es), 1 framework(s), 1 relation(s)" in result.output
+    none = runner.invoke(
+        app, ["catalog", "check", "--overlay", str(EXAMPLES / "contoso-retail.xlsx")]
+    )
+    assert none.exit_code == 1 and "has no Overlay sheet" in none.output
 
 
 # ---------------------------------------------------------------------------------------------

@@ -142,13 +142,19 @@ def catalog_check(
         typer.Option(
             "--overlay",
             metavar="FILE",
-            help="Check the organization's overlay file on the catalog.",
+            help=(
+                "Check the organization's overlay on the catalog: a YAML file, or a workbook "
+                "whose Overlay sheet is checked as `assess` reads it."
+            ),
         ),
     ] = None,
 ) -> None:
     """Validate a catalog folder: schema, cross-references, duplicate ids and aliases."""
     from assessor.catalog import load as cat
 
+    if overlay is not None and overlay.suffix.lower() in WORKBOOK_SUFFIXES:
+        _check_overlay_sheet(overlay, directory)
+        return
     if overlay is not None:
         issues = _run(lambda: cat.check_overlay(overlay, directory))
     else:
@@ -159,6 +165,27 @@ def catalog_check(
         typer.echo(f"catalog check: {len(issues)} problem(s)", err=True)
         raise typer.Exit(1)
     typer.echo("catalog check: ok")
+
+
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+
+
+def _check_overlay_sheet(book: Path, directory: Path | None) -> None:
+    """A workbook's Overlay sheet, read and checked the way `assess` reads it: every problem in
+    the workbook at its cell (exit 2), or what the sheet adds."""
+    from assessor.catalog import load as cat
+    from assessor.intake.workbook import read_workbook
+
+    catalog = _run(lambda: cat.load_catalog(directory))
+    result = _run(lambda: read_workbook(book, catalog))
+    if result.overlay is None:
+        typer.echo(f"error: {escape(book.name)} has no Overlay sheet to check", err=True)
+        raise typer.Exit(1)
+    origin = result.overlay.origin
+    typer.echo(
+        f"catalog check: ok ({escape(origin.file)}: {origin.aliases} alias(es), "
+        f"{origin.frameworks} framework(s), {origin.relations} relation(s))"
+    )
 
 
 @app.command()
