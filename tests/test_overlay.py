@@ -492,3 +492,20 @@ def test_a_unit_may_get_support_for_the_organizations_own_framework() -> None:
     assert other.status == "gap" and other.certifications == ()
     assert len([r for r in paid.reasons if r.code == "overlay-decision"]) == 2
     assert len([r for r in other.reasons if r.code == "overlay-decision"]) == 1
+
+
+def test_the_portfolio_names_the_units_resting_on_the_organizations_decisions(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    book = EXAMPLES / "fabrikam-group.xlsx"
+    result = runner.invoke(
+        app, ["assess", str(book), "--out", str(out), "--format", "json", "--workers", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    units = {u["name"]: u for u in json.loads((out / "portfolio.json").read_text())["units"]}
+    assert units["Fabrikam Finance"]["on_overlay"] == 1
+    assert (
+        units["Fabrikam Finance"]["on_overlay_label"] == "1 finding on the organization's decisions"
+    )
+    assert units["Fabrikam Payments"]["on_overlay"] == 0

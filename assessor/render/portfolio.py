@@ -75,6 +75,7 @@ def _units_sheet(view: PortfolioView) -> Sheet:
         "Shared",
         "Coverage %",
         "Covered or partial %",
+        "On the organization's decisions",
         "Report file",
     )
     rows: list[tuple[CellValue, ...]] = [
@@ -91,11 +92,12 @@ def _units_sheet(view: PortfolioView) -> Sheet:
             u.shared,
             u.coverage,
             u.supported,
+            u.on_overlay,
             u.slug,
         )
         for u in view.units
     ]
-    return "Units", headers, rows, (28, 34, 14, 10, 9, 9, 9, 9, 9, 9, 10, 12, 28)
+    return "Units", headers, rows, (28, 34, 14, 10, 9, 9, 9, 9, 9, 9, 10, 12, 14, 28)
 
 
 def _matrix_sheet(view: PortfolioView) -> Sheet:

@@ -65,6 +65,9 @@ class UnitSummary(AssessorModel):
     period_end: date | None = None
     evidence_needed: int = 0  # documents its findings rely on, each once
     evidence_on_file: int = 0  # of those, on file for its period (issue 12)
+    # findings resting on the organization's own catalog decisions (an overlay file or sheet)
+    on_overlay: int = 0
+    on_overlay_label: str = ""  # "2 findings on the organization's decisions" (its overlay)
 
 
 class FrameworkColumn(AssessorModel):
@@ -316,6 +319,9 @@ def _unit_summary(assessment: Assessment, catalog: Catalog, slug: str) -> UnitSu
     total = len(assessment.findings)
     services = services_of(catalog, assessment.services)
     retired = tuple(s.name for s in services if rules.after_end_of_life(s, assessment.period))
+    on_overlay = sum(
+        1 for f in assessment.findings if any(r.code == "overlay-decision" for r in f.reasons)
+    )
     return UnitSummary(
         name=assessment.business_unit.name,
         slug=slug,
@@ -334,6 +340,12 @@ def _unit_summary(assessment: Assessment, catalog: Catalog, slug: str) -> UnitSu
         supported=percent(counts["covered"] + counts["partial"], total),
         period_start=assessment.period.start,
         period_end=assessment.period.end,
+        on_overlay=on_overlay,
+        on_overlay_label=(
+            f"{on_overlay} finding{'s' if on_overlay != 1 else ''} on the organization's decisions"
+            if on_overlay
+            else ""
+        ),
         **_evidence_collected(assessment),
     )
 
