@@ -115,8 +115,14 @@ def _applies(pattern: re.Pattern[str], literals: tuple[str, ...], folded: str) -
     return False
 
 
+# Any of those literals: a text holding none needs no substitution (one search, not a loop).
+_ANY_LITERAL = re.compile("|".join(re.escape(lit) for _, _, lits in _SUBS for lit in lits))
+
+
 def _changes(folded: str) -> bool:
     """Whether any substitution applies (if the first text holds none, no later one does)."""
+    if _ANY_LITERAL.search(folded) is None:
+        return False
     for pattern, _, literals in _SUBS:
         for literal in literals:
             if literal in folded:

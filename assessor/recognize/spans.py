@@ -56,7 +56,7 @@ def candidate(framework: str, edition: str | None, score: float, via: str) -> Ca
     return Candidate(framework=framework, edition=edition, score=score, via=via)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Hit:
     """A raw find: token range, who it names, how it was read."""
 
@@ -88,13 +88,13 @@ class Found(NamedTuple):
     note: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class Reading:
     """What the finder made of one text: mentions, and names it saw but would not read."""
 
     found: tuple[Found, ...]  # the mentions
     refused: tuple[str, ...]  # framework ids seen inside names that were refused
-    toks: tuple[Tok, ...]
+    toks: Sequence[Tok]  # never changed once read
     whole: bool | None = None  # one name and nothing else of weight (match.py works it out once)
     _mentions: tuple[Mention, ...] | None = None
 
@@ -124,7 +124,7 @@ def _alias_at(
     reach = idx.first_reach.get(toks[i].text)
     if reach is None:
         return None
-    aliases, prefixes = idx.aliases, alias_prefixes(idx)
+    aliases, prefixes = idx.aliases, idx.prefixes or alias_prefixes(idx)
     # the longest run of words from i that is an alias: grown a word at a time until no
     # alias key starts with it (compact(): stop words are "")
     owner: str | None = None
@@ -251,7 +251,7 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
     words = [t[0] for t in toks]
     plain = len([w for w in words if w not in _FILLER_OR_STOP]) <= 1
     plain = plain or len(text.split(maxsplit=1)) <= 1
-    keyed = ["" if w in KEY_STOP else w for w in words]
+    keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
     any_pattern = idx.any_pattern
     spaced: _Spaced = _spaced(words) if any_pattern is not None else ("", [])
     line, starts = spaced
@@ -334,12 +334,12 @@ def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _H
 
 
 def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, limit: int) -> _Hit:
-    ids = [o[3:] for o in hit.owners]
-    if len(ids) > 1:
+    if len(hit.owners) > 1:
+        ids = [o[3:] for o in hit.owners]
         cands = tuple(candidate(f, None, 60.0, hit.via) for f in ids)
         notes = [*hit.notes, "several frameworks fit this name"]
         return replace(hit, cands=cands, status="ambiguous", suggestions=tuple(ids), notes=notes)
-    fw_id = ids[0]
+    fw_id = hit.owners[0][3:]
     edition, notes, first, last, via = hit.edition, list(hit.notes), hit.first, hit.last, hit.via
     if edition is None and hit.via != "pattern":
         after = _edition_after(idx, fw_id, toks, last, limit)
@@ -556,10 +556,12 @@ def read(idx: Index, text: str) -> Reading:
     cached = idx.cache.get(text)
     if isinstance(cached, Reading):
         return cached
-    toks = lex(text)[:_MAX_TOKENS]
+    toks = lex(text)
+    if len(toks) > _MAX_TOKENS:
+        toks = toks[:_MAX_TOKENS]
     hits, refused = _scan(idx, text, toks)
     hits = _parts_meant(idx, text, toks, hits)
-    found = Reading(_found(idx, text, toks, hits), tuple(refused), tuple(toks))
+    found = Reading(_found(idx, text, toks, hits), tuple(refused), toks)
     if len(idx.cache) < _CACHE_SIZE:
         idx.cache[text] = found
     return found
