@@ -317,6 +317,13 @@ def _scope(cert_id: str, **changes: object) -> Callable[[dict[str, object]], Non
 
 BROKEN: list[tuple[str, str, Callable[[dict[str, object]], None], str, str]] = [
     (
+        "framework_cites_no_source",
+        "frameworks.yaml",
+        _fw("cobit", sources=[]),
+        "frameworks.yaml: cobit",
+        "cites no source",
+    ),
+    (
         "part_of_names_an_unknown_framework",
         "frameworks.yaml",
         _fw("dora-rts", part_of="dora-2"),

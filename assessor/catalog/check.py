@@ -212,6 +212,11 @@ def _check_framework(ld: Reporter, cat: Catalog, fw: Framework, refs: _Citations
     cert_ids = {c.id for c in cat.certifications}
     loc = f"frameworks.yaml: {fw.id}"
     refs(loc, fw.sources)
+    own = {
+        d.framework for d in cat.decisions if d.kind == "framework"
+    }  # an overlay's: its decision
+    if not fw.sources and fw.id not in own:
+        ld.error(loc, "cites no source: every framework names where it comes from (sources.yaml)")
     for cid in fw.certifications:
         if cid not in cert_ids and cid not in ld.invalid:
             ld.error(loc, f"unknown certification {cid!r} (not in certifications.yaml)")
