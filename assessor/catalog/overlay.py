@@ -314,6 +314,25 @@ def _supported(fw: Framework, certifications: Sequence[str], rationale: str) -> 
     return fw.model_copy(update={"relation": "supports", "certifications": certs, "rationale": why})
 
 
+def _decision(
+    kind: Literal["alias", "framework", "relation"],
+    framework: str,
+    entry: OverlayAlias | OverlayFramework | OverlayRelation,
+    source: str,
+    **facts: Any,
+) -> OverlayDecision:
+    """An overlay entry recorded on the catalog: what, who decided it and when, from where."""
+    return OverlayDecision(
+        kind=kind,
+        framework=framework,
+        decided_by=entry.decided_by,
+        decided_on=entry.decided_on,
+        note=entry.note,
+        source=source,
+        **facts,
+    )
+
+
 def merge(catalog: Catalog, overlay: Overlay, origin: OverlayOrigin) -> Catalog:
     """The catalog with the overlay's entries added, each recorded as a decision.
 
@@ -337,33 +356,13 @@ def merge(catalog: Catalog, overlay: Overlay, origin: OverlayOrigin) -> Catalog:
                 aliases=f.aliases,
             ),
         )
-        decisions.append(
-            OverlayDecision(
-                kind="framework",
-                framework=f.id,
-                decided_by=f.decided_by,
-                decided_on=f.decided_on,
-                note=f.note,
-                certifications=f.certifications,
-                source=src,
-            )
-        )
+        decisions.append(_decision("framework", f.id, f, src, certifications=f.certifications))
     for a in overlay.aliases:
         fw = frameworks.get(a.framework)
         if fw is None:
             continue
         frameworks[fw.id] = fw.model_copy(update={"aliases": (*fw.aliases, a.alias)})
-        decisions.append(
-            OverlayDecision(
-                kind="alias",
-                framework=fw.id,
-                alias=a.alias,
-                decided_by=a.decided_by,
-                decided_on=a.decided_on,
-                note=a.note,
-                source=src,
-            )
-        )
+        decisions.append(_decision("alias", fw.id, a, src, alias=a.alias))
     for r in overlay.relations:
         fw = frameworks.get(r.framework)
         if fw is None:
@@ -371,17 +370,15 @@ def merge(catalog: Catalog, overlay: Overlay, origin: OverlayOrigin) -> Catalog:
         if not r.units:
             frameworks[fw.id] = _supported(fw, r.certifications, r.rationale)
         decisions.append(
-            OverlayDecision(
-                kind="relation",
-                framework=fw.id,
-                decided_by=r.decided_by,
-                decided_on=r.decided_on,
+            _decision(
+                "relation",
+                fw.id,
+                r,
+                src,
                 accepted_by=r.accepted_by,
-                note=r.note,
                 certifications=r.certifications,
                 rationale=r.rationale,
                 units=r.units,
-                source=src,
             )
         )
     sha = hashlib.sha256(f"{catalog.meta.sha256}\0{origin.sha256}".encode()).hexdigest()
