@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_web import XLSX, make_app, page_text, workbook_bytes
+from test_web import XLSX, leftovers, make_app, page_text, workbook_bytes
 
 from assessor.views.web_filter import apply_filter, parse_filter
 
@@ -184,3 +184,93 @@ def test_favicon_dark_mode_and_plain_words(tmp_path: Path) -> None:
         assert refused.status_code == 415
         assert "HTTP 415" not in page_text(refused.text)
         assert "not an .xlsx workbook" in page_text(refused.text)
+
+
+def _split_register(unit: str | None = None) -> tuple[bytes, bytes]:
+    """Contoso Retail's workbook without its Evidence on file sheet, and that sheet as a
+    register workbook of its own (every row's unit set to `unit` when given)."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(EXAMPLES / "contoso-retail.xlsx")
+    rows = list(book["Evidence on file"].iter_rows(values_only=True))
+    del book["Evidence on file"]
+    register = openpyxl.Workbook()
+    sheet = register.active
+    assert sheet is not None
+    sheet.title = "Evidence on file"
+    column = rows[0].index("Business unit")
+    for n, row in enumerate(rows):
+        cells = list(row)
+        if unit is not None and n:
+            cells[column] = unit
+        sheet.append(cells)
+    out: list[bytes] = []
+    for wb in (book, register):
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        out.append(buffer.getvalue())
+    return out[0], out[1]
+
+
+def test_an_uploaded_evidence_register_is_checked_against_the_units(tmp_path: Path) -> None:
+    import json
+
+    workbook, register = _split_register()
+    test_client, _ = make_app(tmp_path)
+    with test_client:
+        without = test_client.post(
+            "/assess",
+            data={"as_of": "2024-06-30"},
+            files={"workbooks": ("retail.xlsx", workbook, XLSX)},
+        )
+        response = test_client.post(
+            "/assess",
+            data={"as_of": "2024-06-30"},
+            files=[
+                ("workbooks", ("retail.xlsx", workbook, XLSX)),
+                ("register", ("register.xlsx", register, XLSX)),
+            ],
+        )
+        assert response.status_code == 200, page_text(response.text)
+        states = []
+        for reply in (without, response):
+            link = re.findall(r'href="(/download/[\w-]+/[\w.-]+\.json)"', reply.text)[0]
+            report = json.loads(test_client.get(link).content)
+            states.append({e["state"] for f in report["findings"] for e in f["evidence"]})
+    assert states[0] == {"to-request"}  # no register: every document is to be requested
+    assert {"on-file", "expired", "period-gap"} <= states[1]
+
+
+def test_a_register_naming_a_unit_no_workbook_has_writes_nothing(tmp_path: Path) -> None:
+    workbook, register = _split_register(unit="Retail Bankng")
+    test_client, root = make_app(tmp_path)
+    with test_client:
+        response = test_client.post(
+            "/assess",
+            data={"as_of": "2024-06-30"},
+            files=[
+                ("workbooks", ("retail.xlsx", workbook, XLSX)),
+                ("register", ("register.xlsx", register, XLSX)),
+            ],
+        )
+    text = page_text(response.text)
+    assert response.status_code == 400, text
+    assert "names business units no workbook has" in text and "Retail Bankng" in text
+    assert "/download/" not in response.text
+    assert leftovers(root) == []  # the uploads' folder is gone too
+
+
+def test_a_register_that_is_not_a_workbook_is_named(tmp_path: Path) -> None:
+    workbook, _ = _split_register()
+    test_client, _ = make_app(tmp_path)
+    with test_client:
+        response = test_client.post(
+            "/assess",
+            files=[
+                ("workbooks", ("retail.xlsx", workbook, XLSX)),
+                ("register", ("notes.xlsx", b"hello", XLSX)),
+            ],
+        )
+    assert response.status_code == 415 and "notes.xlsx" in page_text(response.text)

@@ -61,7 +61,8 @@ from assessor.app.web.settings import (
 )
 from assessor.app.web.store import ResultStore
 from assessor.domain.errors import AssessorError, UsageError
-from assessor.domain.models import Catalog
+from assessor.domain.models import Catalog, EvidenceRecord
+from assessor.intake.evidence import read_register
 from assessor.render import registry
 from assessor.render.options import PdfDetail
 from assessor.run.pipeline import RunOptions
@@ -92,6 +93,7 @@ class Form:
     uploads: tuple[UploadFile, ...]
     submission: str = ""  # the form's one-time id: a second click finds the first job
     pdf_detail: PdfDetail = "full"
+    register: UploadFile | None = None  # an Evidence on file register of its own (optional)
 
 
 # ---------------------------------------------------------------------------
@@ -204,8 +206,8 @@ async def assess(request: Request) -> Response:
         message = "This form can only be submitted from this server's own page."
         return _response(problem_reply(Problem(403, (message,))))
     try:
-        form = await request.form(
-            max_files=settings.max_files, max_fields=8, max_part_size=64 * 1024
+        form = await request.form(  # one more file part: the optional evidence register
+            max_files=settings.max_files + 1, max_fields=8, max_part_size=64 * 1024
         )
     except HTTPException as exc:
         detail = str(exc.detail)
@@ -270,6 +272,16 @@ def _read_form(form: FormData, state: WebState) -> Form | Problem:
     )
     if not uploads:
         return Problem(400, ("Choose at least one Excel workbook (.xlsx) to assess.",))
+    if len(uploads) > state.settings.max_files:
+        limit = state.settings.max_files
+        message = f"Too many files: at most {limit} workbooks can be uploaded at once."
+        return Problem(400, (message,))
+    given = form.get("register")
+    register = (
+        given
+        if isinstance(given, UploadFile) and (given.filename or (given.size or 0) > 0)
+        else None
+    )
     merge = _form_text(form.get("merge_units"), 10).lower() in ("on", "1", "true", "yes")
     detail: PdfDetail = "summary" if _form_text(form.get("pdf_detail"), 10) == "summary" else "full"
     return Form(
@@ -279,6 +291,7 @@ def _read_form(form: FormData, state: WebState) -> Form | Problem:
         uploads=uploads,
         submission=_form_text(form.get("submission"), 64),
         pdf_detail=detail,
+        register=register,
     )
 
 
@@ -315,23 +328,52 @@ async def _assess_uploads(
         catalog = await run_in_threadpool(state.catalog)
     except AssessorError as err:
         return problem_reply(Problem(500, tuple(err.lines())))
+    register: jobs.FileResult | None = None
+    records: tuple[EvidenceRecord, ...] = ()
+    if form.register is not None:
+        name = sniff.display_name(form.register.filename, len(form.uploads) + 1)
+        register = jobs.FileResult(file=name)
+        records = await _read_register(form.register, workdir, catalog, register)
+        if register.problems:
+            token = state.store.new_token()
+            return _publish(state, [*files, register], jobs.Assessed(), form, token)
     options = RunOptions(
         formats=web_formats(),
         organization=form.organization,
         as_of=form.as_of,
         pdf_detail=form.pdf_detail,
+        evidence=records if register is not None else None,  # None: no register was given
     )
     if not await _acquire_slot(state, gone):
         return busy_reply()
     job = state.board.start(state.store.new_token(), form.submission)
     worker = threading.Thread(
         target=_run_job,
-        args=(state, job, files, pending, catalog, options, form, folder.pop_all(), gone),
+        args=(state, job, files, pending, catalog, options, form, folder.pop_all(), gone, register),
         name=f"assess-{job.token[:6]}",
         daemon=True,
     )
     worker.start()
     return job
+
+
+async def _read_register(
+    upload: UploadFile, workdir: Path, catalog: Catalog, register: jobs.FileResult
+) -> tuple[EvidenceRecord, ...]:
+    """The uploaded evidence register's rows (as `--evidence` reads one), or its problems put
+    on `register` (every bad cell named, as for a workbook)."""
+    stored = workdir / "register.xlsx"
+    data = await run_in_threadpool(sniff.save_upload, upload.file, stored)
+    problem = await run_in_threadpool(sniff.identify, data, register.file)
+    del data
+    if problem is not None:
+        register.problems.append(problem)
+        return ()
+    try:
+        return await run_in_threadpool(read_register, stored, catalog, display_name=register.file)
+    except AssessorError as err:
+        register.problems.append(Problem(400, tuple(err.lines()), register.file))
+        return ()
 
 
 def _run_job(
@@ -344,6 +386,7 @@ def _run_job(
     form: Form,
     folder: ExitStack,
     gone: threading.Event,
+    register: jobs.FileResult | None = None,
 ) -> None:
     """The job's thread: assess in a worker process, store the results, free slot and folder."""
     reply: Reply
@@ -356,9 +399,11 @@ def _run_job(
             merge=form.merge,
             gone=gone,
             progress=job.say,
+            register=register,
         )
         job.say("Preparing the results page")
-        reply = _publish(state, files, assessed, form, job.token)
+        shown = [*files, register] if register is not None and register.problems else files
+        reply = _publish(state, shown, assessed, form, job.token)
     except Cancelled:
         reply = busy_reply()  # nobody is listening any more
     except Exception:  # never leave a waiting page hanging: the log has the details

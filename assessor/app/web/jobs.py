@@ -19,6 +19,7 @@ from pathlib import Path
 from assessor.app.web.pages import Problem
 from assessor.app.web.settings import WebSettings, web_formats
 from assessor.domain.models import Catalog
+from assessor.intake.evidence import check_units
 from assessor.render import registry
 from assessor.run import plan as planner
 from assessor.run import scale
@@ -128,6 +129,7 @@ def assess_files(
     merge: bool,
     gone: threading.Event | None = None,
     progress: Callable[[str], None] | None = None,
+    register: FileResult | None = None,
 ) -> Assessed:
     """Read, plan, render and roll up the stored uploads in one worker process of this request;
     `progress` hears what is being done, in words for the waiting page.
@@ -158,6 +160,8 @@ def assess_files(
 
         say(f"Reading {_count(len(inputs), 'workbook')}")
         pool.run(inputs, read_task, read_done)
+        if register is not None and _register_units_missing(register, options, summaries):
+            return Assessed()  # as on the command line: nothing is written
         too_large, refusals = scale.oversize_units(
             inputs, summaries, options.formats, hint=SCALE_HINT
         )
@@ -189,6 +193,20 @@ def assess_files(
         return assessed
     finally:
         pool.close()
+
+
+def _register_units_missing(
+    register: FileResult, options: RunOptions, summaries: dict[int, ReadSummary]
+) -> bool:
+    """Whether the uploaded register names a business unit no workbook has (put on it)."""
+    names = {u.name for summary in summaries.values() for u in summary.units}
+    _, issues = check_units(options.evidence or (), names, register.file)
+    if not issues or not summaries:
+        return False
+    head = f"{register.file}: the evidence register names business units no workbook has"
+    lines = (head, *(f"{i.location}: {i.message}" for i in issues))
+    register.problems.append(Problem(400, lines, register.file))
+    return True
 
 
 def _count(n: int, noun: str) -> str:
