@@ -104,6 +104,17 @@ class _Loader:
             self.error(where, f"YAML syntax error: {problem}")
         return None
 
+    def _mapping(self, name: str, path: Path, sha: Any, not_mapping: str) -> dict[str, Any] | None:
+        """One catalog file read, hashed into `sha` (name and bytes) and parsed: its mapping,
+        or None with the problem recorded."""
+        data = path.read_bytes()
+        sha.update(name.encode() + b"\0" + data + b"\0")
+        loaded = self._yaml(name, data)
+        if loaded is not None and not isinstance(loaded, dict):
+            self.error(name, not_mapping)
+            return None
+        return loaded
+
     def read_files(self) -> None:
         """Read every catalog file with the safe YAML loader; hash their bytes in name order."""
         if not self.folder.is_dir():
@@ -115,13 +126,8 @@ class _Loader:
             if not path.is_file():
                 self.error(name, "file missing from the catalog folder")
                 continue
-            data = path.read_bytes()
-            sha.update(name.encode() + b"\0" + data + b"\0")
-            loaded = self._yaml(name, data)
+            loaded = self._mapping(name, path, sha, "expected a mapping of top-level keys")
             if loaded is None:
-                continue
-            if not isinstance(loaded, dict):
-                self.error(name, "expected a mapping of top-level keys")
                 continue
             expected = FILES[name]
             for key in loaded:
@@ -154,15 +160,9 @@ class _Loader:
             self.error(f"{SERVICES_DIR}/", "no service profile (services/<id>.yaml) found")
         for path in files:
             name = f"{SERVICES_DIR}/{path.name}"
-            data = path.read_bytes()
-            sha.update(name.encode() + b"\0" + data + b"\0")
-            loaded = self._yaml(name, data)
-            if loaded is None:
-                continue
-            if not isinstance(loaded, dict):
-                self.error(name, "expected one service profile (a mapping)")
-                continue
-            self.service_raw.append((name, loaded))
+            loaded = self._mapping(name, path, sha, "expected one service profile (a mapping)")
+            if loaded is not None:
+                self.service_raw.append((name, loaded))
 
     def services(self) -> list[ServiceProfile]:
         """Each service file validated on its own; its id must be its file name."""

@@ -19,6 +19,7 @@ from assessor.recognize.index import Index, index, owner_ids
 from assessor.recognize.norm import (
     FILLER,
     KEY_STOP,
+    LIST_SEP,
     YEAR,
     compact,
     compact_key,
@@ -261,13 +262,18 @@ def _atoms(line: str) -> list[tuple[str, str]]:
     return [(a.strip(), s) for a, s in out]
 
 
+def _rejoin(atoms: Sequence[tuple[str, str]], i: int, j: int) -> str:
+    """Atoms i to j-1 written back together with the separators between them."""
+    return "".join(a + s for a, s in atoms[i : j - 1]) + atoms[j - 1][0]
+
+
 def _bridged(atoms: Sequence[tuple[str, str]], i: int, reach: int, reads: _Reads) -> int:
     """How many atoms from `i` one name written across a soft separator spans, words around it
     and all ("Current Health Insurance Portability and Accountability Act obligations"): a
     separator inside a name never splits it. 1 when no name crosses the first separator."""
     if reach <= i + 1:
         return 1
-    joined = "".join(a + s for a, s in atoms[i : reach - 1]) + atoms[reach - 1][0]
+    joined = _rejoin(atoms, i, reach)
     ends, pos = [], 0  # where each atom ends, and where the next one starts
     for a, sep in atoms[i:reach]:
         ends.append((pos + len(a), pos + len(a) + len(sep)))
@@ -335,13 +341,9 @@ def _apart(piece: str, reads: _Reads) -> list[str]:
     return [p for a, b in pairwise(cuts) if (p := piece[a:b].strip())]
 
 
-# Every character _SEP can start with: a line without any has one atom, itself.
-_ANY_SEP = re.compile(r"[;,/|+&•·]|\band\b", re.IGNORECASE)
-
-
 def _line_parts(line: str, reads: _Reads) -> list[str]:
     """The parts of one line: atoms between separators, rejoined where they form one name."""
-    if _ANY_SEP.search(line) is None:
+    if LIST_SEP.search(line) is None:  # a line without any has one atom, itself
         piece = line.strip()
         return _apart(piece, reads) if piece else []
     atoms = _atoms(line)
@@ -353,15 +355,13 @@ def _line_parts(line: str, reads: _Reads) -> list[str]:
         while reach < min(len(atoms), i + 6) and not _HARD_SEP.search(atoms[reach - 1][1]):
             reach += 1
         for j in range(reach, i + 1, -1):
-            joined = "".join(a + s for a, s in atoms[i : j - 1]) + atoms[j - 1][0]
+            joined = _rejoin(atoms, i, j)
             if _known(joined, reads):
                 taken = j - i
                 break
         else:
             taken = _bridged(atoms, i, reach, reads)
-        piece = (
-            "".join(a + s for a, s in atoms[i : i + taken - 1]) + atoms[i + taken - 1][0]
-        ).strip()
+        piece = _rejoin(atoms, i, i + taken).strip()
         if taken == 1 and parts and (_BARE_NUMBER.match(piece) or _BARE_TYPE.match(piece)):
             expanded = _continue(parts[-1], piece)
             if expanded and _known(normalize_text(expanded), reads):

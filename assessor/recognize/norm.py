@@ -28,6 +28,9 @@ _DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
 _TOKEN = re.compile(r"\d[\do]*o[\do]*\d|\d+(?:\.\d+)*|[a-z]+")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 YEAR = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
+# What separates one framework name from the next in a list: ; , / | + & bullets, "and" or a
+# line break (spans.py keeps a part and its whole apart by it, match.py splits cells on it).
+LIST_SEP = re.compile(r"[;,/|+&•·\n]|\band\b", re.IGNORECASE)
 
 # Dropped from compact keys: "HIPAA and HITECH" = "HIPAA/HITECH", "The GDPR" = "GDPR".
 KEY_STOP = frozenset({"and", "the"})

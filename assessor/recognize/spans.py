@@ -28,6 +28,7 @@ from assessor.recognize.near import may_near, near_miss_read
 from assessor.recognize.norm import (
     FILLER,
     KEY_STOP,
+    LIST_SEP,
     YEAR,
     Tok,
     lex,
@@ -505,9 +506,6 @@ def _found(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tupl
     return tuple(out)
 
 
-_LIST_SEP = re.compile(r"[;,/|+&•·\n]|\band\b", re.IGNORECASE)
-
-
 def _sole(hit: _Hit) -> str | None:
     """The one framework a matched hit names, if it names exactly one."""
     ids = {c.framework for c in hit.cands}
@@ -545,7 +543,7 @@ def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -
             if child is None or child == parent or not _is_part(idx, child, parent):
                 continue
             a, b = (whole, part) if whole.first < part.first else (part, whole)
-            if not _LIST_SEP.search(text, toks[a.last - 1].end, toks[b.first].start):
+            if not LIST_SEP.search(text, toks[a.last - 1].end, toks[b.first].start):
                 drop.add(i)
                 break
     return [h for i, h in enumerate(hits) if i not in drop]
