@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -69,13 +70,13 @@ def test_a_second_start_reads_the_same_catalog_without_yaml_or_cross_check(
 
 def test_the_kept_index_reads_as_the_built_one(cache: Path) -> None:
     built = cat.load_catalog()
-    expected = [[m.model_dump() for m in recognize.recognize_cell(t, built)] for t in TEXTS]
+    expected = [[asdict(m) for m in recognize.recognize_cell(t, built)] for t in TEXTS]
     plain = recognize_index.to_plain(recognize_index.index(built))
     _forget()
     kept = cat.load_catalog()
     idx = recognize_index.index(kept)  # offered by the cache, not built
     assert json.loads(json.dumps(recognize_index.to_plain(idx))) == json.loads(json.dumps(plain))
-    assert [[m.model_dump() for m in recognize.recognize_cell(t, kept)] for t in TEXTS] == expected
+    assert [[asdict(m) for m in recognize.recognize_cell(t, kept)] for t in TEXTS] == expected
 
 
 def test_an_edited_folder_is_read_again(cache: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ held with confirmed confidence, and a period that ends inside the service's life
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -141,7 +142,7 @@ def _can_be_covered(
             ]
             if not ok:
                 why.append(f"{asked.id} not held confirmed")
-    if version is not None and not _asked(fw, cand.model_copy(update={"edition": None}), version):
+    if version is not None and not _asked(fw, replace(cand, edition=None), version):
         why.append(f"version {version!r} unknown")
     life = service.lifecycle
     if life.status == "end-of-life" and (life.end_of_life is None or period.end > life.end_of_life):

@@ -1,36 +1,44 @@
 """Recognition's answers: the frameworks a text names (Candidate), where (Mention), and how a
-name resolves (Match). Kept apart from the models of intake and findings, so a lookup (`assessor
-match`) imports the catalog's models and these alone; all are importable from domain.models."""
+name resolves (Match). Frozen dataclasses, not pydantic models: recognition builds them from its
+own values (never from input), and a lookup (`assessor match`) then runs without importing
+pydantic at all. A pydantic model may still hold one (a Requirement's `match`): pydantic
+validates and dumps dataclasses by their fields. All are importable from domain.models."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import Field
+MatchStatus = Literal["matched", "ambiguous", "review", "unrecognized"]
+ReviewReason = Literal["negated", "doubtful"]
+MentionStatus = Literal["matched", "ambiguous", "review"]
 
-from assessor.domain.base import AssessorModel
 
-
-class Candidate(AssessorModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
     """One framework a text may name, with the edition it names if any."""
 
     framework: str
     edition: str | None = None
-    score: float = Field(ge=0, le=100)
+    score: float
     via: str  # "alias", "pattern", "group", "typo" (a near-miss read: confirm), "fuzzy"
 
+    def __post_init__(self) -> None:
+        """A score is a float from 0 to 100 (an int given is kept as its float)."""
+        if not 0 <= self.score <= 100:
+            raise ValueError(f"a candidate's score is from 0 to 100, not {self.score!r}")
+        if type(self.score) is not float:
+            object.__setattr__(self, "score", float(self.score))
 
-MatchStatus = Literal["matched", "ambiguous", "review", "unrecognized"]
-ReviewReason = Literal["negated", "doubtful"]
 
-
-class Mention(AssessorModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mention:
     """One framework name found inside a text: where, how it was read, and the words around it."""
 
     start: int  # character offsets into the text as given
     end: int
     matched_text: str  # text[start:end]
-    status: Literal["matched", "ambiguous", "review"]
+    status: MentionStatus
     frameworks: tuple[Candidate, ...]
     suggestions: tuple[str, ...] = ()
     via: str  # "alias", "pattern", "group", "typo"
@@ -40,7 +48,8 @@ class Mention(AssessorModel):
     note: str | None = None
 
 
-class Match(AssessorModel):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Match:
     """How one framework name resolves against the catalog."""
 
     text: str

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
+from dataclasses import asdict, replace
 from itertools import pairwise
 
-from assessor.domain.base import trusted
 from assessor.domain.catalog_models import Catalog
 from assessor.domain.recognition import Candidate, Match, Mention
 from assessor.domain.text import normalize_text
@@ -97,8 +97,7 @@ def _to_match(idx: Index, text: str, m: Found, reading: Reading) -> Match:
     cands = m.frameworks
     if score_drop and m.status == "matched" and cands and cands[0].score == 100.0:
         cands = tuple(candidate(c.framework, c.edition, 95.0, c.via) for c in cands)
-    return trusted(  # every value is of its field's type: the mention's own, validated once
-        Match,
+    return Match(
         text=text,
         status=m.status,
         frameworks=cands,
@@ -127,7 +126,7 @@ def match_text(text: str, catalog: Catalog) -> Match:
         return Match(text=shown, status="unrecognized", suggestions=tuple(seen[:5]), note=note)
     fuzzy, suggestions = _fuzzy(idx, shown, seen)
     if fuzzy is not None:
-        return fuzzy.model_copy(update={"text": shown, "suggestions": tuple(suggestions[:5])})
+        return replace(fuzzy, text=shown, suggestions=tuple(suggestions[:5]))
     note = "not a framework name the catalog knows"
     if suggestions:
         note += "; closest: " + ", ".join(suggestions[:5])
@@ -437,9 +436,9 @@ def matches_json(matches: Sequence[Match] | Sequence[Sequence[Match]]) -> str:
     data: list[object] = []
     for item in matches:
         if isinstance(item, Match):
-            data.append(item.model_dump(mode="json"))
+            data.append(asdict(item))
         else:
-            data.append([m.model_dump(mode="json") for m in item])
+            data.append([asdict(m) for m in item])
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
 
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import NamedTuple
 
-from assessor.domain.base import trusted
 from assessor.domain.catalog_models import GroupAlias
-from assessor.domain.recognition import Candidate, Mention
+from assessor.domain.recognition import Candidate, Mention, MentionStatus, ReviewReason
 from assessor.recognize.edition_read import (
     _Ed,
     _edition_after,
@@ -68,24 +67,24 @@ class _Hit:
     edition: str | None = None
     notes: list[str] = field(default_factory=list)
     cands: tuple[Candidate, ...] = ()
-    status: str = "matched"
+    status: MentionStatus = "matched"
     suggestions: tuple[str, ...] = ()
 
 
 class Found(NamedTuple):
-    """A mention as the finder keeps it: a Mention's fields, in its order, none validated again
-    (a Mention model is built only when one is asked for: most readings end as Matches)."""
+    """A mention as the finder keeps it: a Mention's fields (a Mention is built only when one is
+    asked for: most readings end as Matches)."""
 
     start: int
     end: int
     matched_text: str
-    status: str
+    status: MentionStatus
     frameworks: tuple[Candidate, ...]
     suggestions: tuple[str, ...]
     via: str
     before: str
     after: str
-    review: str | None
+    review: ReviewReason | None
     note: str | None
 
 
@@ -103,10 +102,7 @@ class Reading:
     def mentions(self) -> tuple[Mention, ...]:
         """The mentions as models (built on first use, then kept with the reading)."""
         if self._mentions is None:
-            fields = Found._fields
-            self._mentions = tuple(
-                trusted(Mention, **dict(zip(fields, f, strict=True))) for f in self.found
-            )
+            self._mentions = tuple(Mention(**f._asdict()) for f in self.found)
         return self._mentions
 
 
