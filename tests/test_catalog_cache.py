@@ -15,8 +15,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+import yaml
 
 from assessor.catalog import cache as kept_cache
+from assessor.catalog import index_cache
 from assessor.catalog import load as cat
 from assessor.catalog.resources import catalog_dir
 from assessor.domain.models import Catalog
@@ -224,3 +226,67 @@ def test_a_kept_catalog_is_read_without_building_a_validator(cache: Path) -> Non
     ).stdout.split()
     assert out[0] == "[]", out
     assert int(out[1]) == len(cat.load_catalog().frameworks)
+
+
+def _corpus_texts() -> list[str]:
+    data = ROOT / "tests" / "data"
+    corpus = yaml.safe_load((data / "corpus.yaml").read_text("utf-8"))["corpus"]
+    spellings = yaml.safe_load((data / "spellings.yaml").read_text("utf-8"))["spellings"]
+    return [str(e["text"]) for e in (*corpus, *spellings)]
+
+
+def test_an_index_read_without_its_catalog_reads_every_corpus_line_alike(cache: Path) -> None:
+    """What a lookup reads (index.standalone: plain facts, no catalog models) answers as the
+    catalog does, in both of `match`'s formats, on every line of the corpus and spellings."""
+    catalog = cat.load_catalog()
+    plain = json.loads(json.dumps(recognize_index.to_plain(recognize_index.index(catalog))))
+    alone = recognize_index.standalone(plain)
+    texts = _corpus_texts()
+    assert len(texts) > 500
+    by_catalog = [recognize.match_cell(t, catalog) for t in texts]
+    by_index = [recognize.match_cell(t, alone) for t in texts]
+    assert recognize.matches_json(by_index) == recognize.matches_json(by_catalog)
+    assert recognize.matches_table(by_index, alone) == recognize.matches_table(by_catalog, catalog)
+
+
+def test_the_kept_index_is_read_back_by_a_lookup(cache: Path) -> None:
+    assert index_cache.kept_index() is None  # nothing kept yet
+    cat.load_catalog()
+    kept = index_cache.kept_index()
+    assert kept is not None
+    assert recognize.match_text("SOC 2 Type II", kept).frameworks[0].framework == "soc-2"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"",
+        b"{not json",
+        b'{"aliases": {}}',
+        b"[]",
+        b"\x80\x04pickle",
+    ],
+)
+def test_a_damaged_kept_index_is_no_lookup(cache: Path, damage: bytes) -> None:
+    cat.load_catalog()
+    (index_entry,) = cache.glob("index-*.json")
+    index_entry.write_bytes(damage)
+    assert index_cache.kept_index() is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("frameworks", [[1, "SOC 2", "held", [], [], None]]),  # an id that is no string
+        ("frameworks", [["soc-2", "SOC 2", "held", "soc-2", [], None]]),  # certs not a list
+        ("groups", [["SOC", ["soc-1"], "yes", "which SOC?"]]),  # ambiguous not a boolean
+        ("groups", []),  # a group alias with no group
+    ],
+)
+def test_a_kept_index_of_another_shape_is_no_lookup(cache: Path, field: str, value: object) -> None:
+    cat.load_catalog()
+    (index_entry,) = cache.glob("index-*.json")
+    data = json.loads(index_entry.read_bytes())
+    data[field] = value
+    index_entry.write_text(json.dumps(data), encoding="utf-8")
+    assert index_cache.kept_index() is None

@@ -36,8 +36,8 @@ HEAVY = (
     "multipart",
     "python_multipart",
 )
-# Parts of assessor a lookup never needs (domain.models: the intake and findings models; the
-# lookup reads domain.catalog_models and domain.recognition).
+# Parts of assessor a lookup never needs (domain.models: the intake and findings models; a
+# lookup reads domain.recognition, and domain.catalog_models only when no index is kept).
 UNUSED = (
     "assessor.intake",
     "assessor.assess",
@@ -158,3 +158,51 @@ def test_only_the_plain_form_is_read_without_typer(
     argv: list[str], expected: quick.MatchArgs | None
 ) -> None:
     assert quick.parse(argv) == expected
+
+
+LOOKUP = [
+    "SOC 2 Type II",
+    "HIPPAA",
+    "NIST",
+    "ISO 27001?",
+    "no SOC 2 needed",
+    "NIS2 - Annex to the Commission Implementing Regulation 2024/2690",
+    "Zertifizierung nach ISO 27001",
+    "xyzzy plugh",
+]
+
+
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_a_lookup_on_a_kept_index_answers_as_one_that_loads_the_catalog(
+    fmt: str, tmp_path: Path
+) -> None:
+    """The first lookup loads the catalog and keeps its index; the next reads the index alone,
+    without pydantic or the catalog's models, and prints the same bytes; so does typer's path."""
+    kept = {**ENV, "XDG_CACHE_HOME": str(tmp_path)}
+    args = ["match", *LOOKUP, "--format", fmt]
+
+    def run(module: str, env: dict[str, str], *flags: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, *flags, "-m", module, *args],
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+
+    loaded = run("assessor", {**ENV, "ASSESSOR_NO_CACHE": "1"}).stdout
+    assert run("assessor", kept).stdout == loaded  # loads the catalog, keeps the index
+    assert list((tmp_path / "assessor").glob("index-*.json"))
+    again = run("assessor", kept, "-X", "importtime")
+    assert again.stdout == loaded
+    assert run("assessor.app.cli", kept).stdout == loaded
+    names = {
+        line.rsplit("|", 1)[1].strip()
+        for line in again.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "assessor.recognize.match" in names
+    assert not [n for n in names if n.split(".")[0] == "pydantic"]
+    assert "assessor.domain.catalog_models" not in names

@@ -226,7 +226,7 @@ def match(
     if problem is not None:
         typer.echo(problem, err=True)
         raise typer.Exit(2)
-    loaded = _run(lambda: quick.load(overlay))
+    loaded = _run(lambda: quick.source(overlay))
     typer.echo(quick.listing(texts, fmt, loaded))
 
 

@@ -14,7 +14,8 @@ specially (no standard stream, an ASCII-only one, Windows, an ANSI escape in the
 Help, usage errors and their wording thus come from typer alone. The command's own behaviour
 (the format check, the catalog and overlay, the listing, errors and their exit codes) is shared
 with `cli.match` through the functions below; tests/test_cli_quick.py runs both paths over the
-same command lines and compares stdout, stderr and the exit code.
+same command lines and compares stdout, stderr and the exit code. Without an overlay, both
+read the index an earlier run kept (catalog/index_cache.py) and never import pydantic.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from assessor.run.terminal import escape
 
 if TYPE_CHECKING:
     from assessor.domain.catalog_models import Catalog
+    from assessor.recognize.index import Index
 
 FORMATS = ("table", "json")
 _OPTIONS = frozenset({"--format", "--catalog-overlay"})
@@ -97,7 +99,20 @@ def load(overlay: Path | None) -> Catalog:
     return cat.load_with_overlay(overlay) if overlay is not None else cat.load_catalog(None)
 
 
-def listing(texts: Sequence[str], fmt: str, catalog: Catalog) -> str:
+def source(overlay: Path | None) -> Catalog | Index:
+    """What `match` reads names against: without an overlay, the shipped catalog's index as an
+    earlier run kept it (read without pydantic or the catalog's models); else the catalog,
+    loaded (which keeps its index for the next lookup)."""
+    if overlay is None:
+        from assessor.catalog import index_cache
+
+        found = index_cache.kept_index()
+        if found is not None:
+            return found
+    return load(overlay)
+
+
+def listing(texts: Sequence[str], fmt: str, catalog: Catalog | Index) -> str:
     """How each text resolves, as a table or JSON."""
     from assessor.recognize import match as recognize
 
@@ -121,14 +136,14 @@ def run(argv: Sequence[str]) -> int | None:
     if args is None:
         return None
     # assessor uses no pydantic plugin; looking for them reads every installed package's
-    # metadata at the first validation. A lookup skips it (this process only; a value the
-    # user set is kept).
+    # metadata at the first validation. A lookup that loads the catalog skips it (this process
+    # only; a value the user set is kept).
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     problem = format_error(args.fmt)
     if problem is not None:
         return _say([problem], sys.stderr, 2)
     try:
-        catalog = load(args.overlay)
+        catalog = source(args.overlay)
     except AssessorError as err:
         return _say(error_lines(err), sys.stderr, err.exit_code)
     except KeyboardInterrupt:

@@ -1,10 +1,11 @@
 """The catalog's disk cache: a catalog that passed validation and the cross-check, kept as JSON
-with its recognizer index (plain JSON data too; never pickle), under $XDG_CACHE_HOME/assessor.
+beside its recognizer index (plain JSON data too; never pickle: catalog/index_cache.py keeps the
+index and computes the keys), under $XDG_CACHE_HOME/assessor.
 
-Keyed by the SHA-256 of every file in the catalog folder, the tool's version and the code that
-reads and checks a catalog (domain/, recognize/, catalog/), so an edited folder or another
-version never reads a stale entry. Entries are written atomically (a temporary file, then a
-rename); `ASSESSOR_NO_CACHE=1` turns the cache off.
+The catalog's key is the index's (the catalog folder's files and the code, see index_cache)
+with the pydantic version, so an edited folder or another version never reads a stale entry.
+Entries are written atomically (a temporary file, then a rename); `ASSESSOR_NO_CACHE=1` turns
+the cache off.
 
 Reading an entry back does not run pydantic validation: building the validators of every
 catalog model costs more than the rest of a `match` start-up, and this data passed them when
@@ -20,11 +21,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
-import sys
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 from pydantic import VERSION as PYDANTIC_VERSION
 from pydantic import BaseModel
 
-from assessor import __version__
+from assessor.catalog import index_cache
 from assessor.domain.catalog_models import Catalog
 from assessor.recognize import index as recognize_index
 
@@ -43,60 +43,33 @@ M = TypeVar("M", bound=BaseModel)
 Decode = Callable[[Any], Any]
 
 
-def cache_dir() -> Path | None:
-    """$XDG_CACHE_HOME/assessor or ~/.cache/assessor; None when ASSESSOR_NO_CACHE is set."""
-    if os.environ.get("ASSESSOR_NO_CACHE"):
+@dataclass(frozen=True)
+class CacheKey:
+    """Where a catalog folder's entries are kept: the catalog's and its index's keys."""
+
+    catalog: str
+    index: str
+
+
+def cache_key(folder: Path) -> CacheKey | None:
+    """The keys of this catalog folder's entries (None: no cache)."""
+    index_key = index_cache.index_key(folder)
+    if index_key is None:
         return None
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    try:
-        root = Path(base) if base and os.path.isabs(base) else Path.home() / ".cache"
-    except RuntimeError:  # no home directory to be found
-        return None
-    return root / "assessor"
+    stamp = f"{CACHE_FORMAT}\0{PYDANTIC_VERSION}\0{index_key}".encode()
+    return CacheKey(hashlib.sha256(stamp).hexdigest(), index_key)
 
 
-@functools.lru_cache(maxsize=1)
-def _code_digest() -> str | None:
-    """The version and the source of the code a cached catalog depends on (models, checks,
-    recognition), so a changed model or rule never reads an entry written before it."""
-    sha = hashlib.sha256(f"{CACHE_FORMAT}\0{__version__}\0{PYDANTIC_VERSION}\0".encode())
-    sha.update(f"{sys.version_info[:2]}".encode())
-    package = Path(__file__).resolve().parents[1]
-    try:
-        for sub in ("domain", "recognize", "catalog"):
-            for path in sorted((package / sub).glob("*.py")):
-                sha.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
-        return None
-    return sha.hexdigest()
-
-
-def cache_key(folder: Path) -> str | None:
-    """SHA-256 of the code digest and every file under the catalog folder (path and bytes)."""
-    code = _code_digest()
-    if code is None or cache_dir() is None:
-        return None
-    sha = hashlib.sha256(code.encode() + b"\0")
-    try:
-        files = sorted(p for p in folder.rglob("*") if p.is_file())
-        for path in files:
-            rel = path.relative_to(folder).as_posix()
-            sha.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
-    except OSError:
-        return None
-    return sha.hexdigest()
-
-
-def read_cache(key: str) -> Catalog | None:
+def read_cache(key: CacheKey) -> Catalog | None:
     """The kept catalog for this key (its index offered to the recognizer), or None."""
-    root = cache_dir()
-    if root is None:
+    root = index_cache.cache_dir()
+    index_file = index_cache.index_path(key.index)
+    if root is None or index_file is None:
         return None
     try:
-        catalog = decode(Catalog, json.loads((root / f"catalog-{key}.json").read_bytes()))
+        catalog = decode(Catalog, json.loads((root / f"catalog-{key.catalog}.json").read_bytes()))
     except (OSError, ValueError, TypeError):  # missing, unreadable or another shape: read YAML
         return None
-    index_file = root / f"index-{key}.json"
 
     def load_index() -> recognize_index.Index | None:
         try:
@@ -109,38 +82,30 @@ def read_cache(key: str) -> Catalog | None:
     return catalog
 
 
-def write_cache(key: str, catalog: Catalog) -> None:
+def write_cache(key: CacheKey, catalog: Catalog) -> None:
     """Keep the catalog and its index for the next start (atomically; failures ignored)."""
-    root = cache_dir()
-    if root is None:
+    root = index_cache.cache_dir()
+    index_file = index_cache.index_path(key.index)
+    if root is None or index_file is None:
         return
     plain = recognize_index.to_plain(recognize_index.index(catalog))
     try:
         root.mkdir(parents=True, exist_ok=True)
-        _write_atomic(root / f"index-{key}.json", json.dumps(plain).encode())
-        _write_atomic(root / f"catalog-{key}.json", catalog.model_dump_json().encode())
+        index_cache.write_atomic(index_file, json.dumps(plain).encode())
+        index_cache.write_atomic(
+            root / f"catalog-{key.catalog}.json", catalog.model_dump_json().encode()
+        )
         _prune(root)
     except OSError:
         return
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _prune(root: Path) -> None:
-    """Only the newest entries stay."""
-    kept = sorted(root.glob("catalog-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in kept[_KEEP:]:
-        key = old.name.removeprefix("catalog-").removesuffix(".json")
-        old.unlink(missing_ok=True)
-        (root / f"index-{key}.json").unlink(missing_ok=True)
+    """Only the newest entries of each kind stay."""
+    for kind in ("catalog", "index"):
+        kept = sorted(root.glob(f"{kind}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in kept[_KEEP:]:
+            old.unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,16 +1,16 @@
 """The per-catalog recognition index: aliases, editions, patterns, near-miss keys. Built once.
 
-Pure: no files, no clock.
+Pure: no files, no clock. Imports no pydantic: an index kept as plain data (`to_plain`) is read
+back without the catalog (`standalone`), so a one-name lookup never builds the catalog's models.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from assessor.domain.catalog_models import Catalog, Framework, GroupAlias
 from assessor.recognize.norm import (
     KEY_STOP,
     YEAR,
@@ -22,10 +22,83 @@ from assessor.recognize.norm import (
     tokens,
 )
 
+if TYPE_CHECKING:
+    from assessor.domain.catalog_models import Catalog, Framework
+
 # A near-miss is read only against keys with enough letters to make one edit telling.
 TYPO_MIN_LETTERS = 4
 _TYPO_MAX_KEY = 40
 _EDITION_GROUP = re.compile(r"\(\?P<edition>")
+
+
+class EditionView(Protocol):
+    """What recognition reads of an edition once the index is built."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+
+
+class FrameworkView(Protocol):
+    """What recognition reads of a framework once the index is built: the catalog's Framework,
+    or the FrameworkFacts of an index read back without the catalog."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def short_name(self) -> str: ...
+    @property
+    def relation(self) -> str: ...
+    @property
+    def certifications(self) -> tuple[str, ...]: ...
+    @property
+    def editions(self) -> Sequence[EditionView]: ...
+    @property
+    def part_of(self) -> str | None: ...
+
+
+class GroupView(Protocol):
+    """What recognition reads of a group alias (a family, or several frameworks at once)."""
+
+    @property
+    def alias(self) -> str: ...
+    @property
+    def frameworks(self) -> tuple[str, ...]: ...
+    @property
+    def ambiguous(self) -> bool: ...
+    @property
+    def note(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class EditionFacts:
+    """An edition as a kept index holds it."""
+
+    id: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkFacts:
+    """A framework as a kept index holds it: what FrameworkView reads, nothing more."""
+
+    id: str
+    short_name: str
+    relation: str
+    certifications: tuple[str, ...]
+    editions: tuple[EditionFacts, ...]
+    part_of: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class GroupFacts:
+    """A group alias as a kept index holds it."""
+
+    alias: str
+    frameworks: tuple[str, ...]
+    ambiguous: bool
+    note: str
 
 
 @dataclass
@@ -34,8 +107,8 @@ class Index:
 
     aliases: dict[str, str] = field(default_factory=dict)  # key -> "fw:<id>" | "group:<alias>"
     alias_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # key -> its words
-    frameworks: dict[str, Framework] = field(default_factory=dict)
-    groups: dict[str, GroupAlias] = field(default_factory=dict)
+    frameworks: dict[str, FrameworkView] = field(default_factory=dict)
+    groups: dict[str, GroupView] = field(default_factory=dict)
     editions: dict[str, dict[str, str]] = field(default_factory=dict)  # fw -> key -> edition
     edition_lines: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)  # shared
     year_editions: dict[str, bool] = field(default_factory=dict)
@@ -62,8 +135,11 @@ _CACHE: list[tuple[Catalog, Index]] = []
 _OFFERS: list[tuple[Catalog, Callable[[], Index | None]]] = []
 
 
-def index(catalog: Catalog) -> Index:
-    """The index of this catalog, built on first use and kept for the next calls."""
+def index(catalog: Catalog | Index) -> Index:
+    """The index of this catalog, built on first use and kept for the next calls (an index
+    given, read back without its catalog, is its own)."""
+    if isinstance(catalog, Index):
+        return catalog
     for cached, idx in _CACHE:
         if cached is catalog:
             return idx
@@ -89,7 +165,8 @@ def offer(catalog: Catalog, load: Callable[[], Index | None]) -> None:
 
 
 def to_plain(idx: Index) -> dict[str, Any]:
-    """Everything the index holds but the catalog's own models and the per-text caches."""
+    """Everything the index holds but the per-text caches, with what recognition reads of each
+    framework and group (so `standalone` needs no catalog)."""
     return {
         "aliases": idx.aliases,
         "alias_words": idx.alias_words,
@@ -104,16 +181,66 @@ def to_plain(idx: Index) -> dict[str, Any]:
         "clipped": idx.clipped,
         "choices": idx.choices,
         "choice_owner": idx.choice_owner,
+        "frameworks": [_framework_plain(fw) for fw in idx.frameworks.values()],
+        "groups": [[g.alias, list(g.frameworks), g.ambiguous, g.note] for g in idx.groups.values()],
     }
+
+
+def _framework_plain(fw: FrameworkView) -> list[object]:
+    editions = [[e.id, e.label] for e in fw.editions]
+    return [fw.id, fw.short_name, fw.relation, list(fw.certifications), editions, fw.part_of]
 
 
 def from_plain(catalog: Catalog, data: dict[str, Any]) -> Index:
     """The index to_plain kept, for this catalog (KeyError, TypeError or ValueError if not)."""
+    frameworks: dict[str, FrameworkView] = {fw.id: fw for fw in catalog.frameworks}
+    kept = [row[0] for row in data["frameworks"]]
+    if kept != list(frameworks):
+        raise ValueError("the kept index is not this catalog's")
+    return _from_plain(data, frameworks, {g.alias: g for g in catalog.groups})
+
+
+def standalone(data: dict[str, Any]) -> Index:
+    """The index to_plain kept, read back without its catalog: each framework and group as the
+    plain facts recognition reads (KeyError, TypeError or ValueError when the data is not an
+    index's)."""
+    frameworks: dict[str, FrameworkView] = {}
+    for fw_id, short, relation, certs, editions, part_of in data["frameworks"]:
+        eds = tuple(EditionFacts(_text(e), _text(label)) for e, label in editions)
+        facts = FrameworkFacts(
+            _text(fw_id), _text(short), _text(relation), _texts(certs), eds, part_of
+        )
+        if part_of is not None:
+            _text(part_of)
+        frameworks[facts.id] = facts
+    groups: dict[str, GroupView] = {}
+    for alias, members, ambiguous, note in data["groups"]:
+        if type(ambiguous) is not bool:
+            raise TypeError("a group's 'ambiguous' is true or false")
+        groups[_text(alias)] = GroupFacts(alias, _texts(members), ambiguous, _text(note))
+    return _from_plain(data, frameworks, groups)
+
+
+def _text(value: object) -> str:
+    if type(value) is not str:
+        raise TypeError("expected a string")
+    return value
+
+
+def _texts(values: object) -> tuple[str, ...]:
+    if type(values) is not list:
+        raise TypeError("expected a list")
+    return tuple(map(_text, values))
+
+
+def _from_plain(
+    data: dict[str, Any], frameworks: dict[str, FrameworkView], groups: dict[str, GroupView]
+) -> Index:
     idx = Index(
         aliases=dict(data["aliases"]),
         alias_words={k: tuple(v) for k, v in data["alias_words"].items()},
-        frameworks={fw.id: fw for fw in catalog.frameworks},
-        groups={g.alias: g for g in catalog.groups},
+        frameworks=frameworks,
+        groups=groups,
         editions={k: dict(v) for k, v in data["editions"].items()},
         edition_lines={
             fw: {k: tuple(v) for k, v in lines.items()}
@@ -131,6 +258,8 @@ def from_plain(catalog: Catalog, data: dict[str, Any]) -> Index:
     )
     if set(idx.frameworks) != set(idx.editions) or len(idx.choices) != len(idx.choice_owner):
         raise ValueError("the kept index is not this catalog's")
+    if not {o[6:] for o in idx.aliases.values() if o.startswith("group:")} <= set(idx.groups):
+        raise ValueError("the kept index's groups are not its aliases'")
     return idx
 
 
@@ -201,8 +330,8 @@ def alias_prefixes(idx: Index) -> set[str]:
     return idx.prefixes
 
 
-def _add_near_miss_keys(idx: Index) -> None:
-    for fw in idx.frameworks.values():
+def _add_near_miss_keys(idx: Index, catalog: Catalog) -> None:
+    for fw in catalog.frameworks:
         for spelling in (fw.short_name, *fw.aliases):
             toks = [t for t in tokens(spelling) if t not in KEY_STOP]
             if not toks or letters(compact(toks)) < TYPO_MIN_LETTERS:
@@ -225,7 +354,7 @@ def _build(catalog: Catalog) -> Index:
     for group in catalog.groups:
         idx.groups[group.alias] = group
         _add_alias(idx, group.alias, f"group:{group.alias}")
-    _add_near_miss_keys(idx)
+    _add_near_miss_keys(idx, catalog)
     if idx.patterns:
         joined = "|".join(_EDITION_GROUP.sub("(?:", p.pattern) for _, p in idx.patterns)
         idx.any_pattern = re.compile(joined)

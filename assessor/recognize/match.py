@@ -2,6 +2,7 @@
 
 A cell is read as text with framework names inside it (recognize_spans.find_mentions): words
 around a name are context. Pure: no files, no clock. The only module that imports rapidfuzz.
+Each function takes the catalog, or an index read back without it (a lookup: no pydantic).
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
-from assessor.domain.catalog_models import Catalog
 from assessor.domain.recognition import Candidate, Match, Mention
 from assessor.domain.text import normalize_text
 from assessor.recognize.index import Index, index, owner_ids
@@ -27,6 +28,9 @@ from assessor.recognize.norm import (
     tokens,
 )
 from assessor.recognize.spans import Found, Reading, candidate, read
+
+if TYPE_CHECKING:
+    from assessor.domain.catalog_models import Catalog
 
 __all__ = [
     "CONFIRM_VIAS",
@@ -50,7 +54,7 @@ _MAX_FUZZY_CHARS = 80
 _DIGITS = re.compile(r"\d+")
 
 
-def find_mentions(text: str, catalog: Catalog) -> tuple[Mention, ...]:
+def find_mentions(text: str, catalog: Catalog | Index) -> tuple[Mention, ...]:
     """Every framework named inside a text, with its span, edition, how it was read, context."""
     return read(index(catalog), text).mentions
 
@@ -109,7 +113,7 @@ def _to_match(idx: Index, text: str, m: Found, reading: Reading) -> Match:
     )
 
 
-def match_text(text: str, catalog: Catalog) -> Match:
+def match_text(text: str, catalog: Catalog | Index) -> Match:
     """How one framework name resolves: matched, ambiguous (say which), review, or unrecognized."""
     shown = normalize_text(text).replace("\n", " ")
     if not tokens(shown):
@@ -385,17 +389,17 @@ def _split(text: str, reads: _Reads) -> list[str]:
     return out
 
 
-def split_frameworks(text: str, catalog: Catalog) -> list[str]:
+def split_frameworks(text: str, catalog: Catalog | Index) -> list[str]:
     """One name per framework in a cell (lines, ; , / & + 'and', or none), never splitting one."""
     return _split(text, _Reads(index(catalog)))
 
 
-def match_cell(text: str, catalog: Catalog) -> list[Match]:
+def match_cell(text: str, catalog: Catalog | Index) -> list[Match]:
     """Split a cell into framework names and match each."""
     return [match_text(part, catalog) for part in split_frameworks(text, catalog)]
 
 
-def recognize_parts(text: str, catalog: Catalog) -> list[tuple[str, Match]]:
+def recognize_parts(text: str, catalog: Catalog | Index) -> list[tuple[str, Match]]:
     """A cell read once: each framework part with its Match (the one match_text(part) gives).
 
     The intake keeps the Match on each requirement, so the engine need not read it again.
@@ -412,7 +416,7 @@ def recognize_parts(text: str, catalog: Catalog) -> list[tuple[str, Match]]:
     return out
 
 
-def recognize_cell(text: str, catalog: Catalog) -> list[Match]:
+def recognize_cell(text: str, catalog: Catalog | Index) -> list[Match]:
     """A cell read once: one Match per framework mention (review items included), or per part."""
     return [found for _, found in recognize_parts(text, catalog)]
 
@@ -442,10 +446,9 @@ def matches_json(matches: Sequence[Match] | Sequence[Sequence[Match]]) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
 
 
-def _describe(cand: Candidate, catalog: Catalog) -> str:
-    try:
-        fw = catalog.framework(cand.framework)
-    except KeyError:
+def _describe(cand: Candidate, idx: Index) -> str:
+    fw = idx.frameworks.get(cand.framework)
+    if fw is None:
         return cand.framework
     label = fw.short_name
     if cand.edition:
@@ -459,13 +462,16 @@ def _describe(cand: Candidate, catalog: Catalog) -> str:
     return f"{fw.id} [{label}] {held}"
 
 
-def matches_table(matches: Sequence[Match] | Sequence[Sequence[Match]], catalog: Catalog) -> str:
+def matches_table(
+    matches: Sequence[Match] | Sequence[Sequence[Match]], catalog: Catalog | Index
+) -> str:
     """A readable listing: one block per name with its resolution or the closest suggestions."""
+    idx = index(catalog)
     lines: list[str] = []
     for m in _flatten(matches):
         lines.append(f"{m.text!r}: {m.status}")
         lines += [
-            f"    -> {_describe(c, catalog)} (via {c.via}, score {c.score:g})" for c in m.frameworks
+            f"    -> {_describe(c, idx)} (via {c.via}, score {c.score:g})" for c in m.frameworks
         ]
         if m.status != "matched" and m.suggestions:
             lines.append(f"    suggestions: {', '.join(m.suggestions)}")

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from typing import NamedTuple
 
-from assessor.domain.catalog_models import GroupAlias
 from assessor.domain.recognition import Candidate, Mention, MentionStatus, ReviewReason
 from assessor.recognize.edition_read import (
     _Ed,
@@ -22,7 +21,7 @@ from assessor.recognize.edition_read import (
     _edition_before,
     edition_from,
 )
-from assessor.recognize.index import Index, alias_prefixes, owner_ids
+from assessor.recognize.index import GroupView, Index, alias_prefixes, owner_ids
 from assessor.recognize.near import may_near, near_miss_read
 from assessor.recognize.norm import (
     FILLER,
@@ -284,7 +283,7 @@ def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[
 # Resolving: editions, families, refusals
 
 
-def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | None:
+def _group_cands(idx: Index, group: GroupView, left: Sequence[str]) -> _Hit | None:
     """A family name, maybe with an edition that only some members have."""
     cands: list[Candidate] = []
     known: list[str] = []
