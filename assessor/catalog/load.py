@@ -25,7 +25,7 @@ from assessor.domain.catalog_models import (
     Source,
     StpLayout,
 )
-from assessor.domain.errors import CatalogError, Issue
+from assessor.domain.errors import CatalogError, InputError, Issue
 
 SCHEMA_VERSION = 2
 
@@ -384,7 +384,9 @@ def check_overlay(overlay: Path, path: Path | None = None) -> list[Issue]:
 
 
 def load_with_overlay(overlay: Path, path: Path | None = None) -> Catalog:
-    """The catalog with the organization's overlay merged; CatalogError on any problem."""
+    """The catalog with the organization's overlay merged. A problem in the overlay is bad input
+    (InputError, exit 2, as the same entries on a workbook's Overlay sheet); one in the shipped
+    catalog stays a CatalogError."""
     from assessor.catalog import overlay as ov
 
     raw, digest, issues = _read_overlay(overlay)
@@ -393,7 +395,7 @@ def load_with_overlay(overlay: Path, path: Path | None = None) -> Catalog:
         merged, issues = ov.apply(load_catalog(path), raw, digest, overlay.name)
     errors = [i for i in issues if i.severity == "error"]
     if merged is None or errors:
-        raise CatalogError(
+        raise InputError(
             f"the catalog overlay {overlay} has {len(errors)} problem(s)",
             issues=errors,
             hint="run `assessor catalog check --overlay FILE` for details",
