@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from assessor.assess import engine
+from assessor.assess.basis import Basis
 from assessor.catalog.load import load_catalog
 from assessor.domain.models import Catalog, CellRef, Match, Period, Requirement
 from assessor.recognize import match as recognize
@@ -89,7 +90,9 @@ def judge(entry: dict[str, Any], catalog: Catalog) -> Line:
     false_covered: list[str] = []
     for part, m in zip(recognize.split_frameworks(text, catalog), matches, strict=False):
         req = Requirement(source=source, business_unit="corpus", text=part, cell_text=text)
-        findings = engine.findings_for_match(req, m, catalog, period=PERIOD, service=service)
+        findings = engine.findings_for_match(
+            req, m, Basis.of(catalog, period=PERIOD, service=service)
+        )
         false_covered += [
             f.framework.id if f.framework else "?"
             for f in findings

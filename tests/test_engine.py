@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from assessor.assess import editions, engine, wording
+from assessor.assess.basis import Basis
 from assessor.domain.models import (
     BusinessUnit,
     Candidate,
@@ -681,9 +682,7 @@ def test_sox_evidence_lists_a_shared_document_once() -> None:
     f = engine.finding_for(
         req("SOX"),
         Candidate(framework="sox", score=100, via="alias"),
-        catalog,
-        period=INSIDE,
-        service=catalog.service(),
+        Basis.of(catalog, period=INSIDE, service=catalog.service()),
     )
     titles = [e.title for e in f.evidence]
     assert titles.count("SOC Bridge Letter") == 1
@@ -718,9 +717,7 @@ def test_certification_not_listed_for_the_service_is_a_gap() -> None:
     f = engine.finding_for(
         req("ISO 27001"),
         Candidate(framework="iso-27001", score=100, via="alias"),
-        catalog,
-        period=INSIDE,
-        service=catalog.service(),
+        Basis.of(catalog, period=INSIDE, service=catalog.service()),
     )
     assert (f.status, f.responsibility) == ("gap", "customer")
 
@@ -729,9 +726,7 @@ def test_fuzzy_recognition_is_never_covered() -> None:
     f = engine.finding_for(
         req("ISO 2700l"),
         Candidate(framework="iso-27001", score=91, via="fuzzy"),
-        CATALOG,
-        period=INSIDE,
-        service=SERVICE,
+        Basis.of(CATALOG, period=INSIDE, service=SERVICE),
     )
     assert f.status == "partial"
     assert "approximate match" in caveats_text(f)
@@ -741,9 +736,7 @@ def test_conflicting_editions_in_name_and_version_column_are_partial() -> None:
     f = engine.finding_for(
         req("ISO 27001:2013", version="2022"),
         Candidate(framework="iso-27001", edition="2013", score=100, via="alias"),
-        CATALOG,
-        period=INSIDE,
-        service=SERVICE,
+        Basis.of(CATALOG, period=INSIDE, service=SERVICE),
     )
     assert f.status == "partial"
     assert "conflicting editions" in caveats_text(f)
@@ -754,9 +747,7 @@ def test_end_of_life_without_a_date_is_never_covered() -> None:
     f = engine.finding_for(
         req("ISO 27001"),
         Candidate(framework="iso-27001", score=100, via="alias"),
-        catalog,
-        period=INSIDE,
-        service=catalog.service(),
+        Basis.of(catalog, period=INSIDE, service=catalog.service()),
     )
     assert f.status == "partial"
 
@@ -768,9 +759,7 @@ def test_available_service_is_covered_only_near_its_last_sighting() -> None:
         return engine.finding_for(
             req("ISO 27001"),
             Candidate(framework="iso-27001", score=100, via="alias"),
-            catalog,
-            period=period,
-            service=catalog.service(),
+            Basis.of(catalog, period=period, service=catalog.service()),
         )
 
     assert judged(INSIDE).status == "covered"  # sighting 10 March 2023, inside the 2023 period
@@ -1084,9 +1073,7 @@ def test_unknown_edition_is_partial_and_shown_as_asked() -> None:
     f = engine.finding_for(
         req("ISO 27001:2031"),
         Candidate(framework="iso-27001", edition="2031", score=100, via="alias"),
-        CATALOG,
-        period=INSIDE,
-        service=SERVICE,
+        Basis.of(CATALOG, period=INSIDE, service=SERVICE),
     )
     assert f.status == "partial"
     assert f.framework is not None and f.framework.version == "2031"

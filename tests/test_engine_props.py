@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from test_engine import make_catalog
 
 from assessor.assess import engine
+from assessor.assess.basis import Basis
 from assessor.domain.models import (
     BusinessUnit,
     Candidate,
@@ -185,7 +186,7 @@ def test_nothing_unproven_is_ever_covered(
         cell_text=fw.name,
         version=version,
     )
-    f = engine.finding_for(row, cand, catalog, period=period, service=service)
+    f = engine.finding_for(row, cand, Basis.of(catalog, period=period, service=service))
     _check_invariants(f)
     if f.status == "covered":
         reasons = _can_be_covered(catalog, fw, cand, version, period, service)
@@ -211,7 +212,7 @@ def test_as_of_after_end_of_life_is_never_covered(catalog_name: str, data: st.Da
         text=fw.name,
         cell_text=fw.name,
     )
-    f = engine.finding_for(row, cand, catalog, period=after, service=service)
+    f = engine.finding_for(row, cand, Basis.of(catalog, period=after, service=service))
     assert f.status != "covered"
     if f.status == "partial":
         assert any("end of life" in c for c in f.caveats)

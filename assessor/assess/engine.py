@@ -14,6 +14,7 @@ from datetime import date
 
 from assessor.assess import evidence as on_file
 from assessor.assess import rules, wording
+from assessor.assess.basis import Basis
 from assessor.assess.editions import asked_edition
 from assessor.assess.evidence import EvidenceJudge
 from assessor.assess.scope import (
@@ -214,29 +215,22 @@ def _responsibility(status: Status, actions: Sequence[str]) -> Responsibility:
 def finding_for(
     req: Requirement,
     candidate: Candidate,
-    catalog: Catalog,
+    basis: Basis,
     *,
-    period: Period,
-    service: ServiceProfile | None = None,
-    services: Sequence[ServiceProfile] = (),
-    window_months: int = rules.DEFAULT_WINDOW_MONTHS,
     extra: Sequence[Reason] = (),
     typed: str | None = None,
-    judge: EvidenceJudge | None = None,
 ) -> Finding:
     """The finding for one recognized framework: apply every status rule and say why.
 
-    `services` are the services the requirement uses (`service` alone: one); covered needs
-    every one of them in confirmed scope for the period. `typed`: the words that named it, as
-    typed (the requirement's text when not given). `judge`: the unit's evidence on file for
-    these services (None: documents are not judged against a register).
+    Covered needs every service of the basis in confirmed scope for its period. `typed`: the
+    words that named it, as typed (the requirement's text when not given).
     """
-    profiles = tuple(services) or ((service,) if service is not None else (catalog.service(),))
+    catalog, period, profiles, judge = basis.catalog, basis.period, basis.services, basis.judge
     fw = catalog.framework(candidate.framework)
     asked, found = asked_edition(req, candidate, fw, catalog, period)
     found += rules.confirm_read(typed or req.text, fw, candidate.via)
     found += _overlay(catalog, fw, typed or req.text)
-    judged = judge_services(fw, catalog, profiles, period, asked, window_months, judge)
+    judged = judge_services(fw, catalog, profiles, period, asked, basis.window_months, judge)
     certs = judged.certs
     # An edition nobody knows is still shown as asked, so the reader sees what was judged.
     version_text = (req.version or candidate.edition) if asked is None else None
@@ -244,7 +238,7 @@ def finding_for(
         "source": req.source,
         "requirement": req.text,
         "suggestions": (),
-        "services": tuple(s.id for s in profiles),
+        "services": basis.service_ids,
         "service_scope": judged.refs,
     }
     if fw.relation == "none" or not certs:
@@ -364,22 +358,13 @@ def _held_or_supported(
 
 
 def findings_for_match(
-    req: Requirement,
-    match: Match,
-    catalog: Catalog,
-    *,
-    period: Period,
-    service: ServiceProfile | None = None,
-    services: Sequence[ServiceProfile] = (),
-    window_months: int = rules.DEFAULT_WINDOW_MONTHS,
-    extra: Sequence[Reason] = (),
-    judge: EvidenceJudge | None = None,
+    req: Requirement, match: Match, basis: Basis, *, extra: Sequence[Reason] = ()
 ) -> list[Finding]:
     """Findings for an already-recognized requirement: one per framework the match names."""
-    profiles = tuple(services) or ((service,) if service is not None else (catalog.service(),))
+    catalog, period = basis.catalog, basis.period
     known = {fw.id for fw in catalog.frameworks}
     candidates = [c for c in match.frameworks if c.framework in known]
-    ids = tuple(s.id for s in profiles)
+    ids = basis.service_ids
     named = {"services": ids, "matched_text": match.matched_text}
     if match.status == "review" and candidates:
         return [_review(req, match, catalog, extra, period).model_copy(update=named)]
@@ -400,17 +385,9 @@ def findings_for_match(
             continue
         seen[cand.framework] = None
         out.append(
-            finding_for(
-                req,
-                cand,
-                catalog,
-                period=period,
-                services=profiles,
-                window_months=window_months,
-                extra=extra,
-                typed=typed,
-                judge=judge,
-            ).model_copy(update={"matched_text": match.matched_text})
+            finding_for(req, cand, basis, extra=extra, typed=typed).model_copy(
+                update={"matched_text": match.matched_text}
+            )
         )
     return out
 
@@ -468,9 +445,7 @@ def assess_requirement(
         with_version = recognize.match_text(f"{req.text} {req.version}", catalog)
         if with_version.status == "matched":
             match = with_version
-    return findings_for_match(
-        req,
-        match,
+    basis = Basis.of(
         catalog,
         period=period,
         service=service,
@@ -478,6 +453,7 @@ def assess_requirement(
         window_months=window_months,
         judge=judge,
     )
+    return findings_for_match(req, match, basis)
 
 
 # ---------------------------------------------------------------------------
