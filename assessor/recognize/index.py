@@ -207,11 +207,10 @@ def standalone(data: dict[str, Any]) -> Index:
     frameworks: dict[str, FrameworkView] = {}
     for fw_id, short, relation, certs, editions, part_of in data["frameworks"]:
         eds = tuple(EditionFacts(_text(e), _text(label)) for e, label in editions)
+        part = None if part_of is None else _text(part_of)
         facts = FrameworkFacts(
-            _text(fw_id), _text(short), _text(relation), _texts(certs), eds, part_of
+            _text(fw_id), _text(short), _text(relation), _texts(certs), eds, part
         )
-        if part_of is not None:
-            _text(part_of)
         frameworks[facts.id] = facts
     groups: dict[str, GroupView] = {}
     for alias, members, ambiguous, note in data["groups"]:
