@@ -16,7 +16,7 @@ from assessor.app.cli import app
 from assessor.catalog import load as cat
 from assessor.catalog import show
 from assessor.catalog.resources import catalog_dir
-from assessor.domain.errors import CatalogError
+from assessor.domain.errors import CatalogError, InputError
 from assessor.domain.models import Catalog, Edition
 
 runner = CliRunner()
@@ -789,7 +789,7 @@ def test_an_overlay_may_not_claim_what_microsoft_does_not_hold(
 ) -> None:
     issues = cat.check_overlay(_overlay(tmp_path, body))
     assert any(message in f"{i.location} {i.message}" for i in issues), issues
-    with pytest.raises(CatalogError):
+    with pytest.raises(InputError):  # the organization's file: bad input, exit 2
         cat.load_with_overlay(_overlay(tmp_path, body))
 
 
