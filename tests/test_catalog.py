@@ -793,6 +793,20 @@ def test_an_overlay_may_not_claim_what_microsoft_does_not_hold(
         cat.load_with_overlay(_overlay(tmp_path, body))
 
 
+def test_an_entry_missing_its_decision_is_still_checked_against_the_catalog(
+    tmp_path: Path,
+) -> None:
+    body = (
+        "overlay:\n  relations:\n    - framework: iso-27001\n      certifications: [soc-2]\n"
+        "      rationale: r\n"
+    )
+    issues = cat.check_overlay(_overlay(tmp_path, body))
+    said = [f"{i.location} {i.message}" for i in issues]
+    assert any("accepted_by" in s for s in said), said
+    assert any("decided_by" in s for s in said), said
+    assert any("already held" in s for s in said), said  # the rule, in the same pass
+
+
 def test_cli_catalog_check_overlay(tmp_path: Path) -> None:
     assert runner.invoke(app, ["catalog", "check", "--overlay", str(OVERLAY)]).exit_code == 0
     bad = _overlay(tmp_path, "overlay:\n  aliases:\n    - alias: X\n      framework: nope\n")

@@ -347,6 +347,24 @@ def test_every_bad_overlay_cell_is_reported_at_once_with_its_place(tmp_path: Pat
     assert "only a relation" in said["Overlay!J8"]
 
 
+def test_a_row_with_a_missing_decision_is_still_checked_against_the_catalog(
+    tmp_path: Path,
+) -> None:
+    """Its auditor, decider and date missing or bad, and a relation on a held framework: every
+    problem of the row in one pass, not the rule only after the decision is filled in."""
+    rows: list[list[Any]] = [
+        ["Relation", "", "ISO 27001", "SOC 2", "", "r", "", "soon"],
+        ["Relation", "", "CCPA", "FedRAMP High", "Aud", "", "Risk", "2025-01-01"],
+    ]
+    with pytest.raises(InputError) as err:
+        intake.read_workbook(_book(tmp_path, rows), catalog())
+    said = {i.location: i.message for i in err.value.issues}
+    assert "already held" in said["Overlay!C2"]
+    assert {"Overlay!E2", "Overlay!G2", "Overlay!H2"} <= set(said), said
+    assert "not one Microsoft holds" in said["Overlay!D3"]
+    assert "Overlay!F3" in said, said  # no rationale
+
+
 def test_a_bad_overlay_sheet_writes_nothing(tmp_path: Path) -> None:
     book = _book(
         tmp_path, [["Relation", "", "ISO 27001", "SOC 2", "Aud", "r", "Risk", "2025-01-01"]]

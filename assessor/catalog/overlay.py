@@ -108,6 +108,34 @@ def _validation(err: ValidationError, kind: Kind, index: int | None) -> list[Pro
     return out
 
 
+# Fields no rule reads, only the decision records: an entry whose only problems are here is still
+# checked against the catalog with a stand-in value, so its other problems are found in the same
+# pass (the user fixes the row once). Its own problems keep the overlay from being merged.
+_STAND_INS: dict[str, object] = {
+    "decided_by": "?",
+    "decided_on": "2000-01-01",
+    "accepted_by": "?",
+    "rationale": "?",
+    "note": None,
+}
+
+
+def _stand_in(
+    model: type[OverlayAlias | OverlayFramework | OverlayRelation],
+    item: object,
+    err: ValidationError,
+) -> OverlayAlias | OverlayFramework | OverlayRelation | None:
+    """The entry with a stand-in for each decision field that failed, or None when another
+    field failed (or the item is no mapping)."""
+    failed = {str(e["loc"][0]) for e in err.errors() if e["loc"]}
+    if not isinstance(item, Mapping) or not failed or not failed <= set(_STAND_INS):
+        return None
+    try:
+        return model.model_validate({**item, **{f: _STAND_INS[f] for f in failed}})
+    except ValidationError:
+        return None
+
+
 @dataclass(frozen=True)
 class Parsed:
     """An overlay's entries that validated, the problems of those that did not, and where
@@ -158,6 +186,10 @@ def parse(raw: object) -> Parsed:
                 positions[kind].append(index)
             except ValidationError as err:
                 problems += _validation(err, kind, index)  # type: ignore[arg-type]
+                stood_in = _stand_in(model, item, err)
+                if stood_in is not None:  # checked too; never merged: its problems stop it
+                    kept[kind].append(stood_in)
+                    positions[kind].append(index)
     overlay = Overlay(
         organization=organization,
         aliases=tuple(kept["aliases"]),
