@@ -365,6 +365,17 @@ def test_a_row_with_a_missing_decision_is_still_checked_against_the_catalog(
     assert "Overlay!F3" in said, said  # no rationale
 
 
+def test_past_fifty_bad_cells_the_rest_are_counted_not_dropped(tmp_path: Path) -> None:
+    rows: list[list[Any]] = [
+        ["Frobnicate", f"x{n}", "", "", "", "", "A", "2025-01-01"] for n in range(60)
+    ]
+    with pytest.raises(InputError) as err:
+        intake.read_workbook(_book(tmp_path, rows), catalog())
+    assert "60 cells to fix" in str(err.value)
+    assert len(err.value.issues) == 51
+    assert err.value.issues[-1].message == "... and 10 more"
+
+
 def test_a_bad_overlay_sheet_writes_nothing(tmp_path: Path) -> None:
     book = _book(
         tmp_path, [["Relation", "", "ISO 27001", "SOC 2", "Aud", "r", "Risk", "2025-01-01"]]

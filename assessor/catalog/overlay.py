@@ -38,6 +38,7 @@ from assessor.domain.models import (
 )
 
 __all__ = [
+    "MISSING",
     "Entry",
     "Overlay",
     "OverlayAlias",
@@ -83,12 +84,32 @@ Locate = Callable[[Entry], str]
 # Parsing
 
 
-def _unit_hint(item: Mapping[str, Any]) -> str:
-    if item.get("type") == "extra_forbidden" and item["loc"] and item["loc"][-1] == "units":
+MISSING = "missing"  # how a missing field's message starts: "missing (who decided this entry)"
+# What a missing field should hold, said when it is missing.
+_WANTED = {
+    "decided_by": "who decided this entry",
+    "decided_on": "the date it was decided (YYYY-MM-DD)",
+    "accepted_by": "the auditor who accepted the relation",
+    "rationale": "why it was decided",
+    "framework": "the framework id it is about",
+    "certifications": "the certifications accepted as evidence",
+    "alias": "the name as the organization writes it",
+    "id": "an id for the framework (lower-case words joined by '-')",
+    "name": "the framework's full name",
+    "short_name": "the framework's short name",
+}
+
+
+def _message(item: Mapping[str, Any]) -> str:
+    """A validation error in the user's terms."""
+    loc = item["loc"]
+    if item.get("type") == "extra_forbidden" and loc and loc[-1] == "units":
         return (
             "only a relation can be limited to units: an alias or a framework changes how "
             "every cell of the workbook is read"
         )
+    if item.get("type") == "missing" and loc and str(loc[-1]) in _WANTED:
+        return f"{MISSING} ({_WANTED[str(loc[-1])]})"
     return str(item["msg"])
 
 
@@ -104,7 +125,7 @@ def _validation(err: ValidationError, kind: Kind, index: int | None) -> list[Pro
     for item in err.errors():
         loc = [str(p) for p in item["loc"]]
         field = loc[0] if loc else None
-        out.append(Problem(Entry(kind, index, field), _unit_hint(item)))
+        out.append(Problem(Entry(kind, index, field), _message(item)))
     return out
 
 

@@ -26,6 +26,7 @@ from assessor.intake.dates import parse_date
 from assessor.intake.extent import col_letters
 from assessor.intake.ledger import Ledger
 from assessor.intake.limits import DEFAULT_LIMITS, MIB, Limits
+from assessor.intake.reconcile import named
 from assessor.intake.template import TEMPLATE_EXAMPLE_UNIT
 
 RegisterColumn = Literal[
@@ -421,8 +422,8 @@ def read_register(
         )
     if ledger.errors:
         raise InputError(
-            f"{display}: {len(ledger.errors)} register cell(s) cannot be read safely",
-            issues=ledger.errors[:50],
+            f"{display}: {len(ledger.errors)} register cell(s) to fix, each named below",
+            issues=named(ledger.errors),
             hint="write dates as YYYY-MM-DD or use real date cells; an end or expiry must "
             "not come before its start or issue",
         )

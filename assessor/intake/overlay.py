@@ -348,8 +348,8 @@ def _problem_issue(sheet: _Sheet, problem: ov.Problem) -> tuple[str, str]:
     where, column = sheet.place(problem.entry)
     header = OVERLAY_HEADERS[column] if column is not None else None
     message = problem.message
-    if message == "Field required":
-        message = f"{header or problem.entry.field} is empty"
+    if message == "Field required" or message.startswith(ov.MISSING):
+        message = f"{header or problem.entry.field} is empty{message.removeprefix(ov.MISSING)}"
     elif header is not None:
         message = f"{header}: {message}"
     return where, message

@@ -48,16 +48,25 @@ def no_table(display: str, headers_seen: list[Issue]) -> InputError:
     )
 
 
+_SHOWN = 50  # cells named one by one; the rest are counted
+
+
+def named(errors: list[Issue]) -> list[Issue]:
+    """The first 50 problems, then how many more: never a silent cut."""
+    more = len(errors) - _SHOWN
+    return errors[:_SHOWN] + ([Issue("", f"... and {more} more")] if more > 0 else [])
+
+
 def check_errors(ledger: Ledger) -> None:
-    """Raise one InputError naming every cell that cannot be read safely."""
+    """Raise one InputError naming every cell to fix (the first 50, and how many more)."""
     if len(ledger.errors) == 1:
         raise InputError(
             f"{ledger.display}: {ledger.errors[0]}", hint=_hint(ledger.errors, ledger.overlay_sheet)
         )
     if ledger.errors:
         raise InputError(
-            f"{ledger.display}: {len(ledger.errors)} cells cannot be read safely",
-            issues=ledger.errors[:50],
+            f"{ledger.display}: {len(ledger.errors)} cells to fix, each named below",
+            issues=named(ledger.errors),
             hint=_hint(ledger.errors, ledger.overlay_sheet),
         )
 
