@@ -28,6 +28,8 @@ _DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
 _TOKEN = re.compile(r"\d[\do]*o[\do]*\d|\d+(?:\.\d+)*|[a-z]+")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 YEAR = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
+# The words YEAR matches: a set test is the same for a token (no token holds a line break).
+YEARS = frozenset(y for y in map(str, range(1000, 10000)) if YEAR.match(y))
 # What separates one framework name from the next in a list: ; , / | + & bullets, "and" or a
 # line break (spans.py keeps a part and its whole apart by it, match.py splits cells on it).
 LIST_SEP = re.compile(r"[;,/|+&•·\n]|\band\b", re.IGNORECASE)

@@ -51,9 +51,9 @@ def _is_questionnaire(text: str, toks: Sequence[Tok], start: int) -> bool:
     return first is not None and first.text in _QUESTION_WORDS
 
 
-def may_review(text: str, toks: Sequence[Tok]) -> bool:
+def may_review(text: str, words: Sequence[str]) -> bool:
     """Whether review_reason may find anything in this text: a cue word, or a question mark."""
-    return "?" in text or not CUE_FIRST_WORDS.isdisjoint([t.text for t in toks])
+    return "?" in text or not CUE_FIRST_WORDS.isdisjoint(words)
 
 
 def review_reason(

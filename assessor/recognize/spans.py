@@ -29,6 +29,7 @@ from assessor.recognize.norm import (
     KEY_STOP,
     LIST_SEP,
     YEAR,
+    YEARS,
     Tok,
     lex,
 )
@@ -115,40 +116,59 @@ def _is_acronym(text: str, tok: Tok) -> bool:
     return not written.islower()
 
 
-def _alias_at(
-    idx: Index, text: str, toks: Sequence[Tok], i: int, plain: bool, keyed: list[str]
-) -> _Hit | None:
-    reach = idx.first_reach.get(toks[i].text)
+@dataclass(slots=True)
+class _Text:
+    """One text as the scanner reads it: worked out once, read at every word."""
+
+    text: str
+    toks: Sequence[Tok]
+    words: list[str]  # each token's text
+    keyed: list[str]  # the words as alias keys join them: stop words ""
+    line: str  # the words joined by single spaces, as patterns read them ("": no patterns)
+    starts: list[int]  # where each word starts in line
+    plain: bool | None = None  # one name and filler, or a slug: worked out when first asked
+
+
+def _plain(t: _Text) -> bool:
+    """One name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)."""
+    if t.plain is None:
+        words = [w for w in t.words if w not in _FILLER_OR_STOP]
+        t.plain = len(words) <= 1 or len(t.text.split(maxsplit=1)) <= 1
+    return t.plain
+
+
+def _alias_at(idx: Index, t: _Text, i: int) -> _Hit | None:
+    reach = idx.first_reach.get(t.words[i])
     if reach is None:
         return None
-    aliases, prefixes = idx.aliases, idx.prefixes or alias_prefixes(idx)
+    aliases, prefixes, keyed = idx.aliases, idx.prefixes or alias_prefixes(idx), t.keyed
     # the longest run of words from i that is an alias: grown a word at a time until no
     # alias key starts with it (compact(): stop words are "")
     owner: str | None = None
     found = 0
     joined = ""
-    for k in range(1, min(reach, len(toks) - i) + 1):
-        joined += keyed[i + k - 1]
+    for k in range(i, min(i + reach, len(keyed))):
+        joined += keyed[k]
         if joined not in prefixes:
             break
         if joined in aliases:
-            owner, found = aliases[joined], k
+            owner, found = aliases[joined], k + 1 - i
     if owner is None:
         return None
-    tok = toks[i]
+    tok = t.toks[i]
     short = found == 1 and tok.text.isalpha() and len(tok.text) <= _ACRONYM_MAX
-    if short and not plain and not _is_acronym(text, tok):
+    if short and not _is_acronym(t.text, tok) and not _plain(t):
         return None  # "star" in "five star rating" is a word, "STAR" may be CSA STAR
     return _Hit((owner,), i, i + found, "alias")
 
 
-def _patterns_at(idx: Index, toks: Sequence[Tok], i: int, spaced: _Spaced) -> _Hit | None:
-    line, starts = spaced
-    if idx.any_pattern is None or not idx.any_pattern.match(line, starts[i]):
-        return None
+def _patterns_at(idx: Index, t: _Text, i: int) -> _Hit | None:
+    """The longest pattern match at word i (the caller knows one of the patterns matches)."""
+    line, starts, toks = t.line, t.starts, t.toks
     # where each word ends in the line -> how many words that is
     ends = {
-        start + len(t.text): n for n, (start, t) in enumerate(zip(starts, toks, strict=False), 1)
+        start + len(tok.text): n
+        for n, (start, tok) in enumerate(zip(starts, toks, strict=False), 1)
     }
     best: dict[str, tuple[int, _Ed]] = {}
     for fw_id, pattern in idx.patterns:
@@ -176,13 +196,14 @@ def _patterns_at(idx: Index, toks: Sequence[Tok], i: int, spaced: _Spaced) -> _H
     return hit
 
 
-def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | None:
+def _near_miss_at(idx: Index, t: _Text, i: int) -> _Hit | None:
     """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
-    if not may_near(idx, toks[i].text):
+    text, toks = t.text, t.toks
+    if not may_near(idx, t.words[i]):
         return None
     window = toks[i : i + 3]
     # all the read depends on: the words, and which of them a full stop follows
-    key = (*[t.text for t in window], *[text[t.end : t.end + 1] == "." for t in window])
+    key = (*t.words[i : i + 3], *[text[tok.end : tok.end + 1] == "." for tok in window])
     cache = idx.near_reads
     if key in cache:
         found = cache[key]
@@ -200,79 +221,84 @@ def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | 
     return hit
 
 
-_Spaced = tuple[str, list[int]]
+def _text(idx: Index, text: str, toks: Sequence[Tok]) -> _Text:
+    """The text with its words, keys and spaced line (patterns read words joined by spaces)."""
+    words = [t[0] for t in toks]
+    keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
+    if idx.any_pattern is None or not words:
+        return _Text(text, toks, words, keyed, "", [])
+    starts = list(accumulate([len(w) + 1 for w in words], initial=0))
+    return _Text(text, toks, words, keyed, " ".join(words), starts)
 
 
-def _spaced(words: Sequence[str]) -> _Spaced:
-    """The words joined by single spaces (patterns read that), and where each starts."""
-    return " ".join(words), list(accumulate([len(w) + 1 for w in words], initial=0))
+def _at_pattern(idx: Index, t: _Text, i: int) -> bool:
+    """Whether one of the catalog's patterns matches at word i."""
+    return (
+        idx.any_pattern is not None
+        and t.line != ""
+        and bool(idx.any_pattern.match(t.line, t.starts[i]))
+    )
 
 
-def _find_at(
-    idx: Index, text: str, toks: Sequence[Tok], i: int, ctx: tuple[bool, _Spaced, int, list[str]]
-) -> _Hit | None:
+def _find_at(idx: Index, t: _Text, i: int, floor: int, at_pattern: bool) -> _Hit | None:
     """The longest name starting at word i, edition included: alias or pattern, else a near miss."""
-    plain, spaced, floor, keyed = ctx
-    alias = _alias_at(idx, text, toks, i, plain, keyed)
-    pattern = _patterns_at(idx, toks, i, spaced) if spaced[0] else None
+    alias = _alias_at(idx, t, i)
+    pattern = _patterns_at(idx, t, i) if at_pattern else None
     if alias is not None and (pattern is None or not alias.owners[0].startswith("group:")):
-        alias = _resolved(idx, text, toks, alias, floor)
+        alias = _resolved(idx, t, alias, floor)
     hit = (
         alias if pattern is None or (alias is not None and alias.last >= pattern.last) else pattern
     )
     if hit is None or hit.owners[0].startswith("group:"):
-        near = _near_miss_at(idx, text, toks, i)  # "PCI-DDS" is more than the family "PCI"
+        near = _near_miss_at(idx, t, i)  # "PCI-DDS" is more than the family "PCI"
         hit = near if near is not None and (hit is None or near.last > hit.last) else hit
     if hit is None or hit.cands:
         return hit
-    return _resolved(idx, text, toks, hit, floor)
+    return _resolved(idx, t, hit, floor)
 
 
-def _resolved(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit, floor: int) -> _Hit:
+def _resolved(idx: Index, t: _Text, hit: _Hit, floor: int) -> _Hit:
     """A find with its edition or family members worked out."""
-    if True in [t[3] for t in toks[hit.first : hit.last]]:  # a word repaired by lex
-        written = text[toks[hit.first].start : toks[hit.last - 1].end]
+    toks = t.toks
+    if True in [tok[3] for tok in toks[hit.first : hit.last]]:  # a word repaired by lex
+        written = t.text[toks[hit.first].start : toks[hit.last - 1].end]
         hit.via = "typo"
         hit.notes.append(f"read '{written}' with the letter O as zero: confirm")
     if hit.owners[0].startswith("group:"):
-        return _resolve_group(idx, toks, hit, len(toks))
-    return _resolve_framework(idx, toks, hit, floor, len(toks))
+        return _resolve_group(idx, t.words, hit, len(toks))
+    return _resolve_framework(idx, t.words, hit, floor, len(toks))
 
 
 _FILLER_OR_STOP = FILLER | KEY_STOP
 
 
-def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[str]]:
+def _scan(idx: Index, t: _Text) -> tuple[list[_Hit], list[str]]:
     """Finds left to right, each resolved (edition, family) before the next word is read."""
-    # one name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)
-    words = [t[0] for t in toks]
-    plain = len([w for w in words if w not in _FILLER_OR_STOP]) <= 1
-    plain = plain or len(text.split(maxsplit=1)) <= 1
-    keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
-    any_pattern = idx.any_pattern
-    spaced: _Spaced = _spaced(words) if any_pattern is not None else ("", [])
-    line, starts = spaced
+    text, toks, words = t.text, t.toks, t.words
     hits: list[_Hit] = []
     refused: list[str] = []
     reach, near_heads = idx.first_reach, idx.near_heads
     i = 0
-    while i < len(toks):
+    while i < len(words):
         word = words[i]
+        at_pattern = _at_pattern(idx, t, i)
         if (
             word not in reach
             and not (near_heads[word] if word in near_heads else may_near(idx, word))
-            and (any_pattern is None or not line or not any_pattern.match(line, starts[i]))
+            and not at_pattern
         ):
             i += 1  # nothing can start at this word: no alias, no pattern, no near miss
             continue
-        floor = hits[-1].last if hits else 0
-        done = _find_at(idx, text, toks, i, (plain, spaced, floor, keyed))
+        done = _find_at(idx, t, i, hits[-1].last if hits else 0, at_pattern)
         if done is None:
             i += 1
             continue
         j = done.last
         refused_here = _refusal(idx, text, toks, done)
-        if refused_here and _find_at(idx, text, toks, j, (plain, spaced, j, keyed)) is None:
+        if (
+            refused_here
+            and _find_at(idx, t, j, j, j < len(words) and _at_pattern(idx, t, j)) is None
+        ):
             refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
         else:
             hits.append(done)
@@ -317,10 +343,10 @@ def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | N
     return hit
 
 
-def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _Hit:
+def _resolve_group(idx: Index, words: Sequence[str], hit: _Hit, limit: int) -> _Hit:
     group = idx.groups[hit.owners[0][6:]]
     for w in range(min(_EDITION_WINDOW, limit - hit.last), -1, -1):
-        left = [t.text for t in toks[hit.last : hit.last + w] if t.text not in FILLER]
+        left = [word for word in words[hit.last : hit.last + w] if word not in FILLER]
         if w and not left:
             continue
         found = _group_cands(idx, group, left)
@@ -330,28 +356,29 @@ def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _H
     return replace(hit, status="ambiguous")  # unreachable: no edition always resolves
 
 
-def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, limit: int) -> _Hit:
+def _resolve_framework(idx: Index, words: Sequence[str], hit: _Hit, floor: int, limit: int) -> _Hit:
+    """The find's edition, after the name or before it (the hit is this read's own, just found:
+    completed in place)."""
     if len(hit.owners) > 1:
         ids = [o[3:] for o in hit.owners]
         cands = tuple(candidate(f, None, 60.0, hit.via) for f in ids)
         notes = [*hit.notes, "several frameworks fit this name"]
         return replace(hit, cands=cands, status="ambiguous", suggestions=tuple(ids), notes=notes)
     fw_id = hit.owners[0][3:]
-    edition, notes, first, last, via = hit.edition, list(hit.notes), hit.first, hit.last, hit.via
-    if edition is None and hit.via != "pattern":
-        after = _edition_after(idx, fw_id, toks, last, limit)
+    if hit.edition is None and hit.via != "pattern":
+        after = _edition_after(idx, fw_id, words, hit.last, limit)
         if after is not None and (after[0].edition is not None or after[0].version):
-            edition, last = after[0].edition, after[1]
-            notes += [after[0].note] if after[0].note else []
-            via = "typo" if after[0].typo else via
+            hit.edition, hit.last = after[0].edition, after[1]
+            if after[0].note:
+                hit.notes.append(after[0].note)
+            if after[0].typo:
+                hit.via = "typo"
         else:
-            before = _edition_before(idx, fw_id, toks, floor, first)
+            before = _edition_before(idx, fw_id, words, floor, hit.first)
             if before is not None:
-                edition, first = before
-    score = 85.0 if via == "typo" else 100.0
-    # the hit is this read's own (just found): completed in place
-    hit.first, hit.last, hit.edition, hit.notes, hit.via = first, last, edition, notes, via
-    hit.cands = (candidate(fw_id, edition, score, via),)
+                hit.edition, hit.first = before
+    score = 85.0 if hit.via == "typo" else 100.0
+    hit.cands = (candidate(fw_id, hit.edition, score, hit.via),)
     return hit
 
 
@@ -421,15 +448,14 @@ def _context(text: str) -> str:
     return text.strip(" \t\n-:;,.|/()[]")
 
 
-def _context_notes(idx: Index, hit: _Hit, after: Sequence[Tok]) -> list[str]:
+def _context_notes(idx: Index, hit: _Hit, words: Sequence[str]) -> list[str]:
     notes: list[str] = []
-    words = [t.text for t in after]
     if words and words[0] in _CLAUSE:
         ref = " ".join(words[:5])
         notes.append(f"clause reference '{ref}' kept as written: the whole framework is assessed")
     fw_id = hit.cands[0].framework if len(hit.cands) == 1 else None
     if fw_id is not None and not idx.year_editions[fw_id]:
-        years = [w for w in words if YEAR.match(w)]
+        years = [w for w in words if w in YEARS]
         if years:
             notes.append(f"'{years[0]}' read as a period or report year, not an edition")
     return notes
@@ -439,16 +465,16 @@ _NARROW_WINDOW = 8
 _new_found = tuple.__new__
 
 
-def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]) -> _Hit:
+def _narrowed(idx: Index, hit: _Hit, inside: Sequence[str], after: Sequence[str]) -> _Hit:
     """A family name followed by a word only one member's names use ("CIS Microsoft Azure
     Foundations Benchmark": CIS Benchmarks) names that member; read via "context", so it is to
     be confirmed and never covered on its own. A family written with a number no member has
     ("ISO 2001 QMS") is never narrowed: the number, not the word, says which was meant."""
     if hit.status != "ambiguous" or len(hit.cands) < 2 or not after:
         return hit
-    if any(t.text[:1].isdigit() for t in inside):
+    if any(w[:1].isdigit() for w in inside):
         return hit
-    words = {t.text for t in after[:_NARROW_WINDOW]} - FILLER
+    words = set(after[:_NARROW_WINDOW]) - FILLER
     found: list[Candidate] = []
     for cand in hit.cands:
         others = set().union(*(idx.name_words[c.framework] for c in hit.cands if c is not cand))
@@ -463,18 +489,19 @@ def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]
     return replace(hit, cands=(cand,), status="matched", suggestions=(), notes=[note])
 
 
-def _found(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tuple[Found, ...]:
+def _found(idx: Index, t: _Text, hits: list[_Hit]) -> tuple[Found, ...]:
+    text, toks, words = t.text, t.toks, t.words
     out: list[Found] = []
-    cued = may_review(text, toks)
+    cued = may_review(text, words)
     for n, hit in enumerate(hits):
         start, end = toks[hit.first].start, toks[hit.last - 1].end
         if text[end : end + 1] == ")" and text.count("(", start, end) > text.count(")", start, end):
             end += 1  # "... Act (HIPAA)": the acronym's closing bracket belongs to the name
         lo = toks[hits[n - 1].last - 1].end if n else 0
         hi = toks[hits[n + 1].first].start if n + 1 < len(hits) else len(text)
-        after = toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)]
+        after = words[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)]
         if hit.status == "ambiguous":
-            hit = _narrowed(idx, hit, toks[hit.first : hit.last], after)
+            hit = _narrowed(idx, hit, words[hit.first : hit.last], after)
         notes = hit.notes + _context_notes(idx, hit, after) if after else hit.notes
         reason = review_reason(text, toks, (start, end), (lo, hi)) if cued else None
         status = hit.status
@@ -553,9 +580,10 @@ def read(idx: Index, text: str) -> Reading:
     toks = lex(text)
     if len(toks) > _MAX_TOKENS:
         toks = toks[:_MAX_TOKENS]
-    hits, refused = _scan(idx, text, toks)
+    t = _text(idx, text, toks)
+    hits, refused = _scan(idx, t)
     hits = _parts_meant(idx, text, toks, hits)
-    found = Reading(_found(idx, text, toks, hits), tuple(refused), toks)
+    found = Reading(_found(idx, t, hits), tuple(refused), toks)
     if len(idx.cache) < _CACHE_SIZE:
         idx.cache[text] = found
     return found
