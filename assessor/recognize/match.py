@@ -80,11 +80,9 @@ def _is_whole(idx: Index, reading: Reading) -> bool:
         return False
     m = reading.found[0]
     start, end = m.start, m.end
-    rest = [w for w, s, e, _ in reading.toks if not (start <= s and e <= end)]
-    if _PLAIN_REST.issuperset(rest):
-        return True
-    names = [idx.name_words[c.framework] for c in m.frameworks]
-    return all(w in _PLAIN_REST or any(w in n for n in names) for w in rest)
+    rest = {w for w, s, e, _ in reading.toks if not (start <= s and e <= end)}
+    # every other word plain, or one of the words of a name it names
+    return not rest.difference(_PLAIN_REST, *[idx.name_words[c.framework] for c in m.frameworks])
 
 
 _LEADING = frozenset({"a", "an", "microsoft"})
