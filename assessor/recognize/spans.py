@@ -22,6 +22,7 @@ from assessor.recognize.edition_read import (
     _edition_before,
     edition_from,
 )
+from assessor.recognize.heads import first_words
 from assessor.recognize.index import Index, alias_prefixes, owner_ids
 from assessor.recognize.near import may_near, near_miss_read
 from assessor.recognize.norm import (
@@ -124,8 +125,9 @@ class _Text:
     toks: Sequence[Tok]
     words: list[str]  # each token's text
     keyed: list[str]  # the words as alias keys join them: stop words ""
-    line: str  # the words joined by single spaces, as patterns read them ("": no patterns)
+    line: str  # the words joined by single spaces, as patterns read them ("": none to try)
     starts: list[int]  # where each word starts in line
+    tried: list[bool]  # whether a pattern's match may begin at each word (heads.first_words)
     plain: bool | None = None  # one name and filler, or a slug: worked out when first asked
 
 
@@ -225,17 +227,21 @@ def _text(idx: Index, text: str, toks: Sequence[Tok]) -> _Text:
     """The text with its words, keys and spaced line (patterns read words joined by spaces)."""
     words = [t[0] for t in toks]
     keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
-    if idx.any_pattern is None or not words:
-        return _Text(text, toks, words, keyed, "", [])
+    if idx.any_pattern is None:
+        return _Text(text, toks, words, keyed, "", [], [False] * len(words))
+    exact, begins = first_words(idx.any_pattern.pattern, idx.any_pattern.flags)
+    tried = [w in exact or w.startswith(begins) for w in words]
+    if True not in tried:
+        return _Text(text, toks, words, keyed, "", [], tried)
     starts = list(accumulate([len(w) + 1 for w in words], initial=0))
-    return _Text(text, toks, words, keyed, " ".join(words), starts)
+    return _Text(text, toks, words, keyed, " ".join(words), starts, tried)
 
 
 def _at_pattern(idx: Index, t: _Text, i: int) -> bool:
-    """Whether one of the catalog's patterns matches at word i."""
+    """Whether one of the catalog's patterns matches at word i (tried only where one may)."""
     return (
-        idx.any_pattern is not None
-        and t.line != ""
+        t.tried[i]
+        and idx.any_pattern is not None
         and bool(idx.any_pattern.match(t.line, t.starts[i]))
     )
 
