@@ -8,7 +8,6 @@ what a mention must not be read as (a near number, an unknown explicit edition, 
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from itertools import accumulate
@@ -36,8 +35,6 @@ from assessor.recognize.norm import (
 )
 from assessor.recognize.review import REVIEW_NOTE, may_review, review_reason
 
-_DOTTED = re.compile(r"^\d+(?:\.\d+)+$")
-_REV = re.compile(r"^rev\d+$")
 _MAX_TOKENS = 2000
 _CACHE_SIZE = 20_000
 _EDITION_WINDOW = 4
@@ -96,8 +93,7 @@ class Reading:
 
     found: tuple[Found, ...]  # the mentions
     refused: tuple[str, ...]  # framework ids seen inside names that were refused
-    toks: Sequence[Tok]  # never changed once read
-    whole: bool | None = None  # one name and nothing else of weight (match.py works it out once)
+    whole: bool  # one mention and nothing else of weight: the old whole-cell reading of a name
     _mentions: tuple[Mention, ...] | None = None
 
     @property
@@ -449,9 +445,7 @@ def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | Non
 # ---------------------------------------------------------------------------------------------
 # Mentions
 
-
-def _context(text: str) -> str:
-    return text.strip(" \t\n-:;,.|/()[]")
+_AROUND = " \t\n-:;,.|/()[]"  # stripped from the words around a mention
 
 
 def _context_notes(idx: Index, hit: _Hit, words: Sequence[str]) -> list[str]:
@@ -496,6 +490,7 @@ def _narrowed(idx: Index, hit: _Hit, inside: Sequence[str], after: Sequence[str]
 
 
 def _found(idx: Index, t: _Text, hits: list[_Hit]) -> tuple[Found, ...]:
+    """Each find as a mention: its span, the words around it, its notes and review."""
     text, toks, words = t.text, t.toks, t.words
     out: list[Found] = []
     cued = may_review(text, words)
@@ -504,8 +499,9 @@ def _found(idx: Index, t: _Text, hits: list[_Hit]) -> tuple[Found, ...]:
         if text[end : end + 1] == ")" and text.count("(", start, end) > text.count(")", start, end):
             end += 1  # "... Act (HIPAA)": the acronym's closing bracket belongs to the name
         lo = toks[hits[n - 1].last - 1].end if n else 0
-        hi = toks[hits[n + 1].first].start if n + 1 < len(hits) else len(text)
-        after = words[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)]
+        upto = hits[n + 1].first if n + 1 < len(hits) else len(toks)  # the next find's word
+        hi = toks[upto].start if upto < len(toks) else len(text)
+        after = words[hit.last : upto]
         if hit.status == "ambiguous":
             hit = _narrowed(idx, hit, words[hit.first : hit.last], after)
         notes = hit.notes + _context_notes(idx, hit, after) if after else hit.notes
@@ -514,24 +510,11 @@ def _found(idx: Index, t: _Text, hits: list[_Hit]) -> tuple[Found, ...]:
         if reason is not None:
             status = "review"
             notes = [*notes, REVIEW_NOTE[reason].format(text[start:end])]
-        out.append(
-            _new_found(  # a Mention's fields, each of its type
-                Found,
-                (
-                    start,
-                    end,
-                    text[start:end],
-                    status,
-                    hit.cands,
-                    hit.suggestions,
-                    hit.cands[0].via if hit.cands else hit.via,
-                    _context(text[lo:start]),
-                    _context(text[end:hi]),
-                    reason,
-                    ("; ".join(dict.fromkeys(n for n in notes if n)) or None) if notes else None,
-                ),
-            )
-        )
+        note = ("; ".join(dict.fromkeys(x for x in notes if x)) or None) if notes else None
+        named = (start, end, text[start:end], status, hit.cands, hit.suggestions)
+        via = hit.cands[0].via if hit.cands else hit.via
+        around = (text[lo:start].strip(_AROUND), text[end:hi].strip(_AROUND), reason, note)
+        out.append(_new_found(Found, (*named, via, *around)))  # a Mention's fields, in order
     return tuple(out)
 
 
@@ -589,7 +572,22 @@ def read(idx: Index, text: str) -> Reading:
     t = _text(idx, text, toks)
     hits, refused = _scan(idx, t)
     hits = _parts_meant(idx, text, toks, hits)
-    found = Reading(_found(idx, t, hits), tuple(refused), toks)
+    mentions = _found(idx, t, hits)
+    found = Reading(mentions, tuple(refused), not refused and _is_whole(idx, mentions, toks))
     if len(idx.cache) < _CACHE_SIZE:
         idx.cache[text] = found
     return found
+
+
+_LEADING = frozenset({"a", "an", "microsoft"})
+_PLAIN_REST = FILLER | KEY_STOP | _LEADING
+
+
+def _is_whole(idx: Index, found: tuple[Found, ...], toks: Sequence[Tok]) -> bool:
+    """One mention, and every other word plain or one of the words of a name it names."""
+    if len(found) != 1:
+        return False
+    m = found[0]
+    start, end = m.start, m.end
+    rest = {w for w, s, e, _ in toks if not (start <= s and e <= end)}
+    return not rest.difference(_PLAIN_REST, *[idx.name_words[c.framework] for c in m.frameworks])
