@@ -106,7 +106,8 @@ def _edition_after(
     """An edition right after a name (past at most two filler words): what, and where it ends.
 
     Worked out once per framework and the (at most six) words it reads."""
-    key = ("~after", fw_id, *words[j : min(limit, j + 2 + _EDITION_WINDOW)])
+    stop = j + 2 + _EDITION_WINDOW
+    key = ("~after", fw_id, *words[j : stop if stop < limit else limit])
     cache = idx.edition_reads
     if key in cache:
         kept = cast("tuple[_Ed, int] | None", cache[key])
@@ -138,7 +139,7 @@ def _edition_before(
     idx: Index, fw_id: str, words: Sequence[str], floor: int, i: int
 ) -> tuple[str, int] | None:
     """A known edition written before the name ("Type II SOC 2"): which, and where it starts."""
-    key = ("~before", fw_id, *words[max(floor, i - 3) : i])
+    key = ("~before", fw_id, *words[floor if floor > i - 3 else i - 3 : i])
     cache = idx.edition_reads
     if key in cache:
         kept = cast("tuple[str, int] | None", cache[key])

@@ -55,6 +55,12 @@ def candidate(framework: str, edition: str | None, score: float, via: str) -> Ca
     return Candidate(framework=framework, edition=edition, score=score, via=via)
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _only(framework: str, edition: str | None, score: float, via: str) -> tuple[Candidate]:
+    """A mention's one candidate, as the tuple a mention holds (shared as candidate() is)."""
+    return (candidate(framework, edition, score, via),)
+
+
 @dataclass(slots=True)
 class _Hit:
     """A raw find: token range, who it names, how it was read."""
@@ -121,9 +127,9 @@ class _Text:
     toks: Sequence[Tok]
     words: list[str]  # each token's text
     keyed: list[str]  # the words as alias keys join them: stop words ""
-    line: str  # the words joined by single spaces, as patterns read them ("": none to try)
-    starts: list[int]  # where each word starts in line
-    tried: list[bool]  # whether a pattern's match may begin at each word (heads.first_words)
+    heads: tuple[frozenset[str], tuple[str, ...]]  # the words a pattern may begin at (heads.py)
+    line: str = ""  # the words joined by single spaces, as patterns read them (spelled on need)
+    starts: list[int] = field(default_factory=list)  # where each word starts in line
     plain: bool | None = None  # one name and filler, or a slug: worked out when first asked
 
 
@@ -145,7 +151,7 @@ def _alias_at(idx: Index, t: _Text, i: int) -> _Hit | None:
     owner: str | None = None
     found = 0
     joined = ""
-    for k in range(i, min(i + reach, len(keyed))):
+    for k in range(i, i + reach if i + reach < len(keyed) else len(keyed)):
         joined += keyed[k]
         if joined not in prefixes:
             break
@@ -220,26 +226,26 @@ def _near_miss_at(idx: Index, t: _Text, i: int) -> _Hit | None:
 
 
 def _text(idx: Index, text: str, toks: Sequence[Tok]) -> _Text:
-    """The text with its words, keys and spaced line (patterns read words joined by spaces)."""
+    """The text with its words and their alias keys."""
     words = [t[0] for t in toks]
     keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
-    if idx.any_pattern is None:
-        return _Text(text, toks, words, keyed, "", [], [False] * len(words))
-    exact, begins = first_words(idx.any_pattern.pattern, idx.any_pattern.flags)
-    tried = [w in exact or w.startswith(begins) for w in words]
-    if True not in tried:
-        return _Text(text, toks, words, keyed, "", [], tried)
-    starts = list(accumulate([len(w) + 1 for w in words], initial=0))
-    return _Text(text, toks, words, keyed, " ".join(words), starts, tried)
+    pattern = idx.any_pattern
+    heads = _NO_HEADS if pattern is None else first_words(pattern.pattern, pattern.flags)
+    return _Text(text, toks, words, keyed, heads)
+
+
+_NO_HEADS: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())  # no patterns: no word
 
 
 def _at_pattern(idx: Index, t: _Text, i: int) -> bool:
     """Whether one of the catalog's patterns matches at word i (tried only where one may)."""
-    return (
-        t.tried[i]
-        and idx.any_pattern is not None
-        and bool(idx.any_pattern.match(t.line, t.starts[i]))
-    )
+    word, (exact, begins) = t.words[i], t.heads
+    if idx.any_pattern is None or (word not in exact and not word.startswith(begins)):
+        return False
+    if not t.line:  # patterns read the words joined by single spaces
+        t.line = " ".join(t.words)
+        t.starts = list(accumulate([len(w) + 1 for w in t.words], initial=0))
+    return idx.any_pattern.match(t.line, t.starts[i]) is not None
 
 
 def _find_at(idx: Index, t: _Text, i: int, floor: int, at_pattern: bool) -> _Hit | None:
@@ -279,11 +285,11 @@ def _scan(idx: Index, t: _Text) -> tuple[list[_Hit], list[str]]:
     text, toks, words = t.text, t.toks, t.words
     hits: list[_Hit] = []
     refused: list[str] = []
-    reach, near_heads = idx.first_reach, idx.near_heads
+    reach, near_heads, (exact, begins) = idx.first_reach, idx.near_heads, t.heads
     i = 0
     while i < len(words):
         word = words[i]
-        at_pattern = _at_pattern(idx, t, i)
+        at_pattern = (word in exact or word.startswith(begins)) and _at_pattern(idx, t, i)
         if (
             word not in reach
             and not (near_heads[word] if word in near_heads else may_near(idx, word))
@@ -304,7 +310,7 @@ def _scan(idx: Index, t: _Text) -> tuple[list[_Hit], list[str]]:
             refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
         else:
             hits.append(done)
-        i = max(j, i + 1)
+        i = j if j > i else i + 1
     return _merge(text, toks, hits), refused
 
 
@@ -380,7 +386,7 @@ def _resolve_framework(idx: Index, words: Sequence[str], hit: _Hit, floor: int, 
             if before is not None:
                 hit.edition, hit.first = before
     score = 85.0 if hit.via == "typo" else 100.0
-    hit.cands = (candidate(fw_id, hit.edition, score, hit.via),)
+    hit.cands = _only(fw_id, hit.edition, score, hit.via)
     return hit
 
 
@@ -573,7 +579,8 @@ def read(idx: Index, text: str) -> Reading:
     hits, refused = _scan(idx, t)
     hits = _parts_meant(idx, text, toks, hits)
     mentions = _found(idx, t, hits)
-    found = Reading(mentions, tuple(refused), not refused and _is_whole(idx, mentions, toks))
+    whole = not refused and _is_whole(idx, mentions, hits, t.words)
+    found = Reading(mentions, tuple(refused), whole)
     if len(idx.cache) < _CACHE_SIZE:
         idx.cache[text] = found
     return found
@@ -583,11 +590,11 @@ _LEADING = frozenset({"a", "an", "microsoft"})
 _PLAIN_REST = FILLER | KEY_STOP | _LEADING
 
 
-def _is_whole(idx: Index, found: tuple[Found, ...], toks: Sequence[Tok]) -> bool:
-    """One mention, and every other word plain or one of the words of a name it names."""
+def _is_whole(idx: Index, found: tuple[Found, ...], hits: list[_Hit], words: Sequence[str]) -> bool:
+    """One mention (of the one find), and every other word plain or one of the words of a name
+    it names."""
     if len(found) != 1:
         return False
-    m = found[0]
-    start, end = m.start, m.end
-    rest = {w for w, s, e, _ in toks if not (start <= s and e <= end)}
-    return not rest.difference(_PLAIN_REST, *[idx.name_words[c.framework] for c in m.frameworks])
+    rest = {*words[: hits[0].first], *words[hits[0].last :]}
+    names = [idx.name_words[c.framework] for c in found[0].frameworks]
+    return not rest.difference(_PLAIN_REST, *names)
