@@ -1,79 +1,39 @@
 """Find every framework named inside a text: spans over words, longest first, with context.
 
-Pure: no files, no clock. Words the finder does not know are context, never a reason to fail;
-what a mention must not be read as (a near number, an unknown explicit edition, a variant
-"+") is refused and kept only as a suggestion.
+scan.py finds the names; here each becomes a mention with its span, the words around it, its
+notes and review, and a reading says whether the text is one name and nothing more. Pure: no
+files, no clock. Words the finder does not know are context, never a reason to fail; what a
+mention must not be read as (a near number, an unknown explicit edition, a variant "+") is
+refused and kept only as a suggestion.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from itertools import accumulate
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from assessor.domain.catalog_models import GroupAlias
 from assessor.domain.recognition import Candidate, Mention, MentionStatus, ReviewReason
-from assessor.recognize.edition_read import (
-    _Ed,
-    _edition_after,
-    _edition_before,
-    edition_from,
-)
-from assessor.recognize.heads import first_words
-from assessor.recognize.index import Index, alias_prefixes, owner_ids
-from assessor.recognize.near import may_near, near_miss_read
+from assessor.recognize.index import Index
 from assessor.recognize.norm import (
     FILLER,
     KEY_STOP,
     LIST_SEP,
-    YEAR,
     YEARS,
     Tok,
     lex,
 )
 from assessor.recognize.review import REVIEW_NOTE, may_review, review_reason
+from assessor.recognize.scan import Hit, Text, candidate, scan, text_of
+
+__all__ = ["Found", "Reading", "candidate", "read"]
 
 _MAX_TOKENS = 2000
 _CACHE_SIZE = 20_000
-_EDITION_WINDOW = 4
-_GLUE = frozenset({"", "-", "."})
-# Words that announce an edition: one the catalog does not know makes the name unsure.
-_EDITION_MARKERS = frozenset({"type", "level", "lvl", "tier", "rev", "revision", "class"})
-# A short all-letter alias inside a sentence counts only when written as an acronym.
-_ACRONYM_MAX = 5
 _CLAUSE = frozenset(
     {"art", "article", "articles", "section", "sec", "clause", "annex", "appendix", "chapter"}
     | {"requirement", "req", "domain"}
 )
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def candidate(framework: str, edition: str | None, score: float, via: str) -> Candidate:
-    """A Candidate (frozen, so one per distinct value is shared by every mention naming it)."""
-    return Candidate(framework=framework, edition=edition, score=score, via=via)
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _only(framework: str, edition: str | None, score: float, via: str) -> tuple[Candidate]:
-    """A mention's one candidate, as the tuple a mention holds (shared as candidate() is)."""
-    return (candidate(framework, edition, score, via),)
-
-
-@dataclass(slots=True)
-class _Hit:
-    """A raw find: token range, who it names, how it was read."""
-
-    owners: tuple[str, ...]  # "fw:<id>" or one "group:<alias>"
-    first: int
-    last: int
-    via: str
-    edition: str | None = None
-    notes: list[str] = field(default_factory=list)
-    cands: tuple[Candidate, ...] = ()
-    status: MentionStatus = "matched"
-    suggestions: tuple[str, ...] = ()
 
 
 class Found(NamedTuple):
@@ -111,350 +71,12 @@ class Reading:
 
 
 # ---------------------------------------------------------------------------------------------
-# Scanning
-
-
-def _is_acronym(text: str, tok: Tok) -> bool:
-    written = text[tok.start : tok.end]
-    return not written.islower()
-
-
-@dataclass(slots=True)
-class _Text:
-    """One text as the scanner reads it: worked out once, read at every word."""
-
-    text: str
-    toks: Sequence[Tok]
-    words: list[str]  # each token's text
-    keyed: list[str]  # the words as alias keys join them: stop words ""
-    heads: tuple[frozenset[str], tuple[str, ...]]  # the words a pattern may begin at (heads.py)
-    line: str = ""  # the words joined by single spaces, as patterns read them (spelled on need)
-    starts: list[int] = field(default_factory=list)  # where each word starts in line
-    plain: bool | None = None  # one name and filler, or a slug: worked out when first asked
-
-
-def _plain(t: _Text) -> bool:
-    """One name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)."""
-    if t.plain is None:
-        words = [w for w in t.words if w not in _FILLER_OR_STOP]
-        t.plain = len(words) <= 1 or len(t.text.split(maxsplit=1)) <= 1
-    return t.plain
-
-
-def _alias_at(idx: Index, t: _Text, i: int) -> _Hit | None:
-    reach = idx.first_reach.get(t.words[i])
-    if reach is None:
-        return None
-    aliases, prefixes, keyed = idx.aliases, idx.prefixes or alias_prefixes(idx), t.keyed
-    # the longest run of words from i that is an alias: grown a word at a time until no
-    # alias key starts with it (compact(): stop words are "")
-    owner: str | None = None
-    found = 0
-    joined = ""
-    for k in range(i, i + reach if i + reach < len(keyed) else len(keyed)):
-        joined += keyed[k]
-        if joined not in prefixes:
-            break
-        if joined in aliases:
-            owner, found = aliases[joined], k + 1 - i
-    if owner is None:
-        return None
-    tok = t.toks[i]
-    short = found == 1 and tok.text.isalpha() and len(tok.text) <= _ACRONYM_MAX
-    if short and not _is_acronym(t.text, tok) and not _plain(t):
-        return None  # "star" in "five star rating" is a word, "STAR" may be CSA STAR
-    return _Hit((owner,), i, i + found, "alias")
-
-
-def _patterns_at(idx: Index, t: _Text, i: int) -> _Hit | None:
-    """The longest pattern match at word i (the caller knows one of the patterns matches)."""
-    line, starts, toks = t.line, t.starts, t.toks
-    # where each word ends in the line -> how many words that is
-    ends = {
-        start + len(tok.text): n
-        for n, (start, tok) in enumerate(zip(starts, toks, strict=False), 1)
-    }
-    best: dict[str, tuple[int, _Ed]] = {}
-    for fw_id, pattern in idx.patterns:
-        m = pattern.match(line, starts[i])
-        if m is None or m.end() not in ends:
-            continue
-        ed_text = m.groupdict().get("edition")
-        ed = _Ed(None)
-        if ed_text:
-            found = edition_from(idx, fw_id, ed_text.split())
-            if found is None:
-                continue
-            ed = found
-        last = ends[m.end()]
-        if fw_id not in best or last > best[fw_id][0]:
-            best[fw_id] = (last, ed)
-    if not best:
-        return None
-    top = max(last for last, _ in best.values())
-    ids = [f for f, (last, _) in best.items() if last == top]
-    ed = best[ids[0]][1]
-    hit = _Hit(tuple(f"fw:{f}" for f in ids), i, top, "pattern", ed.edition)
-    if ed.note:
-        hit.notes.append(ed.note)
-    return hit
-
-
-def _near_miss_at(idx: Index, t: _Text, i: int) -> _Hit | None:
-    """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
-    text, toks = t.text, t.toks
-    if not may_near(idx, t.words[i]):
-        return None
-    window = toks[i : i + 3]
-    # all the read depends on: the words, and which of them a full stop follows
-    key = (*t.words[i : i + 3], *[text[tok.end : tok.end + 1] == "." for tok in window])
-    cache = idx.near_reads
-    if key in cache:
-        found = cache[key]
-    else:
-        found = near_miss_read(idx, text, window)
-        if len(cache) < _CACHE_SIZE:
-            cache[key] = found
-    if found is None:
-        return None
-    owner, w = found
-    written = text[toks[i].start : toks[i + w - 1].end]
-    name = idx.frameworks[owner[3:]].short_name
-    hit = _Hit((owner,), i, i + w, "typo")
-    hit.notes.append(f"read '{written}' as {name}: confirm")
-    return hit
-
-
-def _text(idx: Index, text: str, toks: Sequence[Tok]) -> _Text:
-    """The text with its words and their alias keys."""
-    words = [t[0] for t in toks]
-    keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
-    pattern = idx.any_pattern
-    heads = _NO_HEADS if pattern is None else first_words(pattern.pattern, pattern.flags)
-    return _Text(text, toks, words, keyed, heads)
-
-
-_NO_HEADS: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())  # no patterns: no word
-
-
-def _at_pattern(idx: Index, t: _Text, i: int) -> bool:
-    """Whether one of the catalog's patterns matches at word i (tried only where one may)."""
-    word, (exact, begins) = t.words[i], t.heads
-    if idx.any_pattern is None or (word not in exact and not word.startswith(begins)):
-        return False
-    if not t.line:  # patterns read the words joined by single spaces
-        t.line = " ".join(t.words)
-        t.starts = list(accumulate([len(w) + 1 for w in t.words], initial=0))
-    return idx.any_pattern.match(t.line, t.starts[i]) is not None
-
-
-def _find_at(idx: Index, t: _Text, i: int, floor: int, at_pattern: bool) -> _Hit | None:
-    """The longest name starting at word i, edition included: alias or pattern, else a near miss."""
-    alias = _alias_at(idx, t, i)
-    pattern = _patterns_at(idx, t, i) if at_pattern else None
-    if alias is not None and (pattern is None or not alias.owners[0].startswith("group:")):
-        alias = _resolved(idx, t, alias, floor)
-    hit = (
-        alias if pattern is None or (alias is not None and alias.last >= pattern.last) else pattern
-    )
-    if hit is None or hit.owners[0].startswith("group:"):
-        near = _near_miss_at(idx, t, i)  # "PCI-DDS" is more than the family "PCI"
-        hit = near if near is not None and (hit is None or near.last > hit.last) else hit
-    if hit is None or hit.cands:
-        return hit
-    return _resolved(idx, t, hit, floor)
-
-
-def _resolved(idx: Index, t: _Text, hit: _Hit, floor: int) -> _Hit:
-    """A find with its edition or family members worked out."""
-    toks = t.toks
-    if True in [tok[3] for tok in toks[hit.first : hit.last]]:  # a word repaired by lex
-        written = t.text[toks[hit.first].start : toks[hit.last - 1].end]
-        hit.via = "typo"
-        hit.notes.append(f"read '{written}' with the letter O as zero: confirm")
-    if hit.owners[0].startswith("group:"):
-        return _resolve_group(idx, t.words, hit, len(toks))
-    return _resolve_framework(idx, t.words, hit, floor, len(toks))
-
-
-_FILLER_OR_STOP = FILLER | KEY_STOP
-
-
-def _scan(idx: Index, t: _Text) -> tuple[list[_Hit], list[str]]:
-    """Finds left to right, each resolved (edition, family) before the next word is read."""
-    text, toks, words = t.text, t.toks, t.words
-    hits: list[_Hit] = []
-    refused: list[str] = []
-    reach, near_heads, (exact, begins) = idx.first_reach, idx.near_heads, t.heads
-    i = 0
-    while i < len(words):
-        word = words[i]
-        at_pattern = (word in exact or word.startswith(begins)) and _at_pattern(idx, t, i)
-        if (
-            word not in reach
-            and not (near_heads[word] if word in near_heads else may_near(idx, word))
-            and not at_pattern
-        ):
-            i += 1  # nothing can start at this word: no alias, no pattern, no near miss
-            continue
-        done = _find_at(idx, t, i, hits[-1].last if hits else 0, at_pattern)
-        if done is None:
-            i += 1
-            continue
-        j = done.last
-        refused_here = _refusal(idx, text, toks, done)
-        if (
-            refused_here
-            and _find_at(idx, t, j, j, j < len(words) and _at_pattern(idx, t, j)) is None
-        ):
-            refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
-        else:
-            hits.append(done)
-        i = j if j > i else i + 1
-    return _merge(text, toks, hits), refused
-
-
-# ---------------------------------------------------------------------------------------------
-# Resolving: editions, families, refusals
-
-
-def _group_cands(idx: Index, group: GroupAlias, left: Sequence[str]) -> _Hit | None:
-    """A family name, maybe with an edition that only some members have."""
-    cands: list[Candidate] = []
-    known: list[str] = []
-    for fw_id in group.frameworks:
-        edition: str | None = None
-        if left:
-            found = edition_from(idx, fw_id, left)
-            if found is None:
-                continue
-            edition = found.edition
-            if found.note is None:
-                known.append(fw_id)
-        score = 50.0 if group.ambiguous else 100.0
-        cands.append(candidate(fw_id, edition, score, "group"))
-    if known and len(known) < len(cands):  # an edition one member knows beats a guess
-        cands = [c for c in cands if c.framework in known]
-    if not cands:
-        return None
-    hit = _Hit((f"group:{group.alias}",), 0, 0, "group")
-    if left and len(cands) == 1 and cands[0].edition is not None:
-        # "CIS v8": only one member of the family has that edition
-        hit.cands = (candidate(cands[0].framework, cands[0].edition, 95.0, cands[0].via),)
-        hit.notes.append(f"'{group.alias}' with this edition names only {cands[0].framework}")
-        return hit
-    ambiguous = group.ambiguous or len(cands) < len(group.frameworks)
-    hit.cands = tuple(cands)
-    hit.status = "ambiguous" if ambiguous else "matched"
-    hit.suggestions = tuple(c.framework for c in cands) if ambiguous else ()
-    hit.notes.append(group.note)
-    return hit
-
-
-def _resolve_group(idx: Index, words: Sequence[str], hit: _Hit, limit: int) -> _Hit:
-    group = idx.groups[hit.owners[0][6:]]
-    for w in range(min(_EDITION_WINDOW, limit - hit.last), -1, -1):
-        left = [word for word in words[hit.last : hit.last + w] if word not in FILLER]
-        if w and not left:
-            continue
-        found = _group_cands(idx, group, left)
-        if found is not None:  # a new hit: placed in place
-            found.first, found.last = hit.first, hit.last + w
-            return found
-    return replace(hit, status="ambiguous")  # unreachable: no edition always resolves
-
-
-def _resolve_framework(idx: Index, words: Sequence[str], hit: _Hit, floor: int, limit: int) -> _Hit:
-    """The find's edition, after the name or before it (the hit is this read's own, just found:
-    completed in place)."""
-    if len(hit.owners) > 1:
-        ids = [o[3:] for o in hit.owners]
-        cands = tuple(candidate(f, None, 60.0, hit.via) for f in ids)
-        notes = [*hit.notes, "several frameworks fit this name"]
-        return replace(hit, cands=cands, status="ambiguous", suggestions=tuple(ids), notes=notes)
-    fw_id = hit.owners[0][3:]
-    if hit.edition is None and hit.via != "pattern":
-        after = _edition_after(idx, fw_id, words, hit.last, limit)
-        if after is not None and (after[0].edition is not None or after[0].version):
-            hit.edition, hit.last = after[0].edition, after[1]
-            if after[0].note:
-                hit.notes.append(after[0].note)
-            if after[0].typo:
-                hit.via = "typo"
-        else:
-            before = _edition_before(idx, fw_id, words, floor, hit.first)
-            if before is not None:
-                hit.edition, hit.first = before
-    score = 85.0 if hit.via == "typo" else 100.0
-    hit.cands = _only(fw_id, hit.edition, score, hit.via)
-    return hit
-
-
-def _refusal(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
-    """Why the words right after a name make it something else, or None when they do not."""
-    j = hit.last
-    if j >= len(toks):
-        return None
-    prev, nxt = toks[j - 1], toks[j]
-    gap = text[prev.end : nxt.start]
-    glued = gap in _GLUE
-    if glued and prev.text[-1].isdigit() and (nxt.text[0].isdigit() or len(nxt.text) == 1):
-        years = any(idx.year_editions[c.framework] for c in hit.cands)
-        if YEAR.match(nxt.text) and hit.cands and not years:
-            return None  # "SOC2-2017": a criteria or report year, where no edition is a year
-        return "the number goes on"  # "800-53A", "27001-1", "20000-2"
-    if gap.strip():
-        return None  # "HIPAA Security Rule (45 CFR ...)": a bracket or dash starts other words
-    if nxt.text[0].isdigit() and not YEAR.match(nxt.text):
-        return "a number follows that is not an edition"  # "ISO 27001 2"
-    if nxt.text in _EDITION_MARKERS and j + 1 < len(toks):
-        return "an edition the catalog does not know"  # "SOC 2 Type 3"
-    if nxt.text == "plus":
-        return "a variant beyond the named framework"  # "SOC 2+"
-    return None
-
-
-def _merge(text: str, toks: Sequence[Tok], hits: list[_Hit]) -> list[_Hit]:
-    """Adjacent finds that name one thing become one mention."""
-    out: list[_Hit] = []
-    for hit in hits:
-        joined = _joined(text, toks, out[-1], hit) if out and out[-1].last == hit.first else None
-        if joined is None:
-            out.append(hit)
-        else:
-            out[-1] = joined
-    return out
-
-
-def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | None:
-    """One name written twice ("... Act (HIPAA)"), a family and its member ("AICPA SOC 2",
-    "... Framework (CSF)"), or a bracketed gloss ("CMMC Level 2 (NIST 800-171)")."""
-    before, after = {c.framework for c in prev.cands}, {c.framework for c in hit.cands}
-    if len(prev.cands) == 1 and before == after:
-        cand = hit.cands[0] if hit.cands[0].edition is not None else prev.cands[0]
-        if "typo" in (prev.via, hit.via):
-            cand = candidate(cand.framework, cand.edition, 85.0, "typo")
-        return replace(hit, first=prev.first, cands=(cand,), notes=[*prev.notes, *hit.notes])
-    if prev.via == "group" and len(hit.cands) == 1 and after <= before:
-        return replace(hit, first=prev.first)
-    if hit.via == "group" and len(prev.cands) == 1 and before <= after:
-        return replace(prev, last=hit.last)
-    gap = text[toks[prev.last - 1].end : toks[hit.first].start].strip()
-    end = toks[hit.last - 1].end
-    if gap == "(" and text[end : end + 1] == ")" and prev.status == "matched":
-        gloss = text[toks[hit.first].start : end]
-        note = f"'{gloss}' in brackets read as a gloss on the name before it, not assessed"
-        return replace(prev, last=hit.last, notes=[*prev.notes, note])
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
 # Mentions
 
 _AROUND = " \t\n-:;,.|/()[]"  # stripped from the words around a mention
 
 
-def _context_notes(idx: Index, hit: _Hit, words: Sequence[str]) -> list[str]:
+def _context_notes(idx: Index, hit: Hit, words: Sequence[str]) -> list[str]:
     notes: list[str] = []
     if words and words[0] in _CLAUSE:
         ref = " ".join(words[:5])
@@ -471,7 +93,7 @@ _NARROW_WINDOW = 8
 _new_found = tuple.__new__
 
 
-def _narrowed(idx: Index, hit: _Hit, inside: Sequence[str], after: Sequence[str]) -> _Hit:
+def _narrowed(idx: Index, hit: Hit, inside: Sequence[str], after: Sequence[str]) -> Hit:
     """A family name followed by a word only one member's names use ("CIS Microsoft Azure
     Foundations Benchmark": CIS Benchmarks) names that member; read via "context", so it is to
     be confirmed and never covered on its own. A family written with a number no member has
@@ -495,7 +117,7 @@ def _narrowed(idx: Index, hit: _Hit, inside: Sequence[str], after: Sequence[str]
     return replace(hit, cands=(cand,), status="matched", suggestions=(), notes=[note])
 
 
-def _found(idx: Index, t: _Text, hits: list[_Hit]) -> tuple[Found, ...]:
+def _found(idx: Index, t: Text, hits: list[Hit]) -> tuple[Found, ...]:
     """Each find as a mention: its span, the words around it, its notes and review."""
     text, toks, words = t.text, t.toks, t.words
     out: list[Found] = []
@@ -524,7 +146,7 @@ def _found(idx: Index, t: _Text, hits: list[_Hit]) -> tuple[Found, ...]:
     return tuple(out)
 
 
-def _sole(hit: _Hit) -> str | None:
+def _sole(hit: Hit) -> str | None:
     """The one framework a matched hit names, if it names exactly one."""
     ids = {c.framework for c in hit.cands}
     return next(iter(ids)) if hit.status == "matched" and len(ids) == 1 else None
@@ -544,7 +166,7 @@ def _is_part(idx: Index, part: str, whole: str) -> bool:
     return False
 
 
-def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> list[_Hit]:
+def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[Hit]) -> list[Hit]:
     """A framework named next to a part of itself ("NIS2 - Annex to the Implementing Regulation
     2024/2690", "annex-...-requirements-nis2") qualifies that part's name and is not a second
     requirement; a list separator between the two ("NIS2 and its Implementing Regulation")
@@ -575,8 +197,8 @@ def read(idx: Index, text: str) -> Reading:
     toks = lex(text)
     if len(toks) > _MAX_TOKENS:
         toks = toks[:_MAX_TOKENS]
-    t = _text(idx, text, toks)
-    hits, refused = _scan(idx, t)
+    t = text_of(idx, text, toks)
+    hits, refused = scan(idx, t)
     hits = _parts_meant(idx, text, toks, hits)
     mentions = _found(idx, t, hits)
     whole = not refused and _is_whole(idx, mentions, hits, t.words)
@@ -590,7 +212,7 @@ _LEADING = frozenset({"a", "an", "microsoft"})
 _PLAIN_REST = FILLER | KEY_STOP | _LEADING
 
 
-def _is_whole(idx: Index, found: tuple[Found, ...], hits: list[_Hit], words: Sequence[str]) -> bool:
+def _is_whole(idx: Index, found: tuple[Found, ...], hits: list[Hit], words: Sequence[str]) -> bool:
     """One mention (of the one find), and every other word plain or one of the words of a name
     it names."""
     if len(found) != 1:
