@@ -70,23 +70,27 @@ class Hit:
 # Scanning
 
 
-def _is_acronym(text: str, tok: Tok) -> bool:
-    written = text[tok.start : tok.end]
-    return not written.islower()
-
-
 @dataclass(slots=True)
 class Text:
-    """One text as the scanner reads it: worked out once, read at every word."""
+    """One text as the scanner reads it (norm.lex_words): worked out once, read at every word."""
 
     text: str
-    toks: Sequence[Tok]
     words: list[str]  # each token's text
+    starts: list[int]  # where each word starts in the text
+    ends: list[int]  # and where it ends
+    repaired: list[bool] | None  # which words lex repaired ("27OO1"; None: none was)
     keyed: list[str]  # the words as alias keys join them: stop words ""
     heads: tuple[frozenset[str], tuple[str, ...]]  # the words a pattern may begin at (heads.py)
     line: str = ""  # the words joined by single spaces, as patterns read them (spelled on need)
-    starts: list[int] = field(default_factory=list)  # where each word starts in line
+    line_starts: list[int] = field(default_factory=list)  # where each word starts in line
     plain: bool | None = None  # one name and filler, or a slug: worked out when first asked
+
+
+def toks_of(t: Text, first: int = 0, last: int | None = None) -> list[Tok]:
+    """The words from `first` to `last` as Toks, for the readers that take those."""
+    repaired = t.repaired or [False] * len(t.words)
+    cols = zip(t.words, t.starts, t.ends, repaired, strict=True)
+    return [Tok(*col) for col in cols][first:last]
 
 
 def _plain(t: Text) -> bool:
@@ -115,21 +119,18 @@ def _alias_at(idx: Index, t: Text, i: int) -> Hit | None:
             owner, found = aliases[joined], k + 1 - i
     if owner is None:
         return None
-    tok = t.toks[i]
-    short = found == 1 and tok.text.isalpha() and len(tok.text) <= _ACRONYM_MAX
-    if short and not _is_acronym(t.text, tok) and not _plain(t):
+    word = t.words[i]
+    short = found == 1 and word.isalpha() and len(word) <= _ACRONYM_MAX
+    if short and t.text[t.starts[i] : t.ends[i]].islower() and not _plain(t):
         return None  # "star" in "five star rating" is a word, "STAR" may be CSA STAR
     return Hit((owner,), i, i + found, "alias")
 
 
 def _patterns_at(idx: Index, t: Text, i: int) -> Hit | None:
     """The longest pattern match at word i (the caller knows one of the patterns matches)."""
-    line, starts, toks = t.line, t.starts, t.toks
+    line, starts = t.line, t.line_starts
     # where each word ends in the line -> how many words that is
-    ends = {
-        start + len(tok.text): n
-        for n, (start, tok) in enumerate(zip(starts, toks, strict=False), 1)
-    }
+    ends = {start + len(w): n for n, (start, w) in enumerate(zip(starts, t.words, strict=False), 1)}
     best: dict[str, tuple[int, _Ed]] = {}
     for fw_id, pattern in idx.patterns:
         m = pattern.match(line, starts[i])
@@ -158,36 +159,37 @@ def _patterns_at(idx: Index, t: Text, i: int) -> Hit | None:
 
 def _near_miss_at(idx: Index, t: Text, i: int) -> Hit | None:
     """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
-    text, toks = t.text, t.toks
+    text = t.text
     if not may_near(idx, t.words[i]):
         return None
-    window = toks[i : i + 3]
     # all the read depends on: the words, and which of them a full stop follows
-    key = (*t.words[i : i + 3], *[text[tok.end : tok.end + 1] == "." for tok in window])
+    key = (*t.words[i : i + 3], *[text[end : end + 1] == "." for end in t.ends[i : i + 3]])
     cache = idx.near_reads
     if key in cache:
         found = cache[key]
     else:
-        found = near_miss_read(idx, text, window)
+        found = near_miss_read(idx, text, toks_of(t, i, i + 3))
         if len(cache) < _CACHE_SIZE:
             cache[key] = found
     if found is None:
         return None
     owner, w = found
-    written = text[toks[i].start : toks[i + w - 1].end]
+    written = text[t.starts[i] : t.ends[i + w - 1]]
     name = idx.frameworks[owner[3:]].short_name
     hit = Hit((owner,), i, i + w, "typo")
     hit.notes.append(f"read '{written}' as {name}: confirm")
     return hit
 
 
-def text_of(idx: Index, text: str, toks: Sequence[Tok]) -> Text:
-    """The text with its words and their alias keys."""
-    words = [t[0] for t in toks]
+def text_of(
+    idx: Index, text: str, lexed: tuple[list[str], list[int], list[int], list[bool] | None]
+) -> Text:
+    """The text with its words (norm.lex_words) and their alias keys."""
+    words = lexed[0]
     keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
     pattern = idx.any_pattern
     heads = _NO_HEADS if pattern is None else first_words(pattern.pattern, pattern.flags)
-    return Text(text, toks, words, keyed, heads)
+    return Text(text, *lexed, keyed, heads)
 
 
 _NO_HEADS: tuple[frozenset[str], tuple[str, ...]] = (frozenset(), ())  # no patterns: no word
@@ -200,8 +202,8 @@ def _at_pattern(idx: Index, t: Text, i: int) -> bool:
         return False
     if not t.line:  # patterns read the words joined by single spaces
         t.line = " ".join(t.words)
-        t.starts = list(accumulate([len(w) + 1 for w in t.words], initial=0))
-    return idx.any_pattern.match(t.line, t.starts[i]) is not None
+        t.line_starts = list(accumulate([len(w) + 1 for w in t.words], initial=0))
+    return idx.any_pattern.match(t.line, t.line_starts[i]) is not None
 
 
 def _find_at(idx: Index, t: Text, i: int, floor: int, at_pattern: bool) -> Hit | None:
@@ -223,14 +225,13 @@ def _find_at(idx: Index, t: Text, i: int, floor: int, at_pattern: bool) -> Hit |
 
 def _resolved(idx: Index, t: Text, hit: Hit, floor: int) -> Hit:
     """A find with its edition or family members worked out."""
-    toks = t.toks
-    if True in [tok[3] for tok in toks[hit.first : hit.last]]:  # a word repaired by lex
-        written = t.text[toks[hit.first].start : toks[hit.last - 1].end]
+    if t.repaired is not None and True in t.repaired[hit.first : hit.last]:  # lex repaired one
+        written = t.text[t.starts[hit.first] : t.ends[hit.last - 1]]
         hit.via = "typo"
         hit.notes.append(f"read '{written}' with the letter O as zero: confirm")
     if hit.owners[0].startswith("group:"):
-        return _resolve_group(idx, t.words, hit, len(toks))
-    return _resolve_framework(idx, t.words, hit, floor, len(toks))
+        return _resolve_group(idx, t.words, hit, len(t.words))
+    return _resolve_framework(idx, t.words, hit, floor, len(t.words))
 
 
 _FILLER_OR_STOP = FILLER | KEY_STOP
@@ -238,7 +239,7 @@ _FILLER_OR_STOP = FILLER | KEY_STOP
 
 def scan(idx: Index, t: Text) -> tuple[list[Hit], list[str]]:
     """Finds left to right, each resolved (edition, family) before the next word is read."""
-    text, toks, words = t.text, t.toks, t.words
+    words = t.words
     hits: list[Hit] = []
     refused: list[str] = []
     reach, near_heads, (exact, begins) = idx.first_reach, idx.near_heads, t.heads
@@ -258,7 +259,7 @@ def scan(idx: Index, t: Text) -> tuple[list[Hit], list[str]]:
             i += 1
             continue
         j = done.last
-        refused_here = _refusal(idx, text, toks, done)
+        refused_here = _refusal(idx, t, done)
         if (
             refused_here
             and _find_at(idx, t, j, j, j < len(words) and _at_pattern(idx, t, j)) is None
@@ -267,7 +268,7 @@ def scan(idx: Index, t: Text) -> tuple[list[Hit], list[str]]:
         else:
             hits.append(done)
         i = j if j > i else i + 1
-    return _merge(text, toks, hits), refused
+    return _merge(t, hits), refused
 
 
 # ---------------------------------------------------------------------------------------------
@@ -346,35 +347,35 @@ def _resolve_framework(idx: Index, words: Sequence[str], hit: Hit, floor: int, l
     return hit
 
 
-def _refusal(idx: Index, text: str, toks: Sequence[Tok], hit: Hit) -> str | None:
+def _refusal(idx: Index, t: Text, hit: Hit) -> str | None:
     """Why the words right after a name make it something else, or None when they do not."""
     j = hit.last
-    if j >= len(toks):
+    if j >= len(t.words):
         return None
-    prev, nxt = toks[j - 1], toks[j]
-    gap = text[prev.end : nxt.start]
+    prev, nxt = t.words[j - 1], t.words[j]
+    gap = t.text[t.ends[j - 1] : t.starts[j]]
     glued = gap in _GLUE
-    if glued and prev.text[-1].isdigit() and (nxt.text[0].isdigit() or len(nxt.text) == 1):
+    if glued and prev[-1].isdigit() and (nxt[0].isdigit() or len(nxt) == 1):
         years = any(idx.year_editions[c.framework] for c in hit.cands)
-        if YEAR.match(nxt.text) and hit.cands and not years:
+        if YEAR.match(nxt) and hit.cands and not years:
             return None  # "SOC2-2017": a criteria or report year, where no edition is a year
         return "the number goes on"  # "800-53A", "27001-1", "20000-2"
     if gap.strip():
         return None  # "HIPAA Security Rule (45 CFR ...)": a bracket or dash starts other words
-    if nxt.text[0].isdigit() and not YEAR.match(nxt.text):
+    if nxt[0].isdigit() and not YEAR.match(nxt):
         return "a number follows that is not an edition"  # "ISO 27001 2"
-    if nxt.text in _EDITION_MARKERS and j + 1 < len(toks):
+    if nxt in _EDITION_MARKERS and j + 1 < len(t.words):
         return "an edition the catalog does not know"  # "SOC 2 Type 3"
-    if nxt.text == "plus":
+    if nxt == "plus":
         return "a variant beyond the named framework"  # "SOC 2+"
     return None
 
 
-def _merge(text: str, toks: Sequence[Tok], hits: list[Hit]) -> list[Hit]:
+def _merge(t: Text, hits: list[Hit]) -> list[Hit]:
     """Adjacent finds that name one thing become one mention."""
     out: list[Hit] = []
     for hit in hits:
-        joined = _joined(text, toks, out[-1], hit) if out and out[-1].last == hit.first else None
+        joined = _joined(t, out[-1], hit) if out and out[-1].last == hit.first else None
         if joined is None:
             out.append(hit)
         else:
@@ -382,7 +383,7 @@ def _merge(text: str, toks: Sequence[Tok], hits: list[Hit]) -> list[Hit]:
     return out
 
 
-def _joined(text: str, toks: Sequence[Tok], prev: Hit, hit: Hit) -> Hit | None:
+def _joined(t: Text, prev: Hit, hit: Hit) -> Hit | None:
     """One name written twice ("... Act (HIPAA)"), a family and its member ("AICPA SOC 2",
     "... Framework (CSF)"), or a bracketed gloss ("CMMC Level 2 (NIST 800-171)")."""
     before, after = {c.framework for c in prev.cands}, {c.framework for c in hit.cands}
@@ -395,10 +396,11 @@ def _joined(text: str, toks: Sequence[Tok], prev: Hit, hit: Hit) -> Hit | None:
         return replace(hit, first=prev.first)
     if hit.via == "group" and len(prev.cands) == 1 and before <= after:
         return replace(prev, last=hit.last)
-    gap = text[toks[prev.last - 1].end : toks[hit.first].start].strip()
-    end = toks[hit.last - 1].end
+    text = t.text
+    gap = text[t.ends[prev.last - 1] : t.starts[hit.first]].strip()
+    end = t.ends[hit.last - 1]
     if gap == "(" and text[end : end + 1] == ")" and prev.status == "matched":
-        gloss = text[toks[hit.first].start : end]
+        gloss = text[t.starts[hit.first] : end]
         note = f"'{gloss}' in brackets read as a gloss on the name before it, not assessed"
         return replace(prev, last=hit.last, notes=[*prev.notes, note])
     return None

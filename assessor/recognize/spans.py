@@ -20,11 +20,10 @@ from assessor.recognize.norm import (
     KEY_STOP,
     LIST_SEP,
     YEARS,
-    Tok,
-    lex,
+    lex_words,
 )
 from assessor.recognize.review import REVIEW_NOTE, may_review, review_reason
-from assessor.recognize.scan import Hit, Text, candidate, scan, text_of
+from assessor.recognize.scan import Hit, Text, candidate, scan, text_of, toks_of
 
 __all__ = ["Found", "Reading", "candidate", "read"]
 
@@ -119,21 +118,21 @@ def _narrowed(idx: Index, hit: Hit, inside: Sequence[str], after: Sequence[str])
 
 def _found(idx: Index, t: Text, hits: list[Hit]) -> tuple[Found, ...]:
     """Each find as a mention: its span, the words around it, its notes and review."""
-    text, toks, words = t.text, t.toks, t.words
+    text, words, starts, ends = t.text, t.words, t.starts, t.ends
     out: list[Found] = []
-    cued = may_review(text, words)
+    toks = toks_of(t) if may_review(text, words) else None  # review reads Toks
     for n, hit in enumerate(hits):
-        start, end = toks[hit.first].start, toks[hit.last - 1].end
+        start, end = starts[hit.first], ends[hit.last - 1]
         if text[end : end + 1] == ")" and text.count("(", start, end) > text.count(")", start, end):
             end += 1  # "... Act (HIPAA)": the acronym's closing bracket belongs to the name
-        lo = toks[hits[n - 1].last - 1].end if n else 0
-        upto = hits[n + 1].first if n + 1 < len(hits) else len(toks)  # the next find's word
-        hi = toks[upto].start if upto < len(toks) else len(text)
+        lo = ends[hits[n - 1].last - 1] if n else 0
+        upto = hits[n + 1].first if n + 1 < len(hits) else len(words)  # the next find's word
+        hi = starts[upto] if upto < len(words) else len(text)
         after = words[hit.last : upto]
         if hit.status == "ambiguous":
             hit = _narrowed(idx, hit, words[hit.first : hit.last], after)
         notes = hit.notes + _context_notes(idx, hit, after) if after else hit.notes
-        reason = review_reason(text, toks, (start, end), (lo, hi)) if cued else None
+        reason = review_reason(text, toks, (start, end), (lo, hi)) if toks is not None else None
         status = hit.status
         if reason is not None:
             status = "review"
@@ -166,7 +165,7 @@ def _is_part(idx: Index, part: str, whole: str) -> bool:
     return False
 
 
-def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[Hit]) -> list[Hit]:
+def _parts_meant(idx: Index, t: Text, hits: list[Hit]) -> list[Hit]:
     """A framework named next to a part of itself ("NIS2 - Annex to the Implementing Regulation
     2024/2690", "annex-...-requirements-nis2") qualifies that part's name and is not a second
     requirement; a list separator between the two ("NIS2 and its Implementing Regulation")
@@ -183,7 +182,7 @@ def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[Hit]) ->
             if child is None or child == parent or not _is_part(idx, child, parent):
                 continue
             a, b = (whole, part) if whole.first < part.first else (part, whole)
-            if not LIST_SEP.search(text, toks[a.last - 1].end, toks[b.first].start):
+            if not LIST_SEP.search(t.text, t.ends[a.last - 1], t.starts[b.first]):
                 drop.add(i)
                 break
     return [h for i, h in enumerate(hits) if i not in drop]
@@ -194,12 +193,14 @@ def read(idx: Index, text: str) -> Reading:
     cached = idx.cache.get(text)
     if isinstance(cached, Reading):
         return cached
-    toks = lex(text)
-    if len(toks) > _MAX_TOKENS:
-        toks = toks[:_MAX_TOKENS]
-    t = text_of(idx, text, toks)
+    lexed = lex_words(text)
+    if len(lexed[0]) > _MAX_TOKENS:
+        words, starts, ends, repaired = lexed
+        cut = slice(_MAX_TOKENS)
+        lexed = words[cut], starts[cut], ends[cut], repaired[cut] if repaired else None
+    t = text_of(idx, text, lexed)
     hits, refused = scan(idx, t)
-    hits = _parts_meant(idx, text, toks, hits)
+    hits = _parts_meant(idx, t, hits)
     mentions = _found(idx, t, hits)
     whole = not refused and _is_whole(idx, mentions, hits, t.words)
     found = Reading(mentions, tuple(refused), whole)
