@@ -82,7 +82,7 @@ class Text:
     keyed: list[str]  # the words as alias keys join them: stop words ""
     heads: tuple[frozenset[str], tuple[str, ...]]  # the words a pattern may begin at (heads.py)
     line: str = ""  # the words joined by single spaces, as patterns read them (spelled on need)
-    line_starts: list[int] = field(default_factory=list)  # where each word starts in line
+    line_starts: Sequence[int] = ()  # where each word starts in line
     plain: bool | None = None  # one name and filler, or a slug: worked out when first asked
 
 

@@ -23,7 +23,7 @@ from assessor.recognize.norm import (
     lex_words,
 )
 from assessor.recognize.review import REVIEW_NOTE, may_review, review_reason
-from assessor.recognize.scan import Hit, Text, candidate, scan, text_of, toks_of
+from assessor.recognize.scan import Hit, Text, candidate, scan, text_of
 
 __all__ = ["Found", "Reading", "candidate", "read"]
 
@@ -81,10 +81,9 @@ def _context_notes(idx: Index, hit: Hit, words: Sequence[str]) -> list[str]:
         ref = " ".join(words[:5])
         notes.append(f"clause reference '{ref}' kept as written: the whole framework is assessed")
     fw_id = hit.cands[0].framework if len(hit.cands) == 1 else None
-    if fw_id is not None and not idx.year_editions[fw_id]:
-        years = [w for w in words if w in YEARS]
-        if years:
-            notes.append(f"'{years[0]}' read as a period or report year, not an edition")
+    if fw_id is not None and not idx.year_editions[fw_id] and not YEARS.isdisjoint(words):
+        year = next(w for w in words if w in YEARS)
+        notes.append(f"'{year}' read as a period or report year, not an edition")
     return notes
 
 
@@ -120,7 +119,7 @@ def _found(idx: Index, t: Text, hits: list[Hit]) -> tuple[Found, ...]:
     """Each find as a mention: its span, the words around it, its notes and review."""
     text, words, starts, ends = t.text, t.words, t.starts, t.ends
     out: list[Found] = []
-    toks = toks_of(t) if may_review(text, words) else None  # review reads Toks
+    cued = may_review(text, words)
     for n, hit in enumerate(hits):
         start, end = starts[hit.first], ends[hit.last - 1]
         if text[end : end + 1] == ")" and text.count("(", start, end) > text.count(")", start, end):
@@ -132,7 +131,9 @@ def _found(idx: Index, t: Text, hits: list[Hit]) -> tuple[Found, ...]:
         if hit.status == "ambiguous":
             hit = _narrowed(idx, hit, words[hit.first : hit.last], after)
         notes = hit.notes + _context_notes(idx, hit, after) if after else hit.notes
-        reason = review_reason(text, toks, (start, end), (lo, hi)) if toks is not None else None
+        reason = (
+            review_reason(text, (words, starts, ends), (start, end), (lo, hi)) if cued else None
+        )
         status = hit.status
         if reason is not None:
             status = "review"
