@@ -12,7 +12,6 @@ from assessor.recognize.index import TYPO_MIN_LETTERS, Index
 from assessor.recognize.norm import (
     FILLER,
     YEAR,
-    Tok,
     edition_canon,
     one_edit,
 )
@@ -102,51 +101,52 @@ def _edition_typo_read(idx: Index, fw_id: str, word: str) -> _Ed | None:
 
 
 def _edition_after(
-    idx: Index, fw_id: str, toks: Sequence[Tok], j: int, limit: int
+    idx: Index, fw_id: str, words: Sequence[str], j: int, limit: int
 ) -> tuple[_Ed, int] | None:
     """An edition right after a name (past at most two filler words): what, and where it ends.
 
     Worked out once per framework and the (at most six) words it reads."""
-    key = ("~after", fw_id, *[t.text for t in toks[j : min(limit, j + 2 + _EDITION_WINDOW)]])
+    stop = j + 2 + _EDITION_WINDOW
+    key = ("~after", fw_id, *words[j : stop if stop < limit else limit])
     cache = idx.edition_reads
     if key in cache:
         kept = cast("tuple[_Ed, int] | None", cache[key])
     else:
-        kept = _edition_after_read(idx, fw_id, toks[j:limit], 0, limit - j)
+        kept = _edition_after_read(idx, fw_id, words[j:limit], 0, limit - j)
         if len(cache) < _CACHE_SIZE:
             cache[key] = kept
     return None if kept is None else (kept[0], j + kept[1])
 
 
 def _edition_after_read(
-    idx: Index, fw_id: str, toks: Sequence[Tok], j: int, limit: int
+    idx: Index, fw_id: str, words: Sequence[str], j: int, limit: int
 ) -> tuple[_Ed, int] | None:
     k = j
-    while k < limit and k - j < 2 and toks[k].text in FILLER:
+    while k < limit and k - j < 2 and words[k] in FILLER:
         k += 1
     for w in range(min(_EDITION_WINDOW, limit - k), 0, -1):
-        found = edition_from(idx, fw_id, [t.text for t in toks[k : k + w]])
+        found = edition_from(idx, fw_id, words[k : k + w])
         if found is not None:
             return found, k + w
     if j < limit:
-        typo = _edition_typo(idx, fw_id, toks[j].text)
+        typo = _edition_typo(idx, fw_id, words[j])
         if typo is not None:
             return typo, j + 1
     return None
 
 
 def _edition_before(
-    idx: Index, fw_id: str, toks: Sequence[Tok], floor: int, i: int
+    idx: Index, fw_id: str, words: Sequence[str], floor: int, i: int
 ) -> tuple[str, int] | None:
     """A known edition written before the name ("Type II SOC 2"): which, and where it starts."""
-    key = ("~before", fw_id, *[t.text for t in toks[max(floor, i - 3) : i]])
+    key = ("~before", fw_id, *words[floor if floor > i - 3 else i - 3 : i])
     cache = idx.edition_reads
     if key in cache:
         kept = cast("tuple[str, int] | None", cache[key])
     else:
         kept = None
         for w in range(min(3, i - floor), 0, -1):
-            found = edition_from(idx, fw_id, [t.text for t in toks[i - w : i]])
+            found = edition_from(idx, fw_id, words[i - w : i])
             if found is not None and found.edition is not None and found.note is None:
                 kept = found.edition, w
                 break

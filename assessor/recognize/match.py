@@ -72,32 +72,9 @@ def _seen(reading: Reading) -> list[str]:
     return out + [f for f in reading.refused if f not in out]
 
 
-def _whole(idx: Index, reading: Reading) -> bool:
-    """One mention and nothing else of weight: the old whole-cell reading of a name."""
-    if reading.whole is None:
-        reading.whole = _is_whole(idx, reading)
-    return reading.whole
-
-
-def _is_whole(idx: Index, reading: Reading) -> bool:
-    if len(reading.found) != 1 or reading.refused:
-        return False
-    m = reading.found[0]
-    start, end = m.start, m.end
-    rest = [w for w, s, e, _ in reading.toks if not (start <= s and e <= end)]
-    if _PLAIN_REST.issuperset(rest):
-        return True
-    names = [idx.name_words[c.framework] for c in m.frameworks]
-    return all(w in _PLAIN_REST or any(w in n for n in names) for w in rest)
-
-
-_LEADING = frozenset({"a", "an", "microsoft"})
-_PLAIN_REST = FILLER | KEY_STOP | _LEADING
-
-
-def _to_match(idx: Index, text: str, m: Found, reading: Reading) -> Match:
+def _to_match(text: str, m: Found, reading: Reading) -> Match:
     """A Match from one mention: what it names and exactly which words named it."""
-    score_drop = not _whole(idx, reading)
+    score_drop = not reading.whole
     cands = m.frameworks
     if score_drop and m.status == "matched" and cands and cands[0].score == 100.0:
         cands = tuple(candidate(c.framework, c.edition, 95.0, c.via) for c in cands)
@@ -124,7 +101,7 @@ def match_text(text: str, catalog: Catalog | Index) -> Match:
     named = {tuple(sorted(c.framework for c in m.frameworks)) for m in reading.found}
     if len(named) == 1 and not reading.refused:
         best = max(reading.found, key=lambda m: m.frameworks[0].edition is not None)
-        return _to_match(idx, shown, best, reading)
+        return _to_match(shown, best, reading)
     if reading.found:
         note = "several framework names in one text: " + ", ".join(seen[:5])
         return Match(text=shown, status="unrecognized", suggestions=tuple(seen[:5]), note=note)
@@ -205,7 +182,7 @@ class _Reads(dict[str, Reading]):
 def _known(text: str, reads: _Reads) -> bool:
     """Whether the text (normalized: a piece of a normalized line) is one framework name and
     nothing more (so it is never split)."""
-    return _whole(reads.idx, reads[text])
+    return reads[text].whole
 
 
 def _iso_before(line: str, pos: int) -> bool:
@@ -410,7 +387,7 @@ def recognize_parts(text: str, catalog: Catalog | Index) -> list[tuple[str, Matc
     for part in _split(text, reads):
         reading = reads[part]
         if len(reading.found) == 1 and not reading.refused:
-            out.append((part, _to_match(idx, part, reading.found[0], reading)))
+            out.append((part, _to_match(part, reading.found[0], reading)))
         else:
             out.append((part, match_text(part, catalog)))
     return out

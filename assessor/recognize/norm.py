@@ -10,6 +10,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from itertools import accumulate
 from typing import NamedTuple
 
 _ISO_IEC = re.compile(r"\biso\s*[/\\\-]?\s*iec\b")
@@ -28,6 +29,8 @@ _DIGIT_UNDERSCORE = re.compile(r"(?<=\d)_(?=\d)")
 _TOKEN = re.compile(r"\d[\do]*o[\do]*\d|\d+(?:\.\d+)*|[a-z]+")
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u00ad")
 YEAR = re.compile(r"^(?:19[89]\d|20[0-4]\d)$")
+# The words YEAR matches: a set test is the same for a token (no token holds a line break).
+YEARS = frozenset(y for y in map(str, range(1000, 10000)) if YEAR.match(y))
 # What separates one framework name from the next in a list: ; , / | + & bullets, "and" or a
 # line break (spans.py keeps a part and its whole apart by it, match.py splits cells on it).
 LIST_SEP = re.compile(r"[;,/|+&•·\n]|\band\b", re.IGNORECASE)
@@ -156,6 +159,21 @@ def lex(text: str) -> list[Tok]:
     return [
         _tok(m.group(), where[m.start()], where[m.end() - 1] + 1) for m in _TOKEN.finditer(folded)
     ]
+
+
+def lex_words(text: str) -> tuple[list[str], list[int], list[int], list[bool] | None]:
+    """lex(text) as columns: the words, where each starts and ends in `text`, and which were
+    repaired (None: none was). A plain text (the usual one) is read without a Tok per word."""
+    if text.isascii():
+        folded = text.lower()
+        if not _changes(folded) and _DIGIT_O.search(folded) is None:
+            parts = _TOKEN_SPLIT.split(folded)  # between, word, between, word, ..., between
+            ends = list(accumulate(map(len, parts)))  # where each part ends
+            return parts[1::2], ends[0:-1:2], ends[1::2], None
+    toks = lex(text)
+    repaired = [t.repaired for t in toks]
+    starts, stops = [t.start for t in toks], [t.end for t in toks]
+    return [t.text for t in toks], starts, stops, repaired if True in repaired else None
 
 
 _new_tok = tuple.__new__

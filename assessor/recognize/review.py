@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assessor.recognize.norm import (
-    FILLER,
-    Tok,
-)
+from assessor.recognize.norm import FILLER
+
+# A text's words as columns (norm.lex_words): the words, where each starts and where it ends.
+Words = tuple[Sequence[str], Sequence[int], Sequence[int]]
 
 # ---------------------------------------------------------------------------------------------
 # Negation and doubt: a name may be there only to say it is not asked for
@@ -43,27 +43,28 @@ def _clause(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int
     return left, hi if found is None else found.start()
 
 
-def _is_questionnaire(text: str, toks: Sequence[Tok], start: int) -> bool:
+def _is_questionnaire(text: str, words: Words, start: int) -> bool:
     sentence = 0
     for m in _SENTENCE_BREAK.finditer(text, 0, start):
         sentence = m.end()
-    first = next((t for t in toks if t.start >= sentence), None)
-    return first is not None and first.text in _QUESTION_WORDS
+    first = next((w for w, s in zip(words[0], words[1], strict=True) if s >= sentence), None)
+    return first is not None and first in _QUESTION_WORDS
 
 
-def may_review(text: str, toks: Sequence[Tok]) -> bool:
+def may_review(text: str, words: Sequence[str]) -> bool:
     """Whether review_reason may find anything in this text: a cue word, or a question mark."""
-    return "?" in text or not CUE_FIRST_WORDS.isdisjoint([t.text for t in toks])
+    return "?" in text or not CUE_FIRST_WORDS.isdisjoint(words)
 
 
 def review_reason(
-    text: str, toks: Sequence[Tok], span: tuple[int, int], bounds: tuple[int, int]
+    text: str, words: Words, span: tuple[int, int], bounds: tuple[int, int]
 ) -> str | None:
     """'negated' or 'doubtful' when the words around a name say it is not (surely) asked for."""
     start, end = span
     left, right = _clause(text, start, end, *bounds)
-    before = [t.text for t in toks if left <= t.start and t.end <= start][-_CUE_WORDS:]
-    after_all = [t.text for t in toks if end <= t.start and t.end <= right]
+    spans = list(zip(*words, strict=True))
+    before = [w for w, s, e in spans if left <= s and e <= start][-_CUE_WORDS:]
+    after_all = [w for w, s, e in spans if end <= s and e <= right]
     after = after_all[:_CUE_WORDS]
     near = " ".join(before) + " | " + " ".join(after)
     if _NEGATION.search(near):
@@ -71,7 +72,7 @@ def review_reason(
     if _DOUBT.search(near):
         return "doubtful"
     asked = right < len(text) and text[right] == "?" and all(t in FILLER for t in after_all)
-    if asked and not _is_questionnaire(text, toks, start):
+    if asked and not _is_questionnaire(text, words, start):
         return "doubtful"
     return None
 

@@ -1,73 +1,38 @@
 """Find every framework named inside a text: spans over words, longest first, with context.
 
-Pure: no files, no clock. Words the finder does not know are context, never a reason to fail;
-what a mention must not be read as (a near number, an unknown explicit edition, a variant
-"+") is refused and kept only as a suggestion.
+scan.py finds the names; here each becomes a mention with its span, the words around it, its
+notes and review, and a reading says whether the text is one name and nothing more. Pure: no
+files, no clock. Words the finder does not know are context, never a reason to fail; what a
+mention must not be read as (a near number, an unknown explicit edition, a variant "+") is
+refused and kept only as a suggestion.
 """
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from itertools import accumulate
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from assessor.domain.recognition import Candidate, Mention, MentionStatus, ReviewReason
-from assessor.recognize.edition_read import (
-    _Ed,
-    _edition_after,
-    _edition_before,
-    edition_from,
-)
-from assessor.recognize.index import GroupView, Index, alias_prefixes, owner_ids
-from assessor.recognize.near import may_near, near_miss_read
+from assessor.recognize.index import Index
 from assessor.recognize.norm import (
     FILLER,
     KEY_STOP,
     LIST_SEP,
-    YEAR,
-    Tok,
-    lex,
+    YEARS,
+    lex_words,
 )
 from assessor.recognize.review import REVIEW_NOTE, may_review, review_reason
+from assessor.recognize.scan import Hit, Text, candidate, scan, text_of
 
-_DOTTED = re.compile(r"^\d+(?:\.\d+)+$")
-_REV = re.compile(r"^rev\d+$")
+__all__ = ["Found", "Reading", "candidate", "read"]
+
 _MAX_TOKENS = 2000
 _CACHE_SIZE = 20_000
-_EDITION_WINDOW = 4
-_GLUE = frozenset({"", "-", "."})
-# Words that announce an edition: one the catalog does not know makes the name unsure.
-_EDITION_MARKERS = frozenset({"type", "level", "lvl", "tier", "rev", "revision", "class"})
-# A short all-letter alias inside a sentence counts only when written as an acronym.
-_ACRONYM_MAX = 5
 _CLAUSE = frozenset(
     {"art", "article", "articles", "section", "sec", "clause", "annex", "appendix", "chapter"}
     | {"requirement", "req", "domain"}
 )
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def candidate(framework: str, edition: str | None, score: float, via: str) -> Candidate:
-    """A Candidate (frozen, so one per distinct value is shared by every mention naming it)."""
-    return Candidate(framework=framework, edition=edition, score=score, via=via)
-
-
-@dataclass(slots=True)
-class _Hit:
-    """A raw find: token range, who it names, how it was read."""
-
-    owners: tuple[str, ...]  # "fw:<id>" or one "group:<alias>"
-    first: int
-    last: int
-    via: str
-    edition: str | None = None
-    notes: list[str] = field(default_factory=list)
-    cands: tuple[Candidate, ...] = ()
-    status: MentionStatus = "matched"
-    suggestions: tuple[str, ...] = ()
 
 
 class Found(NamedTuple):
@@ -93,8 +58,7 @@ class Reading:
 
     found: tuple[Found, ...]  # the mentions
     refused: tuple[str, ...]  # framework ids seen inside names that were refused
-    toks: Sequence[Tok]  # never changed once read
-    whole: bool | None = None  # one name and nothing else of weight (match.py works it out once)
+    whole: bool  # one mention and nothing else of weight: the old whole-cell reading of a name
     _mentions: tuple[Mention, ...] | None = None
 
     @property
@@ -106,331 +70,20 @@ class Reading:
 
 
 # ---------------------------------------------------------------------------------------------
-# Scanning
-
-
-def _is_acronym(text: str, tok: Tok) -> bool:
-    written = text[tok.start : tok.end]
-    return not written.islower()
-
-
-def _alias_at(
-    idx: Index, text: str, toks: Sequence[Tok], i: int, plain: bool, keyed: list[str]
-) -> _Hit | None:
-    reach = idx.first_reach.get(toks[i].text)
-    if reach is None:
-        return None
-    aliases, prefixes = idx.aliases, idx.prefixes or alias_prefixes(idx)
-    # the longest run of words from i that is an alias: grown a word at a time until no
-    # alias key starts with it (compact(): stop words are "")
-    owner: str | None = None
-    found = 0
-    joined = ""
-    for k in range(1, min(reach, len(toks) - i) + 1):
-        joined += keyed[i + k - 1]
-        if joined not in prefixes:
-            break
-        if joined in aliases:
-            owner, found = aliases[joined], k
-    if owner is None:
-        return None
-    tok = toks[i]
-    short = found == 1 and tok.text.isalpha() and len(tok.text) <= _ACRONYM_MAX
-    if short and not plain and not _is_acronym(text, tok):
-        return None  # "star" in "five star rating" is a word, "STAR" may be CSA STAR
-    return _Hit((owner,), i, i + found, "alias")
-
-
-def _patterns_at(idx: Index, toks: Sequence[Tok], i: int, spaced: _Spaced) -> _Hit | None:
-    line, starts = spaced
-    if idx.any_pattern is None or not idx.any_pattern.match(line, starts[i]):
-        return None
-    # where each word ends in the line -> how many words that is
-    ends = {
-        start + len(t.text): n for n, (start, t) in enumerate(zip(starts, toks, strict=False), 1)
-    }
-    best: dict[str, tuple[int, _Ed]] = {}
-    for fw_id, pattern in idx.patterns:
-        m = pattern.match(line, starts[i])
-        if m is None or m.end() not in ends:
-            continue
-        ed_text = m.groupdict().get("edition")
-        ed = _Ed(None)
-        if ed_text:
-            found = edition_from(idx, fw_id, ed_text.split())
-            if found is None:
-                continue
-            ed = found
-        last = ends[m.end()]
-        if fw_id not in best or last > best[fw_id][0]:
-            best[fw_id] = (last, ed)
-    if not best:
-        return None
-    top = max(last for last, _ in best.values())
-    ids = [f for f, (last, _) in best.items() if last == top]
-    ed = best[ids[0]][1]
-    hit = _Hit(tuple(f"fw:{f}" for f in ids), i, top, "pattern", ed.edition)
-    if ed.note:
-        hit.notes.append(ed.note)
-    return hit
-
-
-def _near_miss_at(idx: Index, text: str, toks: Sequence[Tok], i: int) -> _Hit | None:
-    """A one-edit misspelling or a clipped last word of exactly one framework's alias."""
-    if not may_near(idx, toks[i].text):
-        return None
-    window = toks[i : i + 3]
-    # all the read depends on: the words, and which of them a full stop follows
-    key = (*[t.text for t in window], *[text[t.end : t.end + 1] == "." for t in window])
-    cache = idx.near_reads
-    if key in cache:
-        found = cache[key]
-    else:
-        found = near_miss_read(idx, text, window)
-        if len(cache) < _CACHE_SIZE:
-            cache[key] = found
-    if found is None:
-        return None
-    owner, w = found
-    written = text[toks[i].start : toks[i + w - 1].end]
-    name = idx.frameworks[owner[3:]].short_name
-    hit = _Hit((owner,), i, i + w, "typo")
-    hit.notes.append(f"read '{written}' as {name}: confirm")
-    return hit
-
-
-_Spaced = tuple[str, list[int]]
-
-
-def _spaced(words: Sequence[str]) -> _Spaced:
-    """The words joined by single spaces (patterns read that), and where each starts."""
-    return " ".join(words), list(accumulate([len(w) + 1 for w in words], initial=0))
-
-
-def _find_at(
-    idx: Index, text: str, toks: Sequence[Tok], i: int, ctx: tuple[bool, _Spaced, int, list[str]]
-) -> _Hit | None:
-    """The longest name starting at word i, edition included: alias or pattern, else a near miss."""
-    plain, spaced, floor, keyed = ctx
-    alias = _alias_at(idx, text, toks, i, plain, keyed)
-    pattern = _patterns_at(idx, toks, i, spaced) if spaced[0] else None
-    if alias is not None and (pattern is None or not alias.owners[0].startswith("group:")):
-        alias = _resolved(idx, text, toks, alias, floor)
-    hit = (
-        alias if pattern is None or (alias is not None and alias.last >= pattern.last) else pattern
-    )
-    if hit is None or hit.owners[0].startswith("group:"):
-        near = _near_miss_at(idx, text, toks, i)  # "PCI-DDS" is more than the family "PCI"
-        hit = near if near is not None and (hit is None or near.last > hit.last) else hit
-    if hit is None or hit.cands:
-        return hit
-    return _resolved(idx, text, toks, hit, floor)
-
-
-def _resolved(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit, floor: int) -> _Hit:
-    """A find with its edition or family members worked out."""
-    if True in [t[3] for t in toks[hit.first : hit.last]]:  # a word repaired by lex
-        written = text[toks[hit.first].start : toks[hit.last - 1].end]
-        hit.via = "typo"
-        hit.notes.append(f"read '{written}' with the letter O as zero: confirm")
-    if hit.owners[0].startswith("group:"):
-        return _resolve_group(idx, toks, hit, len(toks))
-    return _resolve_framework(idx, toks, hit, floor, len(toks))
-
-
-_FILLER_OR_STOP = FILLER | KEY_STOP
-
-
-def _scan(idx: Index, text: str, toks: Sequence[Tok]) -> tuple[list[_Hit], list[str]]:
-    """Finds left to right, each resolved (edition, family) before the next word is read."""
-    # one name and filler, or an identifier slug ("tisax-v6.0.2": lower case by convention)
-    words = [t[0] for t in toks]
-    plain = len([w for w in words if w not in _FILLER_OR_STOP]) <= 1
-    plain = plain or len(text.split(maxsplit=1)) <= 1
-    keyed = words if KEY_STOP.isdisjoint(words) else ["" if w in KEY_STOP else w for w in words]
-    any_pattern = idx.any_pattern
-    spaced: _Spaced = _spaced(words) if any_pattern is not None else ("", [])
-    line, starts = spaced
-    hits: list[_Hit] = []
-    refused: list[str] = []
-    reach, near_heads = idx.first_reach, idx.near_heads
-    i = 0
-    while i < len(toks):
-        word = words[i]
-        if (
-            word not in reach
-            and not (near_heads[word] if word in near_heads else may_near(idx, word))
-            and (any_pattern is None or not line or not any_pattern.match(line, starts[i]))
-        ):
-            i += 1  # nothing can start at this word: no alias, no pattern, no near miss
-            continue
-        floor = hits[-1].last if hits else 0
-        done = _find_at(idx, text, toks, i, (plain, spaced, floor, keyed))
-        if done is None:
-            i += 1
-            continue
-        j = done.last
-        refused_here = _refusal(idx, text, toks, done)
-        if refused_here and _find_at(idx, text, toks, j, (plain, spaced, j, keyed)) is None:
-            refused += [f for o in done.owners for f in owner_ids(idx, o) if f not in refused]
-        else:
-            hits.append(done)
-        i = max(j, i + 1)
-    return _merge(text, toks, hits), refused
-
-
-# ---------------------------------------------------------------------------------------------
-# Resolving: editions, families, refusals
-
-
-def _group_cands(idx: Index, group: GroupView, left: Sequence[str]) -> _Hit | None:
-    """A family name, maybe with an edition that only some members have."""
-    cands: list[Candidate] = []
-    known: list[str] = []
-    for fw_id in group.frameworks:
-        edition: str | None = None
-        if left:
-            found = edition_from(idx, fw_id, left)
-            if found is None:
-                continue
-            edition = found.edition
-            if found.note is None:
-                known.append(fw_id)
-        score = 50.0 if group.ambiguous else 100.0
-        cands.append(candidate(fw_id, edition, score, "group"))
-    if known and len(known) < len(cands):  # an edition one member knows beats a guess
-        cands = [c for c in cands if c.framework in known]
-    if not cands:
-        return None
-    hit = _Hit((f"group:{group.alias}",), 0, 0, "group")
-    if left and len(cands) == 1 and cands[0].edition is not None:
-        # "CIS v8": only one member of the family has that edition
-        hit.cands = (candidate(cands[0].framework, cands[0].edition, 95.0, cands[0].via),)
-        hit.notes.append(f"'{group.alias}' with this edition names only {cands[0].framework}")
-        return hit
-    ambiguous = group.ambiguous or len(cands) < len(group.frameworks)
-    hit.cands = tuple(cands)
-    hit.status = "ambiguous" if ambiguous else "matched"
-    hit.suggestions = tuple(c.framework for c in cands) if ambiguous else ()
-    hit.notes.append(group.note)
-    return hit
-
-
-def _resolve_group(idx: Index, toks: Sequence[Tok], hit: _Hit, limit: int) -> _Hit:
-    group = idx.groups[hit.owners[0][6:]]
-    for w in range(min(_EDITION_WINDOW, limit - hit.last), -1, -1):
-        left = [t.text for t in toks[hit.last : hit.last + w] if t.text not in FILLER]
-        if w and not left:
-            continue
-        found = _group_cands(idx, group, left)
-        if found is not None:  # a new hit: placed in place
-            found.first, found.last = hit.first, hit.last + w
-            return found
-    return replace(hit, status="ambiguous")  # unreachable: no edition always resolves
-
-
-def _resolve_framework(idx: Index, toks: Sequence[Tok], hit: _Hit, floor: int, limit: int) -> _Hit:
-    if len(hit.owners) > 1:
-        ids = [o[3:] for o in hit.owners]
-        cands = tuple(candidate(f, None, 60.0, hit.via) for f in ids)
-        notes = [*hit.notes, "several frameworks fit this name"]
-        return replace(hit, cands=cands, status="ambiguous", suggestions=tuple(ids), notes=notes)
-    fw_id = hit.owners[0][3:]
-    edition, notes, first, last, via = hit.edition, list(hit.notes), hit.first, hit.last, hit.via
-    if edition is None and hit.via != "pattern":
-        after = _edition_after(idx, fw_id, toks, last, limit)
-        if after is not None and (after[0].edition is not None or after[0].version):
-            edition, last = after[0].edition, after[1]
-            notes += [after[0].note] if after[0].note else []
-            via = "typo" if after[0].typo else via
-        else:
-            before = _edition_before(idx, fw_id, toks, floor, first)
-            if before is not None:
-                edition, first = before
-    score = 85.0 if via == "typo" else 100.0
-    # the hit is this read's own (just found): completed in place
-    hit.first, hit.last, hit.edition, hit.notes, hit.via = first, last, edition, notes, via
-    hit.cands = (candidate(fw_id, edition, score, via),)
-    return hit
-
-
-def _refusal(idx: Index, text: str, toks: Sequence[Tok], hit: _Hit) -> str | None:
-    """Why the words right after a name make it something else, or None when they do not."""
-    j = hit.last
-    if j >= len(toks):
-        return None
-    prev, nxt = toks[j - 1], toks[j]
-    gap = text[prev.end : nxt.start]
-    glued = gap in _GLUE
-    if glued and prev.text[-1].isdigit() and (nxt.text[0].isdigit() or len(nxt.text) == 1):
-        years = any(idx.year_editions[c.framework] for c in hit.cands)
-        if YEAR.match(nxt.text) and hit.cands and not years:
-            return None  # "SOC2-2017": a criteria or report year, where no edition is a year
-        return "the number goes on"  # "800-53A", "27001-1", "20000-2"
-    if gap.strip():
-        return None  # "HIPAA Security Rule (45 CFR ...)": a bracket or dash starts other words
-    if nxt.text[0].isdigit() and not YEAR.match(nxt.text):
-        return "a number follows that is not an edition"  # "ISO 27001 2"
-    if nxt.text in _EDITION_MARKERS and j + 1 < len(toks):
-        return "an edition the catalog does not know"  # "SOC 2 Type 3"
-    if nxt.text == "plus":
-        return "a variant beyond the named framework"  # "SOC 2+"
-    return None
-
-
-def _merge(text: str, toks: Sequence[Tok], hits: list[_Hit]) -> list[_Hit]:
-    """Adjacent finds that name one thing become one mention."""
-    out: list[_Hit] = []
-    for hit in hits:
-        joined = _joined(text, toks, out[-1], hit) if out and out[-1].last == hit.first else None
-        if joined is None:
-            out.append(hit)
-        else:
-            out[-1] = joined
-    return out
-
-
-def _joined(text: str, toks: Sequence[Tok], prev: _Hit, hit: _Hit) -> _Hit | None:
-    """One name written twice ("... Act (HIPAA)"), a family and its member ("AICPA SOC 2",
-    "... Framework (CSF)"), or a bracketed gloss ("CMMC Level 2 (NIST 800-171)")."""
-    before, after = {c.framework for c in prev.cands}, {c.framework for c in hit.cands}
-    if len(prev.cands) == 1 and before == after:
-        cand = hit.cands[0] if hit.cands[0].edition is not None else prev.cands[0]
-        if "typo" in (prev.via, hit.via):
-            cand = candidate(cand.framework, cand.edition, 85.0, "typo")
-        return replace(hit, first=prev.first, cands=(cand,), notes=[*prev.notes, *hit.notes])
-    if prev.via == "group" and len(hit.cands) == 1 and after <= before:
-        return replace(hit, first=prev.first)
-    if hit.via == "group" and len(prev.cands) == 1 and before <= after:
-        return replace(prev, last=hit.last)
-    gap = text[toks[prev.last - 1].end : toks[hit.first].start].strip()
-    end = toks[hit.last - 1].end
-    if gap == "(" and text[end : end + 1] == ")" and prev.status == "matched":
-        gloss = text[toks[hit.first].start : end]
-        note = f"'{gloss}' in brackets read as a gloss on the name before it, not assessed"
-        return replace(prev, last=hit.last, notes=[*prev.notes, note])
-    return None
-
-
-# ---------------------------------------------------------------------------------------------
 # Mentions
 
-
-def _context(text: str) -> str:
-    return text.strip(" \t\n-:;,.|/()[]")
+_AROUND = " \t\n-:;,.|/()[]"  # stripped from the words around a mention
 
 
-def _context_notes(idx: Index, hit: _Hit, after: Sequence[Tok]) -> list[str]:
+def _context_notes(idx: Index, hit: Hit, words: Sequence[str]) -> list[str]:
     notes: list[str] = []
-    words = [t.text for t in after]
     if words and words[0] in _CLAUSE:
         ref = " ".join(words[:5])
         notes.append(f"clause reference '{ref}' kept as written: the whole framework is assessed")
     fw_id = hit.cands[0].framework if len(hit.cands) == 1 else None
-    if fw_id is not None and not idx.year_editions[fw_id]:
-        years = [w for w in words if YEAR.match(w)]
-        if years:
-            notes.append(f"'{years[0]}' read as a period or report year, not an edition")
+    if fw_id is not None and not idx.year_editions[fw_id] and not YEARS.isdisjoint(words):
+        year = next(w for w in words if w in YEARS)
+        notes.append(f"'{year}' read as a period or report year, not an edition")
     return notes
 
 
@@ -438,16 +91,16 @@ _NARROW_WINDOW = 8
 _new_found = tuple.__new__
 
 
-def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]) -> _Hit:
+def _narrowed(idx: Index, hit: Hit, inside: Sequence[str], after: Sequence[str]) -> Hit:
     """A family name followed by a word only one member's names use ("CIS Microsoft Azure
     Foundations Benchmark": CIS Benchmarks) names that member; read via "context", so it is to
     be confirmed and never covered on its own. A family written with a number no member has
     ("ISO 2001 QMS") is never narrowed: the number, not the word, says which was meant."""
     if hit.status != "ambiguous" or len(hit.cands) < 2 or not after:
         return hit
-    if any(t.text[:1].isdigit() for t in inside):
+    if any(w[:1].isdigit() for w in inside):
         return hit
-    words = {t.text for t in after[:_NARROW_WINDOW]} - FILLER
+    words = set(after[:_NARROW_WINDOW]) - FILLER
     found: list[Candidate] = []
     for cand in hit.cands:
         others = set().union(*(idx.name_words[c.framework] for c in hit.cands if c is not cand))
@@ -462,46 +115,38 @@ def _narrowed(idx: Index, hit: _Hit, inside: Sequence[Tok], after: Sequence[Tok]
     return replace(hit, cands=(cand,), status="matched", suggestions=(), notes=[note])
 
 
-def _found(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> tuple[Found, ...]:
+def _found(idx: Index, t: Text, hits: list[Hit]) -> tuple[Found, ...]:
+    """Each find as a mention: its span, the words around it, its notes and review."""
+    text, words, starts, ends = t.text, t.words, t.starts, t.ends
     out: list[Found] = []
-    cued = may_review(text, toks)
+    cued = may_review(text, words)
     for n, hit in enumerate(hits):
-        start, end = toks[hit.first].start, toks[hit.last - 1].end
+        start, end = starts[hit.first], ends[hit.last - 1]
         if text[end : end + 1] == ")" and text.count("(", start, end) > text.count(")", start, end):
             end += 1  # "... Act (HIPAA)": the acronym's closing bracket belongs to the name
-        lo = toks[hits[n - 1].last - 1].end if n else 0
-        hi = toks[hits[n + 1].first].start if n + 1 < len(hits) else len(text)
-        after = toks[hit.last : hits[n + 1].first if n + 1 < len(hits) else len(toks)]
+        lo = ends[hits[n - 1].last - 1] if n else 0
+        upto = hits[n + 1].first if n + 1 < len(hits) else len(words)  # the next find's word
+        hi = starts[upto] if upto < len(words) else len(text)
+        after = words[hit.last : upto]
         if hit.status == "ambiguous":
-            hit = _narrowed(idx, hit, toks[hit.first : hit.last], after)
+            hit = _narrowed(idx, hit, words[hit.first : hit.last], after)
         notes = hit.notes + _context_notes(idx, hit, after) if after else hit.notes
-        reason = review_reason(text, toks, (start, end), (lo, hi)) if cued else None
+        reason = (
+            review_reason(text, (words, starts, ends), (start, end), (lo, hi)) if cued else None
+        )
         status = hit.status
         if reason is not None:
             status = "review"
             notes = [*notes, REVIEW_NOTE[reason].format(text[start:end])]
-        out.append(
-            _new_found(  # a Mention's fields, each of its type
-                Found,
-                (
-                    start,
-                    end,
-                    text[start:end],
-                    status,
-                    hit.cands,
-                    hit.suggestions,
-                    hit.cands[0].via if hit.cands else hit.via,
-                    _context(text[lo:start]),
-                    _context(text[end:hi]),
-                    reason,
-                    ("; ".join(dict.fromkeys(n for n in notes if n)) or None) if notes else None,
-                ),
-            )
-        )
+        note = ("; ".join(dict.fromkeys(x for x in notes if x)) or None) if notes else None
+        named = (start, end, text[start:end], status, hit.cands, hit.suggestions)
+        via = hit.cands[0].via if hit.cands else hit.via
+        around = (text[lo:start].strip(_AROUND), text[end:hi].strip(_AROUND), reason, note)
+        out.append(_new_found(Found, (*named, via, *around)))  # a Mention's fields, in order
     return tuple(out)
 
 
-def _sole(hit: _Hit) -> str | None:
+def _sole(hit: Hit) -> str | None:
     """The one framework a matched hit names, if it names exactly one."""
     ids = {c.framework for c in hit.cands}
     return next(iter(ids)) if hit.status == "matched" and len(ids) == 1 else None
@@ -521,7 +166,7 @@ def _is_part(idx: Index, part: str, whole: str) -> bool:
     return False
 
 
-def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -> list[_Hit]:
+def _parts_meant(idx: Index, t: Text, hits: list[Hit]) -> list[Hit]:
     """A framework named next to a part of itself ("NIS2 - Annex to the Implementing Regulation
     2024/2690", "annex-...-requirements-nis2") qualifies that part's name and is not a second
     requirement; a list separator between the two ("NIS2 and its Implementing Regulation")
@@ -538,7 +183,7 @@ def _parts_meant(idx: Index, text: str, toks: Sequence[Tok], hits: list[_Hit]) -
             if child is None or child == parent or not _is_part(idx, child, parent):
                 continue
             a, b = (whole, part) if whole.first < part.first else (part, whole)
-            if not LIST_SEP.search(text, toks[a.last - 1].end, toks[b.first].start):
+            if not LIST_SEP.search(t.text, t.ends[a.last - 1], t.starts[b.first]):
                 drop.add(i)
                 break
     return [h for i, h in enumerate(hits) if i not in drop]
@@ -549,12 +194,31 @@ def read(idx: Index, text: str) -> Reading:
     cached = idx.cache.get(text)
     if isinstance(cached, Reading):
         return cached
-    toks = lex(text)
-    if len(toks) > _MAX_TOKENS:
-        toks = toks[:_MAX_TOKENS]
-    hits, refused = _scan(idx, text, toks)
-    hits = _parts_meant(idx, text, toks, hits)
-    found = Reading(_found(idx, text, toks, hits), tuple(refused), toks)
+    lexed = lex_words(text)
+    if len(lexed[0]) > _MAX_TOKENS:
+        words, starts, ends, repaired = lexed
+        cut = slice(_MAX_TOKENS)
+        lexed = words[cut], starts[cut], ends[cut], repaired[cut] if repaired else None
+    t = text_of(idx, text, lexed)
+    hits, refused = scan(idx, t)
+    hits = _parts_meant(idx, t, hits)
+    mentions = _found(idx, t, hits)
+    whole = not refused and _is_whole(idx, mentions, hits, t.words)
+    found = Reading(mentions, tuple(refused), whole)
     if len(idx.cache) < _CACHE_SIZE:
         idx.cache[text] = found
     return found
+
+
+_LEADING = frozenset({"a", "an", "microsoft"})
+_PLAIN_REST = FILLER | KEY_STOP | _LEADING
+
+
+def _is_whole(idx: Index, found: tuple[Found, ...], hits: list[Hit], words: Sequence[str]) -> bool:
+    """One mention (of the one find), and every other word plain or one of the words of a name
+    it names."""
+    if len(found) != 1:
+        return False
+    rest = {*words[: hits[0].first], *words[hits[0].last :]}
+    names = [idx.name_words[c.framework] for c in found[0].frameworks]
+    return not rest.difference(_PLAIN_REST, *names)
