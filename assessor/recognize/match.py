@@ -169,14 +169,20 @@ _IEC_AFTER = re.compile(r"iec\b", re.IGNORECASE)
 class _Reads(dict[str, Reading]):
     """The readings of one cell's pieces, each text read once (whatever the index cache holds)."""
 
-    def __init__(self, idx: Index) -> None:
-        super().__init__()
-        self.idx = idx
+    __slots__ = ("idx",)
+    idx: Index
 
     def __missing__(self, text: str) -> Reading:
         found = read(self.idx, text)
         self[text] = found
         return found
+
+
+def _reads(idx: Index) -> _Reads:
+    """A cell's readings, none yet (made without a Python __init__: one per cell)."""
+    reads = _Reads()
+    reads.idx = idx
+    return reads
 
 
 def _known(text: str, reads: _Reads) -> bool:
@@ -368,7 +374,7 @@ def _split(text: str, reads: _Reads) -> list[str]:
 
 def split_frameworks(text: str, catalog: Catalog | Index) -> list[str]:
     """One name per framework in a cell (lines, ; , / & + 'and', or none), never splitting one."""
-    return _split(text, _Reads(index(catalog)))
+    return _split(text, _reads(index(catalog)))
 
 
 def match_cell(text: str, catalog: Catalog | Index) -> list[Match]:
@@ -381,8 +387,7 @@ def recognize_parts(text: str, catalog: Catalog | Index) -> list[tuple[str, Matc
 
     The intake keeps the Match on each requirement, so the engine need not read it again.
     """
-    idx = index(catalog)
-    reads = _Reads(idx)
+    reads = _reads(index(catalog))
     out: list[tuple[str, Match]] = []
     for part in _split(text, reads):
         reading = reads[part]

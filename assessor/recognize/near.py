@@ -1,6 +1,6 @@
 """Near misses of one alias: a one-edit misspelling inside one word ("HIPPAA", "PCI-DDS") or a
 last word cut short with a full stop ("Cyber Ess."). Read only when exactly one framework is
-that close, never by changing a digit (SOC 2 is one edit from SOC 3); spans.py marks such a
+that close, never by changing a digit (SOC 2 is one edit from SOC 3); scan.py marks such a
 read "typo" (to be confirmed, never covered).
 
 Pure: no files, no clock. Reads are memoized per index (bounded).

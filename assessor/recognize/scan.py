@@ -85,11 +85,11 @@ class Text:
     plain: bool | None = None  # one name and filler, or a slug: worked out when first asked
 
 
-def toks_of(t: Text, first: int = 0, last: int | None = None) -> list[Tok]:
-    """The words from `first` to `last` as Toks, for the readers that take those."""
-    repaired = t.repaired or [False] * len(t.words)
-    cols = zip(t.words, t.starts, t.ends, repaired, strict=True)
-    return [Tok(*col) for col in cols][first:last]
+def _window(t: Text, i: int) -> list[Tok]:
+    """Words i to i + 2 as Toks, as the near-miss reader takes them."""
+    repaired = (t.repaired or [False] * len(t.words))[i : i + 3]
+    cols = zip(t.words[i : i + 3], t.starts[i : i + 3], t.ends[i : i + 3], repaired, strict=True)
+    return [Tok(*col) for col in cols]
 
 
 def _plain(t: Text) -> bool:
@@ -167,7 +167,7 @@ def _near_miss_at(idx: Index, t: Text, i: int) -> Hit | None:
     if key in cache:
         found = cache[key]
     else:
-        found = near_miss_read(idx, text, toks_of(t, i, i + 3))
+        found = near_miss_read(idx, text, _window(t, i))
         if len(cache) < _CACHE_SIZE:
             cache[key] = found
     if found is None:

@@ -220,5 +220,9 @@ def _is_whole(idx: Index, found: tuple[Found, ...], hits: list[Hit], words: Sequ
     if len(found) != 1:
         return False
     rest = {*words[: hits[0].first], *words[hits[0].last :]}
-    names = [idx.name_words[c.framework] for c in found[0].frameworks]
-    return not rest.difference(_PLAIN_REST, *names)
+    if rest.issubset(_PLAIN_REST):
+        return True
+    rest -= _PLAIN_REST
+    for cand in found[0].frameworks:
+        rest -= idx.name_words[cand.framework]
+    return not rest
