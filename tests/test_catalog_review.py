@@ -12,6 +12,7 @@ from datetime import date
 import pytest
 
 from assessor.assess import engine
+from assessor.assess.basis import Basis
 from assessor.catalog.load import load_catalog
 from assessor.domain.models import Catalog, CellRef, Finding, Period, Requirement
 from assessor.recognize.match import match_text
@@ -29,7 +30,9 @@ def catalog() -> Catalog:
 def finding(text: str, period: Period, service: str | None = None) -> Finding:
     source = CellRef(file="review.xlsx", sheet="Requirements", row=2, column="B")
     req = Requirement(source=source, business_unit="Unit", text=text, cell_text=text)
-    (f,) = engine.assess_requirement(req, CATALOG, period=period, service=CATALOG.service(service))
+    (f,) = engine.assess_requirement(
+        req, Basis.of(CATALOG, period=period, service=CATALOG.service(service))
+    )
     return f
 
 

@@ -506,7 +506,7 @@ def req(
 
 def one(text: str, period: Period = INSIDE, *, version: str | None = None) -> Finding:
     findings = engine.assess_requirement(
-        req(text, version=version), CATALOG, period=period, service=SERVICE
+        req(text, version=version), Basis.of(CATALOG, period=period, service=SERVICE)
     )
     assert len(findings) == 1, findings
     return findings[0]
@@ -589,7 +589,9 @@ def test_covered_on_eol_day_but_not_the_day_after() -> None:
 )
 def test_as_of_after_eol_is_at_most_partial_for_everything(text: str) -> None:
     period = engine.period_for(BusinessUnit(name="Finance"), date(2026, 11, 29))
-    for f in engine.assess_requirement(req(text), CATALOG, period=period, service=SERVICE):
+    for f in engine.assess_requirement(
+        req(text), Basis.of(CATALOG, period=period, service=SERVICE)
+    ):
         assert f.status != "covered"
         if f.status == "partial":
             assert "end of life on 31 July 2024" in caveats_text(f)
@@ -653,7 +655,7 @@ def test_bare_soc_asks_which_one() -> None:
 
 def test_csa_star_level_2_gives_two_findings_on_the_same_row() -> None:
     findings = engine.assess_requirement(
-        req("CSA STAR Level 2", row=7), CATALOG, period=INSIDE, service=SERVICE
+        req("CSA STAR Level 2", row=7), Basis.of(CATALOG, period=INSIDE, service=SERVICE)
     )
     assert [f.framework.id for f in findings if f.framework] == [
         "csa-star-attestation",
@@ -774,7 +776,9 @@ def test_available_service_is_covered_only_near_its_last_sighting() -> None:
     "text", [*(fw.aliases[0] for fw in CATALOG.frameworks), "SOC", "Blorfle", "CSA STAR Level 2"]
 )
 def test_rationale_is_one_or_two_plain_sentences(text: str, period: Period) -> None:
-    for f in engine.assess_requirement(req(text), CATALOG, period=period, service=SERVICE):
+    for f in engine.assess_requirement(
+        req(text), Basis.of(CATALOG, period=period, service=SERVICE)
+    ):
         assert f.rationale.endswith(".")
         assert 1 <= f.rationale.count(". ") + 1 <= 2, f.rationale
 
@@ -969,7 +973,9 @@ def shipped_findings(
     catalog: Catalog, text: str, period: Period, *, version: str | None = None
 ) -> list[Finding]:
     row = req(text, version=version)
-    return engine.assess_requirement(row, catalog, period=period, service=catalog.service())
+    return engine.assess_requirement(
+        row, Basis.of(catalog, period=period, service=catalog.service())
+    )
 
 
 @needs_shipped

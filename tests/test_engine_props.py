@@ -244,7 +244,7 @@ def test_typed_names_through_the_real_recognizer_are_never_wrongly_covered(
         cell_text=f"{name}{suffix}",
         version=version,
     )
-    for f in engine.assess_requirement(row, catalog, period=period, service=service):
+    for f in engine.assess_requirement(row, Basis.of(catalog, period=period, service=service)):
         _check_invariants(f)
         if f.status != "covered":
             continue

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from assessor.assess import engine
+from assessor.assess.basis import Basis
 from assessor.catalog.load import load_catalog, load_with_overlay
 from assessor.domain.models import Catalog, CellRef, Finding, Match, Period, Requirement
 from assessor.recognize.match import match_text
@@ -39,7 +40,9 @@ def assess(
     req = Requirement(
         source=source, business_unit="Unit", text=text, cell_text=text, version=version
     )
-    return engine.assess_requirement(req, catalog, period=period, service=catalog.service())
+    return engine.assess_requirement(
+        req, Basis.of(catalog, period=period, service=catalog.service())
+    )
 
 
 def codes(f: Finding) -> list[str]:
@@ -222,7 +225,7 @@ def _req(text: str, match: Match | None, version: str | None = None) -> Requirem
 def test_the_engine_uses_the_match_the_intake_recognized(catalog: Catalog) -> None:
     kept = replace(match_text("SOC 2", catalog), text="ISO 27001")
     (f,) = engine.assess_requirement(
-        _req("ISO 27001", kept), catalog, period=IN_2023, service=catalog.service()
+        _req("ISO 27001", kept), Basis.of(catalog, period=IN_2023, service=catalog.service())
     )
     assert f.framework is not None and f.framework.id == "soc-2"  # not read again
 
@@ -233,7 +236,7 @@ def test_the_engine_reads_the_name_when_the_match_is_missing_or_for_other_text(
     other = match_text("SOC 2", catalog)  # its text is "SOC 2", not the requirement's
     for match in (None, other):
         (f,) = engine.assess_requirement(
-            _req("ISO 27001", match), catalog, period=IN_2023, service=catalog.service()
+            _req("ISO 27001", match), Basis.of(catalog, period=IN_2023, service=catalog.service())
         )
         assert f.framework is not None and f.framework.id == "iso-27001"
 
@@ -244,10 +247,10 @@ def test_a_kept_match_still_takes_the_version_column_when_the_name_alone_is_unsu
     kept = match_text("PCI", catalog)
     assert kept.status != "matched"
     with_match = engine.assess_requirement(
-        _req("PCI", kept, "3.2.1"), catalog, period=IN_2023, service=catalog.service()
+        _req("PCI", kept, "3.2.1"), Basis.of(catalog, period=IN_2023, service=catalog.service())
     )
     without = engine.assess_requirement(
-        _req("PCI", None, "3.2.1"), catalog, period=IN_2023, service=catalog.service()
+        _req("PCI", None, "3.2.1"), Basis.of(catalog, period=IN_2023, service=catalog.service())
     )
     assert with_match == without
     assert [f.framework.id for f in with_match if f.framework] == ["pci-dss"]

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assessor.assess import engine
+from assessor.assess.basis import Basis
 from assessor.assess.evidence import (
     EvidenceJudge,
     add_months,
@@ -401,7 +402,7 @@ def test_the_engine_covers_a_claimed_scope_only_with_evidence_on_file() -> None:
         cell_text="PCI DSS",
     )
     period = Period(start=D("2023-01-01"), end=D("2023-12-31"), basis="audit-period")
-    plain = engine.assess_requirement(req, CAT, period=period, service=MMD)[0]
+    plain = engine.assess_requirement(req, Basis.of(CAT, period=period, service=MMD))[0]
     assert plain.status == "partial"
     judge = EvidenceJudge(
         CAT,
@@ -410,7 +411,9 @@ def test_the_engine_covers_a_claimed_scope_only_with_evidence_on_file() -> None:
         period=period,
         as_of=D("2024-01-15"),
     )
-    lifted = engine.assess_requirement(req, CAT, period=period, service=MMD, judge=judge)[0]
+    lifted = engine.assess_requirement(req, Basis.of(CAT, period=period, service=MMD, judge=judge))[
+        0
+    ]
     codes = {r.code for r in lifted.reasons}
     assert "scope-claimed" not in codes and "evidence-on-file" in codes
     blockers = [r.code for r in lifted.reasons if r.effect == "blocks"]

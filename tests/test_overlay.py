@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from assessor.app.cli import app
 from assessor.assess import engine
+from assessor.assess.basis import Basis
 from assessor.catalog import overlay as ov
 from assessor.catalog.load import load_with_overlay
 from assessor.domain.errors import InputError
@@ -57,7 +58,7 @@ def _apply(body: dict[str, Any]) -> tuple[Catalog | None, list[str]]:
 def _assess(text: str, cat: Catalog, unit: str = "Unit") -> list[Finding]:
     source = CellRef(file="t.xlsx", sheet="Requirements", row=2, column="B")
     req = Requirement(source=source, business_unit=unit, text=text, cell_text=text)
-    return engine.assess_requirement(req, cat, period=PERIOD, service=cat.service())
+    return engine.assess_requirement(req, Basis.of(cat, period=PERIOD, service=cat.service()))
 
 
 def _rel(framework: str, certs: list[str], **kw: Any) -> dict[str, Any]:

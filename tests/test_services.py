@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from assessor.app.cli import app
 from assessor.assess import engine, rules
+from assessor.assess.basis import Basis
 from assessor.catalog import load as cat
 from assessor.catalog.resources import catalog_dir
 from assessor.catalog.services import parse_service_option, resolve_services
@@ -168,7 +169,9 @@ def _req(text: str, version: str | None = None) -> Requirement:
 
 def _one(shipped: Catalog, text: str, period: Period, *services: str) -> Finding:
     profiles = [shipped.service(s) for s in services]
-    (f,) = engine.assess_requirement(_req(text), shipped, period=period, services=profiles)
+    (f,) = engine.assess_requirement(
+        _req(text), Basis.of(shipped, period=period, services=profiles)
+    )
     return f
 
 

@@ -9,6 +9,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_web import XLSX, leftovers, make_app, page_text, workbook_bytes
@@ -214,6 +215,20 @@ def _split_register(unit: str | None = None) -> tuple[bytes, bytes]:
     return out[0], out[1]
 
 
+def _post(
+    client: Any, workbook: bytes, register: tuple[str, bytes], as_of: str | None = "2024-06-30"
+) -> Any:
+    """Upload retail.xlsx with an evidence register beside it."""
+    return client.post(
+        "/assess",
+        data={"as_of": as_of} if as_of else {},
+        files=[
+            ("workbooks", ("retail.xlsx", workbook, XLSX)),
+            ("register", (register[0], register[1], XLSX)),
+        ],
+    )
+
+
 def test_an_uploaded_evidence_register_is_checked_against_the_units(tmp_path: Path) -> None:
     import json
 
@@ -225,14 +240,7 @@ def test_an_uploaded_evidence_register_is_checked_against_the_units(tmp_path: Pa
             data={"as_of": "2024-06-30"},
             files={"workbooks": ("retail.xlsx", workbook, XLSX)},
         )
-        response = test_client.post(
-            "/assess",
-            data={"as_of": "2024-06-30"},
-            files=[
-                ("workbooks", ("retail.xlsx", workbook, XLSX)),
-                ("register", ("register.xlsx", register, XLSX)),
-            ],
-        )
+        response = _post(test_client, workbook, ("register.xlsx", register))
         assert response.status_code == 200, page_text(response.text)
         states = []
         for reply in (without, response):
@@ -247,14 +255,7 @@ def test_a_register_naming_a_unit_no_workbook_has_writes_nothing(tmp_path: Path)
     workbook, register = _split_register(unit="Retail Bankng")
     test_client, root = make_app(tmp_path)
     with test_client:
-        response = test_client.post(
-            "/assess",
-            data={"as_of": "2024-06-30"},
-            files=[
-                ("workbooks", ("retail.xlsx", workbook, XLSX)),
-                ("register", ("register.xlsx", register, XLSX)),
-            ],
-        )
+        response = _post(test_client, workbook, ("register.xlsx", register))
     text = page_text(response.text)
     assert response.status_code == 400, text
     assert "names business units no workbook has" in text and "Retail Bankng" in text
@@ -266,11 +267,5 @@ def test_a_register_that_is_not_a_workbook_is_named(tmp_path: Path) -> None:
     workbook, _ = _split_register()
     test_client, _ = make_app(tmp_path)
     with test_client:
-        response = test_client.post(
-            "/assess",
-            files=[
-                ("workbooks", ("retail.xlsx", workbook, XLSX)),
-                ("register", ("notes.xlsx", b"hello", XLSX)),
-            ],
-        )
+        response = _post(test_client, workbook, ("notes.xlsx", b"hello"), as_of=None)
     assert response.status_code == 415 and "notes.xlsx" in page_text(response.text)

@@ -1,6 +1,7 @@
 """What one requirement's findings are judged on: the catalog, the unit's period, the services it
-uses, the scope window and the unit's evidence on file. Built once per requirement and passed
-down the engine's rules whole, instead of the same six arguments at every step."""
+uses, the scope window and the unit's evidence on file. `engine.assess` builds one per
+requirement and `assess_requirement` passes it down the rules whole; `Basis.of` is the short
+form for a caller naming one service (or none: the catalog's default)."""
 
 from __future__ import annotations
 

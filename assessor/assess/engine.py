@@ -16,7 +16,6 @@ from assessor.assess import evidence as on_file
 from assessor.assess import rules, wording
 from assessor.assess.basis import Basis
 from assessor.assess.editions import asked_edition
-from assessor.assess.evidence import EvidenceJudge
 from assessor.assess.scope import (
     ServiceJudgement,
     cert_label,
@@ -422,21 +421,13 @@ def _review(
     )
 
 
-def assess_requirement(
-    req: Requirement,
-    catalog: Catalog,
-    *,
-    period: Period,
-    service: ServiceProfile | None = None,
-    services: Sequence[ServiceProfile] = (),
-    window_months: int = rules.DEFAULT_WINDOW_MONTHS,
-    judge: EvidenceJudge | None = None,
-) -> list[Finding]:
+def assess_requirement(req: Requirement, basis: Basis) -> list[Finding]:
     """One requirement -> findings (several when the name denotes several frameworks).
 
     The intake recognized the name once when it read the cell (`req.match`); a requirement
     built without one (or whose text no longer is the one matched) is read here.
     """
+    catalog = basis.catalog
     match = req.match
     if match is None or match.text != req.text:
         match = recognize.match_text(req.text, catalog)
@@ -445,14 +436,6 @@ def assess_requirement(
         with_version = recognize.match_text(f"{req.text} {req.version}", catalog)
         if with_version.status == "matched":
             match = with_version
-    basis = Basis.of(
-        catalog,
-        period=period,
-        service=service,
-        services=services,
-        window_months=window_months,
-        judge=judge,
-    )
     return findings_for_match(req, match, basis)
 
 
@@ -516,14 +499,8 @@ def assess(
             row_profiles = profiles_for(catalog, req.services) if req.services else unit_profiles
             for svc in row_profiles:
                 used.setdefault(svc.id, svc)
-            findings += assess_requirement(
-                req,
-                catalog,
-                period=period,
-                services=row_profiles,
-                window_months=window_months,
-                judge=judge_for(row_profiles),
-            )
+            basis = Basis(catalog, period, row_profiles, window_months, judge_for(row_profiles))
+            findings += assess_requirement(req, basis)
         findings.sort(key=_finding_key)
         rejected = sorted(
             [*everyone, *(r for r in intake.rejected if r.business_unit == name)],
